@@ -1,0 +1,36 @@
+//! `relman`: the command-line tool that composes the relman libraries.
+//!
+//! Each subcommand lives in its own module under `cmd/`; this file only parses the command line
+//! and maps errors to exit codes. Human output by default, `--format json` for scripts.
+#![forbid(unsafe_code)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Release management from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "relman", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result: anyhow::Result<ExitCode> = match cli.command {};
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
