@@ -20,8 +20,7 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
-}
+enum Command {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -12,3 +12,22 @@ pub use id::{
     ChangeId, ChangeRequestId, ComponentId, EnvironmentId, GateId, IdRejection, ParseIdError,
     PersonId, ReleaseId, RiskId,
 };
+pub mod change_request;
+pub mod component;
+pub mod environment;
+pub mod gate;
+pub mod release;
+pub mod risk;
+
+pub use change_request::{
+    Approval, ApprovalRule, ChangeAction, ChangeKind, ChangeRecord, ChangeRequest, ChangeState,
+    Digest, ParseChangeKindError, ParseDigestError, UpdateChangeRequestError,
+};
+pub use component::{Component, Dependency, DependencyKind};
+pub use environment::{Environment, NewWindowError, Protection, Tier, Window, WindowKind};
+pub use gate::{
+    GateReason, GateReport, GateResult, ParseTestKindError, QualityGate, TestKind, TestRun,
+    Thresholds, Verdict, evaluate_gates,
+};
+pub use release::{Release, ReleaseState, ReleasedComponent, Transition, TransitionReleaseError};
+pub use risk::{ParseRatingError, Rating, RiskCategory, RiskItem, RiskLevel, RiskStatus};
