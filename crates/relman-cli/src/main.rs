@@ -20,11 +20,16 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Parse and check Conventional Commit messages.
+    Commit(cmd::commit::CommitArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Commit(args) => cmd::commit::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(err) => {

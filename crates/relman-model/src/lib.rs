@@ -40,3 +40,10 @@ pub use commit::{
     BreakingChange, BreakingSource, CommitRejection, CommitType, ConventionalCommit, Footer,
     FooterSeparator, FooterToken, IssueRef, Leniency, ParseCommitError, ParseOptions, Scope,
 };
+pub mod version;
+
+pub use version::{
+    Bump, BumpDecision, BumpEvidence, BumpPolicy, BumpReason, BumpVersionError, Channel,
+    ParseBumpError, ParseChannelError, ReleaseChannel, Version, ZeroBreaking, ZeroFeatures,
+    next_version,
+};
