@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cmd;
+mod evidence;
 
 use std::process::ExitCode;
 
@@ -20,11 +21,16 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Quality gates over test results.
+    Gate(cmd::gate::GateArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result = match cli.command {
+        Command::Gate(args) => cmd::gate::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(err) => {
