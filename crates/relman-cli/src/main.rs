@@ -22,13 +22,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Parse and check Conventional Commit messages.
+    Commit(cmd::commit::CommitArgs),
     /// Quality gates over test results.
     Gate(cmd::gate::GateArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Commit(args) => cmd::commit::run(args),
         Command::Gate(args) => cmd::gate::run(args),
     };
     match result {

@@ -31,3 +31,19 @@ pub use gate::{
 };
 pub use release::{Release, ReleaseState, ReleasedComponent, Transition, TransitionReleaseError};
 pub use risk::{ParseRatingError, Rating, RiskCategory, RiskItem, RiskLevel, RiskStatus};
+
+pub mod change;
+pub mod commit;
+
+pub use change::{Change, DiffStat, Person};
+pub use commit::{
+    BreakingChange, BreakingSource, CommitRejection, CommitType, ConventionalCommit, Footer,
+    FooterSeparator, FooterToken, IssueRef, Leniency, ParseCommitError, ParseOptions, Scope,
+};
+pub mod version;
+
+pub use version::{
+    Bump, BumpDecision, BumpEvidence, BumpPolicy, BumpReason, BumpVersionError, Channel,
+    ParseBumpError, ParseChannelError, ReleaseChannel, Version, ZeroBreaking, ZeroFeatures,
+    next_version,
+};
