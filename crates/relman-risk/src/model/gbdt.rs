@@ -32,8 +32,9 @@ pub struct GbdtOptions {
     pub learning_rate: f64,
     /// L2 penalty `λ` on leaf values.
     pub l2: f64,
-    /// Minimum Hessian sum in a child (with mean-1 row weights, about `4 ×` rows near p = 0.5).
-    pub min_child_weight: f64,
+    /// Minimum Hessian sum in a child, as a fraction of the tree's total Hessian: large
+    /// leaves keep the trees from chasing noise, whatever the data size.
+    pub min_child_fraction: f64,
     /// Fraction of rows each tree sees.
     pub subsample: f64,
     /// Fraction of features each tree may split on.
@@ -53,7 +54,7 @@ impl Default for GbdtOptions {
             max_depth: 3,
             learning_rate: 0.05,
             l2: 1.0,
-            min_child_weight: 10.0,
+            min_child_fraction: 0.03,
             subsample: 0.8,
             colsample: 0.8,
             max_bins: 64,
@@ -369,6 +370,7 @@ struct Grower<'a> {
     weight: &'a [f64],
     features: &'a [usize],
     options: &'a GbdtOptions,
+    min_child_weight: f64,
     nodes: Vec<GbdtNode>,
 }
 
@@ -411,8 +413,8 @@ impl Grower<'_> {
                 hl += hist_h[k];
                 cl += hist_c[k];
                 let (gr, hr, cr) = (g - gl, h - hl, c - cl);
-                if hl < self.options.min_child_weight
-                    || hr < self.options.min_child_weight
+                if hl < self.min_child_weight
+                    || hr < self.min_child_weight
                     || cl <= 0.0
                     || cr <= 0.0
                 {
@@ -491,6 +493,7 @@ impl GbdtModel {
             }
             let mut chosen = all[..n_features].to_vec();
             chosen.sort_unstable();
+            let root_hessian: f64 = rows.iter().map(|&i| hess[i]).sum();
             let mut grower = Grower {
                 binned: &binned,
                 grad: &grad,
@@ -498,6 +501,7 @@ impl GbdtModel {
                 weight: &w,
                 features: &chosen,
                 options,
+                min_child_weight: (options.min_child_fraction * root_hessian).max(1e-6),
                 nodes: Vec::new(),
             };
             if rows.is_empty() {
@@ -736,7 +740,6 @@ mod tests {
         let dates: Vec<i64> = (0..400).collect();
         let options = GbdtOptions {
             trees: 30,
-            min_child_weight: 1.0,
             ..GbdtOptions::default()
         };
         let a = GbdtModel::fit_with(&x, &y, &dates, &options, |_| true);
