@@ -63,3 +63,9 @@ pub use version::{
     ParseBumpError, ParseChannelError, ReleaseChannel, Version, ZeroBreaking, ZeroFeatures,
     next_version,
 };
+pub mod history;
+
+pub use history::{
+    HistorySource, MemoryHistory, ParseRevisionError, Revision, RevisionRange,
+    UnknownRevisionError, VersionTag,
+};
