@@ -26,6 +26,8 @@ enum Command {
     Commit(cmd::commit::CommitArgs),
     /// Quality gates over test results.
     Gate(cmd::gate::GateArgs),
+    /// Change risk: train, score and evaluate models on change data.
+    Risk(cmd::risk::RiskArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Commit(args) => cmd::commit::run(args),
         Command::Gate(args) => cmd::gate::run(args),
+        Command::Risk(args) => cmd::risk::run(args),
     };
     match result {
         Ok(code) => code,

@@ -2,3 +2,4 @@
 
 pub mod commit;
 pub mod gate;
+pub mod risk;
