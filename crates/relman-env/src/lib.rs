@@ -12,10 +12,12 @@
 //!   leases, quarantines, drift, rollback targets).
 //! - [`Lifecycle`] and [`can_deploy`]: promotion phases and the deploy decision with every
 //!   [`Blocker`].
+//! - [`dora`]: DORA metrics from the ledger, rated against versioned performance bands.
 //!
 //! The on-disk journal format is documented in [`store::journal`] and `docs/env-store.md`.
 #![forbid(unsafe_code)]
 
+pub mod dora;
 pub mod event;
 pub mod policy;
 pub mod state;
