@@ -20,11 +20,16 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Environment state: deployments, promotions, rollbacks, locks, history, DORA metrics.
+    Env(cmd::env::EnvArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Env(args) => cmd::env::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(err) => {

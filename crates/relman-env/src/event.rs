@@ -15,6 +15,8 @@ use relman_model::{
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
+use crate::policy::Lifecycle;
+
 /// One entry of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
@@ -70,6 +72,11 @@ pub enum EventKind {
     EnvironmentsDeclared {
         /// The environments, in promotion order.
         environments: Vec<Environment>,
+    },
+    /// The promotion lifecycle was declared (replaces earlier declarations).
+    LifecycleDeclared {
+        /// The lifecycle.
+        lifecycle: Lifecycle,
     },
     /// A deployment started.
     DeploymentStarted {
@@ -202,6 +209,7 @@ impl EventKind {
     pub fn name(&self) -> &'static str {
         match self {
             EventKind::EnvironmentsDeclared { .. } => "environments_declared",
+            EventKind::LifecycleDeclared { .. } => "lifecycle_declared",
             EventKind::DeploymentStarted { .. } => "deployment_started",
             EventKind::DeploymentSucceeded { .. } => "deployment_succeeded",
             EventKind::DeploymentFailed { .. } => "deployment_failed",

@@ -123,6 +123,17 @@ impl Lifecycle {
         }
     }
 
+    /// One optional phase per environment in promotion order: no phase requirement, no
+    /// approvals; windows, leases, quarantine and outdated versions still apply.
+    pub fn open(environments: &[Environment]) -> Self {
+        let mut lifecycle = Self::from_environments(environments);
+        for p in &mut lifecycle.phases {
+            p.requirement = Requirement::Optional;
+            p.approvals = ApprovalRule::none();
+        }
+        lifecycle
+    }
+
     /// The index of the phase holding `env`.
     pub fn phase_of(&self, env: &EnvironmentId) -> Option<usize> {
         self.phases

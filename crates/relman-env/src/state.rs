@@ -9,6 +9,7 @@ use semver::Version;
 use serde::{Deserialize, Serialize};
 
 use crate::event::{DeployReason, Event, EventKind, ShippedChange};
+use crate::policy::Lifecycle;
 use crate::store::{Recorded, Revision};
 
 /// The status of the latest deployment of a component to an environment.
@@ -147,6 +148,8 @@ pub struct Drift {
 pub struct EnvState {
     /// The declared environments, in promotion order.
     pub environments: Vec<Environment>,
+    /// The declared lifecycle, if any.
+    pub lifecycle: Option<Lifecycle>,
     /// Every deployment, in ledger order.
     pub deployments: Vec<Deployment>,
     /// Active quarantines per component and version.
@@ -189,6 +192,7 @@ impl EnvState {
                 self.environments
                     .sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
             }
+            EventKind::LifecycleDeclared { lifecycle } => self.lifecycle = Some(lifecycle.clone()),
             EventKind::DeploymentStarted {
                 env,
                 component,
