@@ -28,6 +28,8 @@ enum Command {
     Gate(cmd::gate::GateArgs),
     /// Change risk: train, score and evaluate models on change data.
     Risk(cmd::risk::RiskArgs),
+    /// Environment state: deployments, promotions, rollbacks, locks, history, DORA metrics.
+    Env(cmd::env::EnvArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Command::Commit(args) => cmd::commit::run(args),
         Command::Gate(args) => cmd::gate::run(args),
         Command::Risk(args) => cmd::risk::run(args),
+        Command::Env(args) => cmd::env::run(args),
     };
     match result {
         Ok(code) => code,

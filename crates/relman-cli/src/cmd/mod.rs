@@ -3,3 +3,4 @@
 pub mod commit;
 pub mod gate;
 pub mod risk;
+pub mod env;
