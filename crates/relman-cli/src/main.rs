@@ -21,11 +21,15 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Schedule tasks under precedence and resource limits.
+    Schedule(cmd::schedule::ScheduleArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Schedule(args) => cmd::schedule::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(err) => {

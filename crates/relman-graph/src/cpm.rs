@@ -93,12 +93,20 @@ pub fn critical_path(plan: &Plan) -> CriticalPath {
         cur = net
             .preds(j)
             .iter()
-            .filter(|a| es[a.other as usize] + a.delta == es[j] && ls[a.other as usize] == es[a.other as usize])
+            .filter(|a| {
+                es[a.other as usize] + a.delta == es[j]
+                    && ls[a.other as usize] == es[a.other as usize]
+            })
             .map(|a| a.other as usize)
             .min();
     }
     critical.reverse();
-    CriticalPath { earliest_start: es, latest_start: ls, makespan, critical }
+    CriticalPath {
+        earliest_start: es,
+        latest_start: ls,
+        makespan,
+        critical,
+    }
 }
 
 #[cfg(test)]
@@ -112,7 +120,11 @@ mod tests {
 
     #[test]
     fn lags_and_kinds_shift_times() {
-        let tasks = vec![Task::new(id("a"), 4), Task::new(id("b"), 2), Task::new(id("c"), 3)];
+        let tasks = vec![
+            Task::new(id("a"), 4),
+            Task::new(id("b"), 2),
+            Task::new(id("c"), 3),
+        ];
         let precs = vec![
             Precedence::new(id("a"), id("b"), PrecedenceKind::StartToStart, 1),
             Precedence::new(id("a"), id("c"), PrecedenceKind::FinishToFinish, 2),

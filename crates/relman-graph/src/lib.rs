@@ -47,7 +47,8 @@ mod verify;
 
 pub use cpm::{CriticalPath, critical_path};
 pub use plan::{
-    BuildPlanError, ParseIdError, Plan, Precedence, PrecedenceKind, Resource, ResourceId, Task, TaskId,
+    BuildPlanError, ParseIdError, Plan, Precedence, PrecedenceKind, Resource, ResourceId, Task,
+    TaskId,
 };
 pub use psplib::{ParseSmError, parse_sm};
 pub use schedule::{PriorityRule, Schedule, ScheduleError, Scheme, generate, justify, lower_bound};

@@ -63,10 +63,14 @@ pub enum ScheduleError {
 
 pub(crate) fn check_deadlines(plan: &Plan, starts: &[i64]) -> Result<(), ScheduleError> {
     for (t, &s) in plan.tasks().iter().zip(starts) {
-        if let Some(deadline) = t.deadline {
-            if s + t.duration > deadline {
-                return Err(ScheduleError::DeadlineMissed { task: t.id.clone(), finish: s + t.duration, deadline });
-            }
+        if let Some(deadline) = t.deadline
+            && s + t.duration > deadline
+        {
+            return Err(ScheduleError::DeadlineMissed {
+                task: t.id.clone(),
+                finish: s + t.duration,
+                deadline,
+            });
         }
     }
     Ok(())
@@ -105,7 +109,15 @@ pub enum PriorityRule {
 
 impl PriorityRule {
     /// All rules, in declaration order.
-    pub const ALL: [Self; 7] = [Self::Lft, Self::Lst, Self::Mslk, Self::Mts, Self::Grpw, Self::Spt, Self::Est];
+    pub const ALL: [Self; 7] = [
+        Self::Lft,
+        Self::Lst,
+        Self::Mslk,
+        Self::Mts,
+        Self::Grpw,
+        Self::Spt,
+        Self::Est,
+    ];
 }
 
 /// Priority values (smaller = scheduled first) of every task under `rule`.
@@ -115,14 +127,21 @@ pub(crate) fn priorities(plan: &Plan, rule: PriorityRule) -> Vec<i64> {
     let cp = critical_path(plan);
     let net = plan.network();
     match rule {
-        PriorityRule::Lft => (0..n).map(|j| cp.latest_start[j] + tasks[j].duration).collect(),
+        PriorityRule::Lft => (0..n)
+            .map(|j| cp.latest_start[j] + tasks[j].duration)
+            .collect(),
         PriorityRule::Lst => cp.latest_start.clone(),
         PriorityRule::Mslk => (0..n).map(|j| cp.slack(j)).collect(),
         PriorityRule::Est => cp.earliest_start.clone(),
         PriorityRule::Spt => tasks.iter().map(|t| t.duration).collect(),
         PriorityRule::Grpw => (0..n)
             .map(|j| {
-                -(tasks[j].duration + net.succs(j).iter().map(|a| tasks[a.other as usize].duration).sum::<i64>())
+                -(tasks[j].duration
+                    + net
+                        .succs(j)
+                        .iter()
+                        .map(|a| tasks[a.other as usize].duration)
+                        .sum::<i64>())
             })
             .collect(),
         PriorityRule::Mts => {
@@ -140,7 +159,14 @@ pub(crate) fn priorities(plan: &Plan, rule: PriorityRule) -> Vec<i64> {
                 }
             }
             (0..n)
-                .map(|j| -i64::from(reach[j * words..(j + 1) * words].iter().map(|w| w.count_ones()).sum::<u32>()))
+                .map(|j| {
+                    -i64::from(
+                        reach[j * words..(j + 1) * words]
+                            .iter()
+                            .map(|w| w.count_ones())
+                            .sum::<u32>(),
+                    )
+                })
                 .collect()
         }
     }
@@ -176,7 +202,11 @@ pub enum Scheme {
 /// # Errors
 ///
 /// [`ScheduleError::DeadlineMissed`] when the schedule misses a task's deadline.
-pub fn generate(plan: &Plan, scheme: Scheme, rule: PriorityRule) -> Result<Schedule, ScheduleError> {
+pub fn generate(
+    plan: &Plan,
+    scheme: Scheme,
+    rule: PriorityRule,
+) -> Result<Schedule, ScheduleError> {
     let p = Problem::forward(plan);
     let prio = priorities(plan, rule);
     let mut ws = Workspace::default();
@@ -266,9 +296,17 @@ mod tests {
         // two parallel chains competing for one unit
         let r: ResourceId = "r".parse().expect("id");
         let t = |s: &str, d, q| Task::new(s.parse().expect("id"), d).with_demand(r.clone(), q);
-        let e = |a: &str, b: &str| Precedence::finish_to_start(a.parse().expect("id"), b.parse().expect("id"));
+        let e = |a: &str, b: &str| {
+            Precedence::finish_to_start(a.parse().expect("id"), b.parse().expect("id"))
+        };
         Plan::new(
-            vec![t("a", 3, 2), t("b", 2, 1), t("c", 4, 1), t("d", 1, 2), t("e", 2, 1)],
+            vec![
+                t("a", 3, 2),
+                t("b", 2, 1),
+                t("c", 4, 1),
+                t("d", 1, 2),
+                t("e", 2, 1),
+            ],
             vec![Resource::new(r.clone(), 2)],
             vec![e("a", "d"), e("b", "c"), e("c", "e")],
         )

@@ -42,9 +42,7 @@ impl fmt::Display for IdRejection {
             IdRejection::Empty => "it is empty",
             IdRejection::SurroundingWhitespace => "it starts or ends with whitespace",
             IdRejection::ControlCharacter => "it contains a control character",
-            IdRejection::NotAName => {
-                "it may only contain ASCII letters, digits, '-', '_' and '.'"
-            }
+            IdRejection::NotAName => "it may only contain ASCII letters, digits, '-', '_' and '.'",
         })
     }
 }

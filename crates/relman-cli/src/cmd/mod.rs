@@ -1,1 +1,3 @@
 //! One module per `relman` subcommand.
+
+pub mod schedule;
