@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cmd;
+mod evidence;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Parse and check Conventional Commit messages.
+    Commit(cmd::commit::CommitArgs),
+    /// Quality gates over test results.
+    Gate(cmd::gate::GateArgs),
     /// Schedule tasks under precedence and resource limits.
     Schedule(cmd::schedule::ScheduleArgs),
 }
@@ -28,6 +33,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Commit(args) => cmd::commit::run(args),
+        Command::Gate(args) => cmd::gate::run(args),
         Command::Schedule(args) => cmd::schedule::run(args),
     };
     match result {

@@ -1,3 +1,5 @@
 //! One module per `relman` subcommand.
 
+pub mod commit;
+pub mod gate;
 pub mod schedule;

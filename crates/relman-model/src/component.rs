@@ -1,0 +1,236 @@
+//! Components: the units that are versioned and released (crates, services, packages).
+//!
+//! A [`Component`] has a name, a current version, the paths it owns in a repository and its
+//! [`Dependency`] edges to other components, each with a [`DependencyKind`] and a version
+//! requirement.
+//!
+//! JSON shape of a component:
+//!
+//! ```json
+//! {
+//!   "id": "relman-graph",
+//!   "version": "0.3.1",
+//!   "paths": ["crates/relman-graph"],
+//!   "dependencies": [
+//!     { "component": "relman-model", "kind": "normal", "requirement": "^0.3" }
+//!   ]
+//! }
+//! ```
+
+use semver::{Version, VersionReq};
+use serde::{Deserialize, Serialize};
+
+use crate::id::ComponentId;
+
+/// How a component depends on another, as Cargo distinguishes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DependencyKind {
+    /// Needed at run time (Cargo `[dependencies]`).
+    Normal,
+    /// Needed only by tests, examples and benches (Cargo `[dev-dependencies]`); cycles through
+    /// these edges are legal and do not constrain publish order.
+    Dev,
+    /// Needed by a build script (Cargo `[build-dependencies]`).
+    Build,
+}
+
+impl DependencyKind {
+    /// Whether an edge of this kind constrains the release order: the dependency must be
+    /// released before the dependent. Dev-dependencies do not.
+    pub fn orders_releases(self) -> bool {
+        !matches!(self, DependencyKind::Dev)
+    }
+}
+
+impl std::fmt::Display for DependencyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DependencyKind::Normal => "normal",
+            DependencyKind::Dev => "dev",
+            DependencyKind::Build => "build",
+        })
+    }
+}
+
+/// An edge from a component to a component it depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Dependency {
+    /// The component depended upon.
+    pub component: ComponentId,
+    /// Normal, dev or build.
+    pub kind: DependencyKind,
+    /// The version requirement the dependent declares, e.g. `^1.2`; `None` for path-only
+    /// dependencies without a version.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_req")]
+    pub requirement: Option<VersionReq>,
+}
+
+impl Dependency {
+    /// A dependency on `component` of the given kind, with an optional version requirement.
+    pub fn new(
+        component: ComponentId,
+        kind: DependencyKind,
+        requirement: Option<VersionReq>,
+    ) -> Self {
+        Self {
+            component,
+            kind,
+            requirement,
+        }
+    }
+
+    /// Whether `version` of the dependency satisfies this edge's requirement (always true
+    /// without a requirement).
+    pub fn accepts(&self, version: &Version) -> bool {
+        self.requirement
+            .as_ref()
+            .is_none_or(|req| req.matches(version))
+    }
+}
+
+/// A versioned, releasable unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Component {
+    /// The component's id, also its name (e.g. the crate name).
+    pub id: ComponentId,
+    /// Its current version (from its manifest or its last release tag).
+    pub version: Version,
+    /// Repository paths (directories or files, `/`-separated, relative to the root) whose
+    /// changes belong to this component. Empty means the whole repository.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// What it depends on.
+    #[serde(default)]
+    pub dependencies: Vec<Dependency>,
+}
+
+impl Component {
+    /// A component with no paths and no dependencies.
+    pub fn new(id: ComponentId, version: Version) -> Self {
+        Self {
+            id,
+            version,
+            paths: Vec::new(),
+            dependencies: Vec::new(),
+        }
+    }
+
+    /// Adds a path owned by this component (builder style).
+    #[must_use]
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.paths.push(path.into());
+        self
+    }
+
+    /// Adds a dependency (builder style).
+    #[must_use]
+    pub fn with_dependency(mut self, dependency: Dependency) -> Self {
+        self.dependencies.push(dependency);
+        self
+    }
+
+    /// Whether a change to `path` (relative, `/`-separated) belongs to this component: the path
+    /// equals one of its paths or lies below one. A component without paths owns everything.
+    ///
+    /// ```
+    /// use relman_model::{Component, ComponentId};
+    /// let c = Component::new("api".parse()?, "1.0.0".parse()?).with_path("crates/api");
+    /// assert!(c.owns_path("crates/api/src/lib.rs"));
+    /// assert!(!c.owns_path("crates/api-client/src/lib.rs"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn owns_path(&self, path: &str) -> bool {
+        if self.paths.is_empty() {
+            return true;
+        }
+        self.paths.iter().any(|own| {
+            let own = own.trim_end_matches('/');
+            own.is_empty()
+                || own == "."
+                || path == own
+                || (path.len() > own.len()
+                    && path.starts_with(own)
+                    && path.as_bytes()[own.len()] == b'/')
+        })
+    }
+}
+
+mod opt_req {
+    use semver::VersionReq;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        req: &Option<VersionReq>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match req {
+            Some(r) => s.serialize_str(&r.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<VersionReq>, D::Error> {
+        let text: Option<String> = Option::deserialize(d)?;
+        text.map(|t| t.parse().map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> ComponentId {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn path_ownership_respects_directory_boundaries() {
+        let c = Component::new(id("api"), Version::new(1, 0, 0)).with_path("crates/api/");
+        assert!(c.owns_path("crates/api"));
+        assert!(c.owns_path("crates/api/Cargo.toml"));
+        assert!(!c.owns_path("crates/apis/Cargo.toml"));
+        assert!(!c.owns_path("README.md"));
+        let all = Component::new(id("root"), Version::new(1, 0, 0));
+        assert!(all.owns_path("anything/at/all"));
+    }
+
+    #[test]
+    fn requirement_matching() {
+        let d = Dependency::new(id("a"), DependencyKind::Normal, Some("1".parse().unwrap()));
+        assert!(d.accepts(&Version::new(1, 9, 0)));
+        assert!(!d.accepts(&Version::new(2, 0, 0)));
+        let free = Dependency::new(id("a"), DependencyKind::Dev, None);
+        assert!(free.accepts(&Version::new(9, 0, 0)));
+        assert!(!DependencyKind::Dev.orders_releases());
+        assert!(DependencyKind::Build.orders_releases());
+    }
+
+    #[test]
+    fn json_shape() {
+        let c = Component::new(id("relman-graph"), Version::new(0, 3, 1))
+            .with_path("crates/relman-graph")
+            .with_dependency(Dependency::new(
+                id("relman-model"),
+                DependencyKind::Normal,
+                Some("^0.3".parse().unwrap()),
+            ));
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "id": "relman-graph",
+                "version": "0.3.1",
+                "paths": ["crates/relman-graph"],
+                "dependencies": [{"component": "relman-model", "kind": "normal", "requirement": "^0.3"}]
+            })
+        );
+        let back: Component = serde_json::from_value(json).unwrap();
+        assert_eq!(back, c);
+    }
+}
