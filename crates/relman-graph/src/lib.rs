@@ -1,8 +1,15 @@
 //! Dependency and scheduling graphs for release management.
 //!
-//! `relman-graph` schedules release tasks under precedence and resource constraints and
-//! (later) orders the components of a release. It does no I/O, never reads the clock and keeps
+//! `relman-graph` orders the components of a release and schedules release tasks under
+//! precedence and resource constraints. It does no I/O, never reads the clock and keeps
 //! petgraph out of its public API.
+//!
+//! # Component map
+//!
+//! - [`ComponentGraph`]: built from [`relman_model::Component`]s; release order with
+//!   deterministic ties, parallel waves, impact (transitive dependents with depth), cycle
+//!   detection naming the path (dev-dependency cycles are legal), and bump propagation under a
+//!   [`PropagationPolicy`] with evidence ([`PlannedBump`]).
 //!
 //! # Scheduling map
 //!
@@ -36,6 +43,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod components;
 mod cpm;
 mod engine;
 mod plan;
@@ -45,7 +53,11 @@ mod schedule;
 mod search;
 mod verify;
 
-pub use cpm::{CriticalPath, critical_path};
+pub use components::{
+    BuildComponentGraphError, BumpCause, ComponentGraph, DevDependencies, Impacted, PlannedBump,
+    Propagation, PropagationPolicy, RequirementMatch, UnknownComponentError,
+};
+pub use cpm::{CriticalPath, critical_path, waves};
 pub use plan::{
     BuildPlanError, ParseIdError, Plan, Precedence, PrecedenceKind, Resource, ResourceId, Task,
     TaskId,

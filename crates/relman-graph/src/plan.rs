@@ -341,8 +341,10 @@ pub(crate) fn delta(kind: PrecedenceKind, lag: i64, d_from: i64, d_to: i64) -> i
 
 /// A validated scheduling problem: tasks, renewable resources and precedence edges.
 ///
-/// Serializes as the JSON shape in the [module docs](self); deserializing validates like
-/// [`Plan::new`].
+/// Serializes as `{"tasks": [...], "resources": [...], "precedences": [...]}` with
+/// [`Task`], [`Resource`] and [`Precedence`] objects, e.g.
+/// `{"tasks": [{"id": "build", "duration": 3, "demands": {"ci": 1}}], "resources": [{"id": "ci",
+/// "capacity": 2}], "precedences": []}`; deserializing validates like [`Plan::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "PlanSpec", into = "PlanSpec")]
 pub struct Plan {
