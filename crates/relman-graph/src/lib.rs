@@ -24,6 +24,9 @@
 //!   caller-supplied stop closure (Hartmann 1998).
 //! - [`verify`]: checks any [`Schedule`] against every constraint and names each
 //!   [`Violation`].
+//! - Exports over a [`TimeScale`]: [`to_mermaid`], [`task_dot`] / [`component_dot`],
+//!   [`to_svg`], [`to_ics`] (RFC 5545) and [`ScheduleReport`] (JSON); [`critical_tasks`] marks
+//!   the critical chain of a resource-constrained schedule.
 //!
 //! ```
 //! use relman_graph::{Plan, Precedence, Resource, SearchOptions, Task, search, verify};
@@ -46,6 +49,7 @@
 mod components;
 mod cpm;
 mod engine;
+mod export;
 mod plan;
 mod psplib;
 mod rng;
@@ -58,6 +62,10 @@ pub use components::{
     Propagation, PropagationPolicy, RequirementMatch, UnknownComponentError,
 };
 pub use cpm::{CriticalPath, critical_path, waves};
+pub use export::{
+    ScheduleReport, Shade, TaskReport, TimeScale, TimeUnit, component_dot, critical_tasks,
+    task_dot, to_ics, to_mermaid, to_svg,
+};
 pub use plan::{
     BuildPlanError, ParseIdError, Plan, Precedence, PrecedenceKind, Resource, ResourceId, Task,
     TaskId,
