@@ -72,3 +72,66 @@ fn bad_input_is_a_usage_error_naming_the_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.sm") && err.contains("line 1"), "{err}");
 }
+
+fn example() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/release-plan.toml")
+}
+
+#[test]
+fn plan_file_schedules_and_renders_every_format() {
+    let out = relman()
+        .args(["schedule"])
+        .arg(example())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["makespan"], 16);
+    assert_eq!(json["tasks"].as_array().unwrap().len(), 8);
+    assert_eq!(json["tasks"][0]["start_at"], "2026-01-05T09:00:00Z");
+    assert_eq!(json["finish_at"], "2026-01-06T01:00:00Z");
+    let dir = tempfile::tempdir().unwrap();
+    for (format, marker) in [
+        ("mermaid", "gantt"),
+        ("svg", "<svg"),
+        ("ics", "BEGIN:VCALENDAR\r\n"),
+        ("dot", "digraph plan"),
+        ("text", "makespan 16"),
+    ] {
+        let file = dir.path().join(format!("plan.{format}"));
+        let out = relman()
+            .args(["schedule"])
+            .arg(example())
+            .args(["--format", format, "--output"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(marker), "{format}: {text}");
+    }
+}
+
+#[test]
+fn invalid_plan_names_the_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("cyclic.toml");
+    std::fs::write(
+        &plan,
+        "start = \"2026-01-05T09:00:00Z\"\nunit = \"day\"\n[[tasks]]\nid = \"a\"\nduration = 1\n[[tasks]]\nid = \"b\"\nduration = 1\n[[precedences]]\nfrom = \"a\"\nto = \"b\"\n[[precedences]]\nfrom = \"b\"\nto = \"a\"\n",
+    )
+    .unwrap();
+    let out = relman().args(["schedule"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("a -> b -> a"), "{err}");
+}

@@ -321,7 +321,11 @@ fn xml(s: &str) -> String {
 pub fn to_svg(plan: &Plan, schedule: &Schedule, scale: &TimeScale, shades: &[Shade]) -> String {
     let crit = critical_tasks(plan, schedule);
     let tasks = plan.tasks();
-    let makespan = schedule.makespan(plan).max(1);
+    // the chart spans the schedule and every shade that starts inside it or after it
+    let makespan = schedule
+        .makespan(plan)
+        .max(shades.iter().map(|s| s.to).max().unwrap_or(0))
+        .max(1);
     let label_w = 12
         + 7 * tasks
             .iter()
