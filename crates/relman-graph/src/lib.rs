@@ -10,6 +10,8 @@
 //!   deterministic ties, parallel waves, impact (transitive dependents with depth), cycle
 //!   detection naming the path (dev-dependency cycles are legal), and bump propagation under a
 //!   [`PropagationPolicy`] with evidence ([`PlannedBump`]).
+//! - [`publish_plan`]: publishes in dependency order under registry [`RateLimits`] (token
+//!   buckets), resumable from the [`DoneStep`]s already taken.
 //!
 //! # Scheduling map
 //!
@@ -52,6 +54,7 @@ mod engine;
 mod export;
 mod plan;
 mod psplib;
+mod publish;
 mod rng;
 mod schedule;
 mod search;
@@ -71,6 +74,9 @@ pub use plan::{
     TaskId,
 };
 pub use psplib::{ParseSmError, parse_sm};
+pub use publish::{
+    DoneStep, PublishKind, PublishPlan, PublishStep, RateLimits, TokenBucket, publish_plan,
+};
 pub use schedule::{PriorityRule, Schedule, ScheduleError, Scheme, generate, justify, lower_bound};
 pub use search::{Optimality, Progress, SearchOptions, SearchOutcome, search, search_until};
 pub use verify::{Violation, verify};
