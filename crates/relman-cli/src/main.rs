@@ -26,6 +26,8 @@ enum Command {
     Commit(cmd::commit::CommitArgs),
     /// Quality gates over test results.
     Gate(cmd::gate::GateArgs),
+    /// Release order and waves of a Cargo workspace.
+    Graph(cmd::graph::GraphArgs),
     /// Schedule tasks under precedence and resource limits.
     Schedule(cmd::schedule::ScheduleArgs),
 }
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Commit(args) => cmd::commit::run(args),
         Command::Gate(args) => cmd::gate::run(args),
+        Command::Graph(args) => cmd::graph::run(args),
         Command::Schedule(args) => cmd::schedule::run(args),
     };
     match result {

@@ -295,6 +295,35 @@ pub fn component_dot(graph: &ComponentGraph) -> String {
     out
 }
 
+/// Renders the component graph as a Mermaid flowchart: an arrow from each dependent to its
+/// dependency (dotted for dev-dependencies), nodes labelled with name and version. O(n + e).
+pub fn component_mermaid(graph: &ComponentGraph) -> String {
+    let comps = graph.components();
+    let index: std::collections::HashMap<&relman_model::ComponentId, usize> =
+        comps.iter().enumerate().map(|(i, c)| (&c.id, i)).collect();
+    let mut out = String::from("graph BT\n");
+    for (i, c) in comps.iter().enumerate() {
+        let label: String = format!("{} {}", c.id, c.version)
+            .chars()
+            .filter(|&ch| ch != '"')
+            .collect();
+        let _ = writeln!(out, "    n{i}[\"{label}\"]");
+    }
+    for (i, c) in comps.iter().enumerate() {
+        for d in &c.dependencies {
+            if let Some(&j) = index.get(&d.component) {
+                let arrow = if d.kind.orders_releases() {
+                    "-->"
+                } else {
+                    "-.->"
+                };
+                let _ = writeln!(out, "    n{i} {arrow} n{j}");
+            }
+        }
+    }
+    out
+}
+
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -66,8 +66,8 @@ pub use components::{
 };
 pub use cpm::{CriticalPath, critical_path, waves};
 pub use export::{
-    ScheduleReport, Shade, TaskReport, TimeScale, TimeUnit, component_dot, critical_tasks,
-    task_dot, to_ics, to_mermaid, to_svg,
+    ScheduleReport, Shade, TaskReport, TimeScale, TimeUnit, component_dot, component_mermaid,
+    critical_tasks, task_dot, to_ics, to_mermaid, to_svg,
 };
 pub use plan::{
     BuildPlanError, ParseIdError, Plan, Precedence, PrecedenceKind, Resource, ResourceId, Task,

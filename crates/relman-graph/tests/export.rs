@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use chrono::{TimeZone, Utc};
 use relman_graph::{
     ComponentGraph, Plan, Precedence, PrecedenceKind, Resource, ResourceId, ScheduleReport,
-    SearchOptions, Shade, Task, TimeScale, TimeUnit, component_dot, critical_tasks, search,
-    task_dot, to_ics, to_mermaid, to_svg, verify,
+    SearchOptions, Shade, Task, TimeScale, TimeUnit, component_dot, component_mermaid,
+    critical_tasks, search, task_dot, to_ics, to_mermaid, to_svg, verify,
 };
 use relman_model::{Component, Dependency, DependencyKind};
 
@@ -136,4 +136,5 @@ fn component_dot_matches_its_golden_file() {
     ])
     .expect("valid");
     golden("components.dot", &component_dot(&g));
+    golden("components.mmd", &component_mermaid(&g));
 }

@@ -2,4 +2,5 @@
 
 pub mod commit;
 pub mod gate;
+pub mod graph;
 pub mod schedule;
