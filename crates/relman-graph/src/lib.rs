@@ -70,14 +70,16 @@ pub use export::{
     critical_tasks, task_dot, to_ics, to_mermaid, to_svg,
 };
 pub use plan::{
-    BuildPlanError, ParseIdError, Plan, Precedence, PrecedenceKind, Resource, ResourceId, Task,
-    TaskId,
+    BuildPlanError, MAX_TIME, ParseIdError, Plan, Precedence, PrecedenceKind, Resource, ResourceId,
+    Task, TaskId,
 };
 pub use psplib::{ParseSmError, parse_sm};
 pub use publish::{
     DoneStep, PublishKind, PublishPlan, PublishStep, RateLimits, TokenBucket, publish_plan,
 };
-pub use schedule::{PriorityRule, Schedule, ScheduleError, Scheme, generate, justify, lower_bound};
+pub use schedule::{
+    MAX_HORIZON, PriorityRule, Schedule, ScheduleError, Scheme, generate, justify, lower_bound,
+};
 pub use search::{Optimality, Progress, SearchOptions, SearchOutcome, search, search_until};
 pub use verify::{Violation, verify};
 

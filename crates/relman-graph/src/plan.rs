@@ -238,6 +238,16 @@ pub enum BuildPlanError {
         /// Its release date.
         release: i64,
     },
+    /// A duration, release date, deadline or lag exceeds [`MAX_TIME`] in magnitude.
+    #[error("task {task}: {field} {value} exceeds the limit of {MAX_TIME} time units")]
+    ValueTooLarge {
+        /// The task (for a lag: the edge's predecessor).
+        task: TaskId,
+        /// Which value: `"duration"`, `"release"`, `"deadline"` or `"lag"`.
+        field: &'static str,
+        /// The value.
+        value: i64,
+    },
     /// A task demands a resource that the plan does not define.
     #[error("task {task} demands unknown resource {resource}")]
     UnknownResource {
@@ -303,6 +313,10 @@ fn display_path(path: &[TaskId]) -> String {
         .collect::<Vec<_>>()
         .join(" -> ")
 }
+
+/// The largest magnitude accepted for durations, release dates, deadlines and lags (2³²), so
+/// that sums over millions of tasks cannot overflow.
+pub const MAX_TIME: i64 = 1 << 32;
 
 /// One edge in index form: `start[to] >= start[from] + delta`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -425,6 +439,19 @@ impl Plan {
                     duration: t.duration,
                 });
             }
+            for (field, value) in [
+                ("duration", t.duration),
+                ("release", t.release),
+                ("deadline", t.deadline.unwrap_or(0)),
+            ] {
+                if value.abs() > MAX_TIME {
+                    return Err(BuildPlanError::ValueTooLarge {
+                        task: t.id.clone(),
+                        field,
+                        value,
+                    });
+                }
+            }
             if t.release < 0 {
                 return Err(BuildPlanError::NegativeRelease {
                     task: t.id.clone(),
@@ -468,6 +495,13 @@ impl Plan {
                     from: p.from.clone(),
                     to: p.to.clone(),
                     lag: p.lag,
+                });
+            }
+            if p.lag > MAX_TIME {
+                return Err(BuildPlanError::ValueTooLarge {
+                    task: p.from.clone(),
+                    field: "lag",
+                    value: p.lag,
                 });
             }
             edges.push((a, b));

@@ -214,12 +214,16 @@ pub fn parse_sm(text: &str) -> Result<Plan, ParseSmError> {
             });
         }
         let count = usize::try_from(v[2].1).unwrap_or(usize::MAX);
-        if v.len() != 3 + count {
+        if v.len().checked_sub(3) != Some(count) {
             return Err(ParseSmError::Unexpected {
                 line: i + 1,
-                column: v.get(3 + count).map_or(c.lines[i].len() + 1, |x| x.0),
+                column: v
+                    .get(count.saturating_add(3))
+                    .map_or(c.lines[i].len() + 1, |x| x.0),
                 expected: "exactly the declared number of successors",
-                found: v.get(3 + count).map_or(String::new(), |x| x.1.to_string()),
+                found: v
+                    .get(count.saturating_add(3))
+                    .map_or(String::new(), |x| x.1.to_string()),
             });
         }
         for &(col, s) in &v[3..] {

@@ -114,7 +114,9 @@ pub enum Optimality {
 ///
 /// # Errors
 ///
-/// [`ScheduleError::DeadlineMissed`] when the best schedule found misses a deadline.
+/// [`ScheduleError::DeadlineMissed`] when the best schedule found misses a deadline;
+/// [`ScheduleError::HorizonTooLong`] when the plan exceeds
+/// [`MAX_HORIZON`](crate::MAX_HORIZON).
 pub fn search(plan: &Plan, options: &SearchOptions) -> Result<SearchOutcome, ScheduleError> {
     search_until(plan, options, |_| true)
 }
@@ -124,12 +126,15 @@ pub fn search(plan: &Plan, options: &SearchOptions) -> Result<SearchOutcome, Sch
 ///
 /// # Errors
 ///
-/// [`ScheduleError::DeadlineMissed`] when the best schedule found misses a deadline.
+/// [`ScheduleError::DeadlineMissed`] when the best schedule found misses a deadline;
+/// [`ScheduleError::HorizonTooLong`] when the plan exceeds
+/// [`MAX_HORIZON`](crate::MAX_HORIZON).
 pub fn search_until(
     plan: &Plan,
     options: &SearchOptions,
     keep_going: impl FnMut(&Progress) -> bool,
 ) -> Result<SearchOutcome, ScheduleError> {
+    crate::schedule::check_horizon(plan)?;
     let mut ga = Ga::new(plan, options);
     ga.run(keep_going);
     let starts = ga.best_starts.clone();

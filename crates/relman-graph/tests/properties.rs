@@ -70,3 +70,48 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 }
+
+const FIXTURE: &str = include_str!("data/j301_1.sm");
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn parse_sm_never_panics_on_arbitrary_text(text in "\\PC{0,400}") {
+        let _ = relman_graph::parse_sm(&text);
+    }
+
+    #[test]
+    fn parse_sm_never_panics_on_mutated_instances(
+        line in 0usize..80,
+        token in 0usize..8,
+        replacement in prop_oneof![
+            Just(String::new()),
+            Just("18446744073709551615".to_owned()),
+            Just("-1".to_owned()),
+            Just("x".to_owned()),
+            (0u64..100).prop_map(|v| v.to_string()),
+        ],
+        drop_line in proptest::bool::ANY,
+    ) {
+        let mut lines: Vec<String> = FIXTURE.lines().map(str::to_owned).collect();
+        let l = line % lines.len();
+        if drop_line {
+            lines.remove(l);
+        } else {
+            let mut toks: Vec<String> = lines[l].split_whitespace().map(str::to_owned).collect();
+            if !toks.is_empty() {
+                let t = token % toks.len();
+                toks[t] = replacement;
+            }
+            lines[l] = toks.join("  ");
+        }
+        let text = lines.join("\n");
+        if let Ok(plan) = relman_graph::parse_sm(&text) {
+            // whatever parses is a valid plan that the schedulers handle
+            if let Ok(s) = generate(&plan, Scheme::Serial, PriorityRule::Lft) {
+                prop_assert_eq!(verify(&plan, &s), vec![]);
+            }
+        }
+    }
+}
