@@ -30,6 +30,10 @@ enum Command {
     Risk(cmd::risk::RiskArgs),
     /// Environment state: deployments, promotions, rollbacks, locks, history, DORA metrics.
     Env(cmd::env::EnvArgs),
+    /// Release order and waves of a Cargo workspace.
+    Graph(cmd::graph::GraphArgs),
+    /// Schedule tasks under precedence and resource limits.
+    Schedule(cmd::schedule::ScheduleArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +43,8 @@ fn main() -> ExitCode {
         Command::Gate(args) => cmd::gate::run(args),
         Command::Risk(args) => cmd::risk::run(args),
         Command::Env(args) => cmd::env::run(args),
+        Command::Graph(args) => cmd::graph::run(args),
+        Command::Schedule(args) => cmd::schedule::run(args),
     };
     match result {
         Ok(code) => code,
