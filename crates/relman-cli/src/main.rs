@@ -23,12 +23,15 @@ struct Cli {
 enum Command {
     /// Parse and check Conventional Commit messages.
     Commit(cmd::commit::CommitArgs),
+    /// Compute the next version of a component from its changes since its last release.
+    Bump(cmd::bump::BumpArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Commit(args) => cmd::commit::run(args),
+        Command::Bump(args) => cmd::bump::run(args),
     };
     match result {
         Ok(code) => code,

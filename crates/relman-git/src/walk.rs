@@ -254,6 +254,53 @@ impl GitRepository {
         })
     }
 
+    /// Calls `visit` with the id and the raw message (lossily decoded as UTF-8) of each commit of
+    /// `range`, in `git log` order; merges are skipped unless `options.merges` includes them
+    /// and `options.parents` is honoured (paths, diff, mailmap and threads do not apply). For
+    /// checkers that need the message byte for byte, which [`Change`] normalises.
+    ///
+    /// # Errors
+    ///
+    /// As [`GitRepository::walk_with`].
+    pub fn walk_messages(
+        &self,
+        range: &RevisionRange,
+        options: &WalkOptions,
+        visit: &mut dyn FnMut(&relman_model::ChangeId, &str) -> ControlFlow<()>,
+    ) -> Result<(), ReadHistoryError> {
+        let walking = || ReadHistoryError::git("walking the history");
+        let to = self.resolve_oid(&range.to)?;
+        let mut walk = self.repo.revwalk().map_err(walking())?;
+        walk.push(to).map_err(walking())?;
+        if let Some(from) = &range.from {
+            walk.hide(self.resolve_oid(from)?).map_err(walking())?;
+        }
+        if options.parents == Parents::First {
+            walk.simplify_first_parent().map_err(walking())?;
+        }
+        let shallow = self.shallow_boundary();
+        for oid in walk {
+            let oid = oid.map_err(walking())?;
+            if shallow.contains(&oid) {
+                return Err(ReadHistoryError::ShallowHistory {
+                    boundary: change_id(oid),
+                });
+            }
+            let commit = self
+                .repo
+                .find_commit(oid)
+                .map_err(ReadHistoryError::git("reading a commit"))?;
+            if options.merges == Merges::Exclude && commit.parent_count() > 1 {
+                continue;
+            }
+            let message = String::from_utf8_lossy(commit.message_raw_bytes());
+            if visit(&change_id(oid), &message).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// The commits at the boundary of a shallow clone (empty for a complete repository).
     fn shallow_boundary(&self) -> HashSet<Oid> {
         if !self.repo.is_shallow() {

@@ -1,3 +1,5 @@
 //! One module per `relman` subcommand.
 
+pub mod bump;
 pub mod commit;
+pub mod commit_range;
