@@ -5,3 +5,5 @@
 //!
 //! It is pure: model values in, text out. It does not read repositories or files.
 #![forbid(unsafe_code)]
+
+pub mod document;

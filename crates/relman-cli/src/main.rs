@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cmd;
+mod evidence;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,8 @@ enum Command {
     Commit(cmd::commit::CommitArgs),
     /// Compute the next version of a component from its changes since its last release.
     Bump(cmd::bump::BumpArgs),
+    /// Quality gates over test results.
+    Gate(cmd::gate::GateArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Commit(args) => cmd::commit::run(args),
         Command::Bump(args) => cmd::bump::run(args),
+        Command::Gate(args) => cmd::gate::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,3 +3,4 @@
 pub mod bump;
 pub mod commit;
 pub mod commit_range;
+pub mod gate;
