@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Parse and check Conventional Commit messages.
     Commit(cmd::commit::CommitArgs),
+    /// Compute the next version of a component from its changes since its last release.
+    Bump(cmd::bump::BumpArgs),
     /// Quality gates over test results.
     Gate(cmd::gate::GateArgs),
     /// Change risk: train, score and evaluate models on change data.
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Commit(args) => cmd::commit::run(args),
+        Command::Bump(args) => cmd::bump::run(args),
         Command::Gate(args) => cmd::gate::run(args),
         Command::Risk(args) => cmd::risk::run(args),
         Command::Env(args) => cmd::env::run(args),

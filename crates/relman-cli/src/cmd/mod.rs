@@ -1,6 +1,8 @@
 //! One module per `relman` subcommand.
 
+pub mod bump;
 pub mod commit;
+pub mod commit_range;
 pub mod gate;
 pub mod risk;
 pub mod env;
