@@ -33,15 +33,23 @@ fn violations(edges: &[Edge]) -> Vec<String> {
         let (from, to) = (from.as_str(), to.as_str());
         let relman_dep = to.starts_with("relman");
         if from == MODEL && relman_dep {
-            out.push(format!("{from} must not depend on {to}: relman-model depends on no relman crate"));
+            out.push(format!(
+                "{from} must not depend on {to}: relman-model depends on no relman crate"
+            ));
         } else if LIBRARIES.contains(&from) && relman_dep && to != MODEL {
-            out.push(format!("{from} must not depend on {to}: libraries depend only on relman-model"));
+            out.push(format!(
+                "{from} must not depend on {to}: libraries depend only on relman-model"
+            ));
         }
         if (to == "git2" || to == "libgit2-sys") && from != "relman-git" {
-            out.push(format!("{from} must not depend on {to}: only relman-git links git2"));
+            out.push(format!(
+                "{from} must not depend on {to}: only relman-git links git2"
+            ));
         }
         if (to == "clap" || (to == "anyhow" && !dev)) && from != "relman-cli" {
-            out.push(format!("{from} must not depend on {to}: only the CLI uses clap/anyhow"));
+            out.push(format!(
+                "{from} must not depend on {to}: only the CLI uses clap/anyhow"
+            ));
         }
     }
     out
@@ -70,11 +78,17 @@ fn workspace_edges() -> Vec<Edge> {
 fn workspace_respects_dependency_rules() {
     let edges = workspace_edges();
     assert!(
-        edges.iter().any(|(f, t, _)| f == "relman-git" && t == "git2"),
+        edges
+            .iter()
+            .any(|(f, t, _)| f == "relman-git" && t == "git2"),
         "metadata was read (relman-git depends on git2)"
     );
     let broken = violations(&edges);
-    assert!(broken.is_empty(), "dependency rules broken:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "dependency rules broken:\n{}",
+        broken.join("\n")
+    );
 }
 
 #[test]
@@ -159,7 +173,11 @@ fn libraries_do_not_read_clock_env_or_terminal() {
         }
     }
     let found = forbidden_calls_in(&files);
-    assert!(found.is_empty(), "libraries must take `now` and settings as arguments:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "libraries must take `now` and settings as arguments:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]
@@ -169,5 +187,8 @@ fn source_scan_catches_a_clock_read() {
         "lib.rs".to_owned(),
         "fn f() { let t = chrono::Utc::now(); }\n#[cfg(test)]\nmod tests { fn g() { std::time::Instant::now(); } }".to_owned(),
     );
-    assert_eq!(forbidden_calls_in(&files), vec!["lib.rs:1: Utc::now(".to_owned()]);
+    assert_eq!(
+        forbidden_calls_in(&files),
+        vec!["lib.rs:1: Utc::now(".to_owned()]
+    );
 }

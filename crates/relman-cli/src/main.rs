@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cmd;
+mod evidence;
 
 use std::process::ExitCode;
 
@@ -23,12 +24,15 @@ struct Cli {
 enum Command {
     /// Parse and check Conventional Commit messages.
     Commit(cmd::commit::CommitArgs),
+    /// Quality gates over test results.
+    Gate(cmd::gate::GateArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Commit(args) => cmd::commit::run(args),
+        Command::Gate(args) => cmd::gate::run(args),
     };
     match result {
         Ok(code) => code,

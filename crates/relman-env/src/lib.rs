@@ -5,4 +5,9 @@
 //! why not, finds rollback targets and computes DORA metrics, with durable storage behind a trait.
 //!
 //! It never reads the clock: every decision takes `now` as an argument.
+//!
+//! - [`store`]: the [`Store`](store::Store) trait, the in-memory store and the durable journal
+//!   store (append-only file, checksums, fsync, crash recovery, snapshots, OS file lock).
 #![forbid(unsafe_code)]
+
+pub mod store;

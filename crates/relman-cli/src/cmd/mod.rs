@@ -1,3 +1,4 @@
 //! One module per `relman` subcommand.
 
 pub mod commit;
+pub mod gate;
