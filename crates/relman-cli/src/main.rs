@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cmd;
+mod config;
 mod evidence;
 
 use std::process::ExitCode;
