@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     /// Parse and check Conventional Commit messages.
     Commit(cmd::commit::CommitArgs),
+    /// Compute the next version of a component from its changes since its last release.
+    Bump(cmd::bump::BumpArgs),
     /// Quality gates over test results.
     Gate(cmd::gate::GateArgs),
 }
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Commit(args) => cmd::commit::run(args),
+        Command::Bump(args) => cmd::bump::run(args),
         Command::Gate(args) => cmd::gate::run(args),
     };
     match result {

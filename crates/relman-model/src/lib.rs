@@ -17,6 +17,7 @@
 //! | [`gate`] | [`QualityGate`], [`TestRun`], [`Verdict`] |
 //! | [`environment`] | [`Environment`], [`Tier`], [`Window`] |
 //! | [`risk`] | [`RiskItem`] on a 5 × 5 likelihood × impact matrix |
+//! | [`history`] | the [`HistorySource`] port that adapters such as relman-git implement |
 //!
 //! ```
 //! use relman_model::ConventionalCommit;

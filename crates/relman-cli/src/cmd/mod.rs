@@ -1,4 +1,6 @@
 //! One module per `relman` subcommand.
 
+pub mod bump;
 pub mod commit;
+pub mod commit_range;
 pub mod gate;
