@@ -68,6 +68,8 @@ pub struct BumpConfig {
 
 impl BumpConfig {
     /// The policy: relman's defaults with these settings applied.
+    // `relman bump` does not read the configuration yet; the coordinator wires it in.
+    #[allow(dead_code)]
     pub fn to_policy(&self) -> BumpPolicy {
         let mut policy = BumpPolicy::default();
         for (kind, bump) in &self.types {
@@ -164,7 +166,10 @@ struct RelmanHolder {
 /// # Errors
 ///
 /// [`LoadConfigError`] when a file cannot be read or is invalid.
-pub fn load(repo: &Path, explicit: Option<&Path>) -> Result<(Config, ConfigSource), LoadConfigError> {
+pub fn load(
+    repo: &Path,
+    explicit: Option<&Path>,
+) -> Result<(Config, ConfigSource), LoadConfigError> {
     if let Some(path) = explicit {
         let text = read(path)?;
         return Ok((parse(path, &text)?, ConfigSource::File(path.to_owned())));
@@ -183,7 +188,12 @@ pub fn load(repo: &Path, explicit: Option<&Path>) -> Result<(Config, ConfigSourc
             .workspace
             .and_then(|w| w.metadata)
             .and_then(|m| m.relman)
-            .or_else(|| parsed.package.and_then(|p| p.metadata).and_then(|m| m.relman));
+            .or_else(|| {
+                parsed
+                    .package
+                    .and_then(|p| p.metadata)
+                    .and_then(|m| m.relman)
+            });
         if let Some(config) = found {
             return Ok((config, ConfigSource::CargoMetadata(manifest)));
         }
@@ -233,7 +243,11 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
         .find(|l| l.starts_with('['))
         .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
     if line.starts_with('[') {
-        return Some(line.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+        return Some(
+            line.trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_owned(),
+        );
     }
     let (key, _) = line.split_once('=')?;
     let key = key.trim().trim_matches('"');
@@ -296,7 +310,10 @@ url = "https://jira.example.org/browse/{1}"
         assert_eq!(policy.zero_breaking, ZeroBreaking::BumpMajor);
         assert_eq!(config.changelog.non_conventional, Placement::Other);
         assert_eq!(config.changelog.sections.len(), 1);
-        assert_eq!(config.changelog.skip.types, ["chore", "ci", "style", "test"]);
+        assert_eq!(
+            config.changelog.skip.types,
+            ["chore", "ci", "style", "test"]
+        );
         assert_eq!(config.changelog.issues.len(), 1);
     }
 
@@ -305,17 +322,29 @@ url = "https://jira.example.org/browse/{1}"
         let err = parse_str("[changelog.skip]\ntypes = [\"chore\"]\nscope = [\"x\"]\n")
             .expect_err("unknown key");
         let text = err.to_string();
-        assert!(text.starts_with("relman.toml:3:1: key `changelog.skip.scope`: unknown field `scope`"), "{text}");
+        assert!(
+            text.starts_with("relman.toml:3:1: key `changelog.skip.scope`: unknown field `scope`"),
+            "{text}"
+        );
 
         let err = parse_str("[bump]\nother_types = \"huge\"\n").expect_err("bad value");
         let text = err.to_string();
-        assert!(text.starts_with("relman.toml:2:15: key `bump.other_types`: unknown variant `huge`"), "{text}");
+        assert!(
+            text.starts_with("relman.toml:2:15: key `bump.other_types`: unknown variant `huge`"),
+            "{text}"
+        );
 
         let err = parse_str("[changelog]\ncommit_links = \"yes\"\n").expect_err("bad type");
-        assert!(err.to_string().contains("key `changelog.commit_links`"), "{err}");
+        assert!(
+            err.to_string().contains("key `changelog.commit_links`"),
+            "{err}"
+        );
 
         let err = parse_str("remote = \n").expect_err("bad toml");
-        assert!(matches!(err, LoadConfigError::Invalid { line: 1, .. }), "{err}");
+        assert!(
+            matches!(err, LoadConfigError::Invalid { line: 1, .. }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -332,7 +361,8 @@ url = "https://jira.example.org/browse/{1}"
         .expect("write");
         let err = load(dir.path(), None).expect_err("unknown key in metadata");
         assert!(
-            err.to_string().contains(":6:1: key `workspace.metadata.relman.changelog.skip.bogus`"),
+            err.to_string()
+                .contains(":6:1: key `workspace.metadata.relman.changelog.skip.bogus`"),
             "{err}"
         );
         std::fs::write(
@@ -344,8 +374,11 @@ url = "https://jira.example.org/browse/{1}"
         assert!(matches!(source, ConfigSource::CargoMetadata(_)));
         assert_eq!(config.remote.as_deref(), Some("https://gitlab.com/g/p"));
 
-        std::fs::write(dir.path().join("relman.toml"), "remote = \"https://github.com/o/r\"\n")
-            .expect("write");
+        std::fs::write(
+            dir.path().join("relman.toml"),
+            "remote = \"https://github.com/o/r\"\n",
+        )
+        .expect("write");
         let (config, source) = load(dir.path(), None).expect("file");
         assert!(matches!(source, ConfigSource::File(_)));
         assert_eq!(config.remote.as_deref(), Some("https://github.com/o/r"));

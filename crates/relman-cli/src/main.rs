@@ -23,6 +23,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Generate a changelog, release notes or JSON from the git history.
+    Changelog(cmd::changelog::ChangelogArgs),
     /// Parse and check Conventional Commit messages.
     Commit(cmd::commit::CommitArgs),
     /// Compute the next version of a component from its changes since its last release.
@@ -34,6 +36,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Changelog(args) => cmd::changelog::run(args),
         Command::Commit(args) => cmd::commit::run(args),
         Command::Bump(args) => cmd::bump::run(args),
         Command::Gate(args) => cmd::gate::run(args),
