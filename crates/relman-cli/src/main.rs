@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cmd;
+mod config;
 mod evidence;
 
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Generate a changelog, release notes or JSON from the git history.
+    Changelog(cmd::changelog::ChangelogArgs),
     /// Parse and check Conventional Commit messages.
     Commit(cmd::commit::CommitArgs),
     /// Compute the next version of a component from its changes since its last release.
@@ -41,6 +44,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Changelog(args) => cmd::changelog::run(args),
         Command::Commit(args) => cmd::commit::run(args),
         Command::Bump(args) => cmd::bump::run(args),
         Command::Gate(args) => cmd::gate::run(args),

@@ -1,6 +1,7 @@
 //! One module per `relman` subcommand.
 
 pub mod bump;
+pub mod changelog;
 pub mod commit;
 pub mod commit_range;
 pub mod gate;
