@@ -39,6 +39,8 @@ enum Command {
     Graph(cmd::graph::GraphArgs),
     /// Schedule tasks under precedence and resource limits.
     Schedule(cmd::schedule::ScheduleArgs),
+    /// The release plan of a repository: versions, changelogs, risk, schedule, change request.
+    Plan(cmd::plan::PlanArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Env(args) => cmd::env::run(args),
         Command::Graph(args) => cmd::graph::run(args),
         Command::Schedule(args) => cmd::schedule::run(args),
+        Command::Plan(args) => cmd::plan::run(args),
     };
     match result {
         Ok(code) => code,

@@ -7,5 +7,6 @@ pub mod commit_range;
 pub mod env;
 pub mod gate;
 pub mod graph;
+pub mod plan;
 pub mod risk;
 pub mod schedule;
