@@ -22,7 +22,7 @@
 //!    follow the dependency order. Durations in hours (flags, defaults: build 1, test 2,
 //!    approve 4, dev 1, staging 2, production 1). Hour 0 is `--start` (default: now).
 //! 6. A change request draft (kind normal, one approval from anyone but the requester) bound to
-//!    the SHA-256 of the canonical plan JSON (compact, without `change_request`).
+//!    the SHA-256 of the canonical plan JSON (compact, keys sorted, without `change_request`).
 //!
 //! With `--output DIR` it also writes `release-plan.md`, `release-plan.json`, `gantt.svg`,
 //! `gantt.mmd` and `release.ics`. Exit codes: 0 success, 2 usage or repository errors (e.g.
@@ -252,7 +252,10 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
         now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()))
     });
     let (body, scheduled) = build(&args, start)?;
-    let canonical = serde_json::to_string(&body).context("cannot serialize the plan")?;
+    // Canonical: compact JSON with object keys sorted (serde_json's `Value` map).
+    let canonical = serde_json::to_value(&body)
+        .context("cannot serialize the plan")?
+        .to_string();
     let digest_hex = format!("{:x}", Sha256::digest(canonical.as_bytes()));
     let change_request = draft_change_request(&body, &digest_hex, start)?;
     let out = PlanOutput {
@@ -467,7 +470,7 @@ fn build(args: &PlanArgs, start: DateTime<Utc>) -> anyhow::Result<(PlanBody, Opt
         .with_context(|| format!("invalid changelog settings in {source}"))?;
 
     let risk = release_risk(&planned);
-    let scheduled = schedule(args, &planned, &graph, &waves, start)?;
+    let scheduled = schedule(args, &graph, &waves, start)?;
     let schedule_out = schedule_output(scheduled.as_ref());
 
     let components = planned
@@ -853,7 +856,6 @@ fn round3(x: f64) -> f64 {
 /// The pipeline of the released components as a plan, scheduled from `start`.
 fn schedule(
     args: &PlanArgs,
-    planned: &[Planned],
     graph: &ComponentGraph,
     waves: &[Vec<String>],
     start: DateTime<Utc>,
@@ -893,7 +895,6 @@ fn schedule(
             })
             .unwrap_or_default()
     };
-    let _ = planned;
     let mut tasks = Vec::new();
     let mut edges = Vec::new();
     let approve = id("approve".into())?;
