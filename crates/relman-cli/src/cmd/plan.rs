@@ -700,14 +700,20 @@ fn release_risk(planned: &[Planned]) -> RiskOutput {
     let model = relman_risk::default_model();
     let mut scored: Vec<ChangeRiskOutput> = Vec::new();
     let mut seen = BTreeSet::new();
-    for p in planned.iter().filter(|p| p.release) {
+    // A commit can belong to several components (a root package owns the whole repository):
+    // it is scored once, for the component with the most specific paths.
+    let mut order: Vec<&Planned> = planned.iter().filter(|p| p.release).collect();
+    order.sort_by_key(|p| {
+        std::cmp::Reverse(p.component.paths.iter().map(String::len).max().unwrap_or(0))
+    });
+    for p in order {
         // Walks are newest first: count each author's earlier changes oldest first.
         let mut by_author: HashMap<&str, usize> = HashMap::new();
         for change in p.changes.iter().rev() {
             let n = by_author.entry(change.author.email.as_str()).or_default();
             let metrics = change_metrics(change, *n);
             *n += 1;
-            if !seen.insert((p.component.id.to_string(), change.id.to_string())) {
+            if !seen.insert(change.id.to_string()) {
                 continue;
             }
             let why = model.explain(&metrics);
@@ -717,9 +723,10 @@ fn release_risk(planned: &[Planned]) -> RiskOutput {
                 summary: change.summary.clone(),
                 probability: round3(why.probability),
                 top_factors: why
-                    .top(3)
+                    .contributions
                     .iter()
-                    .filter(|c| c.contribution > 0.0)
+                    .filter(|c| c.contribution > 0.0 && !uses_unknown_metric(&c.feature))
+                    .take(3)
                     .map(|c| c.feature.clone())
                     .collect(),
             });
@@ -756,7 +763,7 @@ fn release_risk(planned: &[Planned]) -> RiskOutput {
         0.0
     };
     let f_components = (0.03 * released.len().saturating_sub(1) as f64).min(0.3);
-    let n_changes: usize = released.iter().map(|p| p.changes.len()).sum();
+    let n_changes = seen.len();
     let f_volume = (n_changes as f64 / 1000.0).min(0.3);
     let score = if released.is_empty() {
         0.0
@@ -830,7 +837,9 @@ fn release_risk(planned: &[Planned]) -> RiskOutput {
         mitigations.push("release in waves and verify each wave in staging before the next".into());
     }
     if n_changes > 0 {
-        reasons.push(format!("{n_changes} changes since the last releases"));
+        reasons.push(format!(
+            "{n_changes} distinct changes since the last releases"
+        ));
     }
     if n_changes > 200 {
         mitigations.push("release more often: smaller batches are easier to verify".into());
@@ -847,6 +856,14 @@ fn release_risk(planned: &[Planned]) -> RiskOutput {
         mitigations,
         riskiest_changes: scored.into_iter().take(10).collect(),
     }
+}
+
+/// Whether a model feature reads a metric that [`change_metrics`] cannot compute (left at 0):
+/// naming it as a reason would mislead.
+fn uses_unknown_metric(feature: &str) -> bool {
+    feature
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|t| matches!(t, "lt" | "ndev" | "age" | "nuc" | "rexp" | "sexp"))
 }
 
 fn round3(x: f64) -> f64 {
@@ -966,11 +983,7 @@ fn schedule_output(s: Option<&Scheduled>) -> ScheduleOutput {
         })
         .collect();
     tasks.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
-    let critical_path = tasks
-        .iter()
-        .filter(|t| t.critical)
-        .map(|t| t.id.clone())
-        .collect();
+    let critical_path = critical_chain(&s.plan, &report.tasks);
     ScheduleOutput {
         unit: "hour",
         makespan_hours: report.makespan,
@@ -978,6 +991,48 @@ fn schedule_output(s: Option<&Scheduled>) -> ScheduleOutput {
         tasks,
         critical_path,
     }
+}
+
+/// One critical chain, first task first: from the critical task that ends last, step back to
+/// a critical task that ends when the current one starts, preferring a precedence
+/// predecessor over a resource predecessor, ties broken by id. The library marks every task
+/// of zero slack as critical (parallel tasks of a wave included); this picks one path through
+/// them.
+fn critical_chain(plan: &Plan, tasks: &[relman_graph::TaskReport]) -> Vec<String> {
+    let critical: Vec<&relman_graph::TaskReport> = tasks.iter().filter(|t| t.critical).collect();
+    let predecessors: BTreeSet<(&str, &str)> = plan
+        .precedences()
+        .iter()
+        .map(|p| (p.from.as_str(), p.to.as_str()))
+        .collect();
+    let Some(mut current) = critical
+        .iter()
+        .copied()
+        .max_by(|a, b| a.finish.cmp(&b.finish).then_with(|| b.id.cmp(&a.id)))
+    else {
+        return Vec::new();
+    };
+    let mut chain = vec![current.id.clone()];
+    loop {
+        let before = critical
+            .iter()
+            .copied()
+            .filter(|t| t.finish == current.start && t.id != current.id)
+            .min_by(|a, b| {
+                let pa = !predecessors.contains(&(a.id.as_str(), current.id.as_str()));
+                let pb = !predecessors.contains(&(b.id.as_str(), current.id.as_str()));
+                pa.cmp(&pb).then_with(|| a.id.cmp(&b.id))
+            });
+        match before {
+            Some(t) if chain.len() <= tasks.len() => {
+                chain.push(t.id.clone());
+                current = t;
+            }
+            _ => break,
+        }
+    }
+    chain.reverse();
+    chain
 }
 
 fn draft_change_request(
