@@ -225,9 +225,31 @@ fn check_plan(plan: &Value) {
     } else {
         assert!(ids.contains("approve"));
         assert!(!critical.is_empty());
-        for c in critical {
-            assert!(ids.contains(c.as_str().expect("id")), "{c}");
+        // One chain without gaps from the start to the end of the schedule.
+        let by_id = |id: &str| -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+            let t = tasks
+                .iter()
+                .find(|t| t["id"] == id)
+                .unwrap_or_else(|| panic!("critical task {id} not in the schedule"));
+            (
+                t["start"].as_str().expect("start").parse().expect("date"),
+                t["finish"].as_str().expect("finish").parse().expect("date"),
+            )
+        };
+        let chain: Vec<_> = critical
+            .iter()
+            .map(|c| by_id(c.as_str().expect("id")))
+            .collect();
+        assert_eq!(chain[0].0, start, "{critical:?}");
+        for pair in chain.windows(2) {
+            assert_eq!(pair[0].1, pair[1].0, "{critical:?}");
         }
+        let finish: chrono::DateTime<chrono::Utc> = schedule["finish"]
+            .as_str()
+            .expect("finish")
+            .parse()
+            .expect("date");
+        assert_eq!(chain[chain.len() - 1].1, finish, "{critical:?}");
     }
 
     // The change request is bound to the digest of the plan without it.
