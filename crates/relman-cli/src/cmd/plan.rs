@@ -24,12 +24,15 @@
 //! 6. A change request draft (kind normal, one approval from anyone but the requester) bound to
 //!    the SHA-256 of the canonical plan JSON (compact, keys sorted, without `change_request`).
 //!
+//! Walks show a spinner with the commit count on a terminal (none when stderr is piped).
+//!
 //! With `--output DIR` it also writes `release-plan.md`, `release-plan.json`, `gantt.svg`,
 //! `gantt.mmd` and `release.ics`. Exit codes: 0 success, 2 usage or repository errors (e.g.
 //! `not a git repository: P`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
+use std::io::IsTerminal as _;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -337,6 +340,17 @@ fn build(args: &PlanArgs, start: DateTime<Utc>) -> anyhow::Result<(PlanBody, Opt
     repo.set_tag_patterns(components.iter().map(|(_, p)| p.clone()).collect());
     let policy = config.bump.to_policy();
 
+    // A spinner counts the commits walked, on a terminal only (hidden when stderr is piped).
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg}: {pos} commits") {
+        progress.set_style(style);
+    }
     let mut planned: Vec<Planned> = Vec::with_capacity(components.len());
     for (component, pattern) in components {
         let (range, last) = repo
@@ -348,8 +362,11 @@ fn build(args: &PlanArgs, start: DateTime<Utc>) -> anyhow::Result<(PlanBody, Opt
             options.paths(component.paths.clone());
         }
         let mut changes = Vec::new();
+        progress.set_message(format!("walking {}", component.id));
+        progress.set_position(0);
         repo.walk_with(&range, &options, &mut |c| {
             changes.push(c);
+            progress.inc(1);
             ControlFlow::Continue(())
         })
         .with_context(|| format!("cannot read the history of {}", component.id))?;
@@ -397,6 +414,8 @@ fn build(args: &PlanArgs, start: DateTime<Utc>) -> anyhow::Result<(PlanBody, Opt
             component,
         });
     }
+
+    progress.finish_and_clear();
 
     // Propagation over the dependency graph, on the released versions.
     let graph_components: Vec<Component> = planned
@@ -1255,4 +1274,63 @@ fn empty_mermaid(title: &str) -> String {
 fn empty_ics() -> String {
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//relman//relman-cli//EN\r\nEND:VCALENDAR\r\n"
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use relman_model::{ChangeId, DiffStat, Person};
+
+    fn change(id: &str, message: &str, diff: Vec<DiffStat>) -> Change {
+        Change::from_message(
+            ChangeId::new(id).expect("id"),
+            message,
+            Person::new("Ada", "ada@example.org"),
+            "2026-01-01T00:00:00Z".parse().expect("time"),
+        )
+        .with_diff(diff)
+    }
+
+    #[test]
+    fn metrics_come_from_the_diff_and_the_type() {
+        let c = change(
+            "aaaaaaaa",
+            "fix(core): x",
+            vec![
+                DiffStat::new("src/a.rs", 3, 1),
+                DiffStat::new("src/b.rs", 4, 0),
+                DiffStat::new("docs/x.md", 0, 0),
+            ],
+        );
+        let m = change_metrics(&c, 7);
+        assert_eq!(m.get(Metric::Nf), 3.0);
+        assert_eq!(m.get(Metric::Ns), 2.0);
+        assert_eq!(m.get(Metric::Nd), 2.0);
+        assert_eq!(m.get(Metric::La), 7.0);
+        assert_eq!(m.get(Metric::Ld), 1.0);
+        assert_eq!(m.get(Metric::Fix), 1.0);
+        assert_eq!(m.get(Metric::Exp), 7.0);
+        // Two files with half the churn each: one bit.
+        assert!((m.get(Metric::Entropy) - 1.0).abs() < 1e-12);
+        let feat = change_metrics(&change("bbbbbbbb", "feat: y", Vec::new()), 0);
+        assert_eq!(feat.get(Metric::Fix), 0.0);
+        assert_eq!(feat.get(Metric::Entropy), 0.0);
+    }
+
+    #[test]
+    fn unknown_metrics_are_not_named_as_reasons() {
+        assert!(uses_unknown_metric("lt/nf"));
+        assert!(uses_unknown_metric("log(ndev)"));
+        assert!(!uses_unknown_metric("la"));
+        assert!(!uses_unknown_metric("exp"));
+        assert!(!uses_unknown_metric("entropy"));
+    }
+
+    #[test]
+    fn nothing_to_release_is_low_risk_with_a_reason() {
+        let risk = release_risk(&[]);
+        assert_eq!(risk.score, 0.0);
+        assert_eq!(risk.level, RiskLevel::Low);
+        assert!(risk.reasons[0].starts_with("nothing to release"));
+    }
 }
