@@ -499,3 +499,47 @@ fn a_directory_outside_git_is_refused_with_exit_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn plans_the_components_of_relman_toml() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let repo = dir.path().join("configured");
+    std::fs::create_dir_all(&repo).expect("repo");
+    git(&repo, &home, &["init", "-q"], "2026-01-01T10:00:00Z");
+    write(&repo.join("api/a.txt"), "a\n");
+    write(&repo.join("web/w.txt"), "w\n");
+    write(
+        &repo.join("relman.toml"),
+        "[components.api]\npaths = [\"api\"]\n\n[components.web]\npaths = [\"web\"]\ntag = \"web@{version}\"\n",
+    );
+    git(&repo, &home, &["add", "."], "2026-01-01T10:00:00Z");
+    git(
+        &repo,
+        &home,
+        &["commit", "-qm", "chore: init"],
+        "2026-01-01T10:00:00Z",
+    );
+    git(&repo, &home, &["tag", "api-v1.0.0"], "2026-01-01T10:00:00Z");
+    git(&repo, &home, &["tag", "web@2.0.0"], "2026-01-01T10:00:00Z");
+    write(&repo.join("api/a.txt"), "a\nb\n");
+    git(
+        &repo,
+        &home,
+        &["commit", "-qam", "feat(api)!: drop v1"],
+        "2026-01-02T10:00:00Z",
+    );
+
+    let plan = plan_with_outputs(&repo, &dir.path().join("out"));
+    let api = component(&plan, "api");
+    assert_eq!(api["bump"], "major");
+    assert_eq!(api["next"], "2.0.0");
+    assert_eq!(api["tag"], "api-v2.0.0");
+    let web = component(&plan, "web");
+    assert_eq!(web["current"], "2.0.0");
+    assert_eq!(web["last_tag"], "web@2.0.0");
+    assert_eq!(web["bump"], "none");
+    let reasons = plan["risk"]["reasons"].to_string();
+    assert!(reasons.contains("major bump of api"), "{reasons}");
+}
