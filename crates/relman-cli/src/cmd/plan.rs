@@ -274,7 +274,7 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(dir) = &args.output {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let title = format!("Release plan {}", out.change_request.title);
+        let title = out.change_request.title.clone();
         let (svg, mmd, ics) = match &scheduled {
             Some(s) => (
                 relman_graph::to_svg(&s.plan, &s.schedule, &s.scale, &[]),
