@@ -99,7 +99,7 @@ fn plan_file_schedules_and_renders_every_format() {
     for (format, marker) in [
         ("mermaid", "gantt"),
         ("svg", "<svg"),
-        ("ics", "BEGIN:VCALENDAR\r\n"),
+        ("ics", "CONTACT:ops-eu\r\n"),
         ("dot", "digraph plan"),
         ("text", "makespan 16"),
     ] {

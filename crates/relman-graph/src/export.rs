@@ -588,6 +588,9 @@ pub fn to_ics(
             desc.push_str(", critical");
         }
         ics_line(&mut out, &format!("DESCRIPTION:{}", ics_text(&desc)));
+        if let Some(owner) = &t.owner {
+            ics_line(&mut out, &format!("CONTACT:{}", ics_text(owner.as_str())));
+        }
         ics_line(
             &mut out,
             &format!("CATEGORIES:{}", if crit[j] { "CRITICAL" } else { "TASK" }),
