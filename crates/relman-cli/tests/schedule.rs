@@ -94,12 +94,12 @@ fn plan_file_schedules_and_renders_every_format() {
     assert_eq!(json["makespan"], 16);
     assert_eq!(json["tasks"].as_array().unwrap().len(), 8);
     assert_eq!(json["tasks"][0]["start_at"], "2026-01-05T09:00:00Z");
-    assert_eq!(json["finish_at"], "2026-01-06T01:00:00Z");
+    assert_eq!(json["finish_at"], "2026-01-07T13:00:00Z");
     let dir = tempfile::tempdir().unwrap();
     for (format, marker) in [
         ("mermaid", "gantt"),
         ("svg", "<svg"),
-        ("ics", "BEGIN:VCALENDAR\r\n"),
+        ("ics", "CONTACT:ops-eu\r\n"),
         ("dot", "digraph plan"),
         ("text", "makespan 16"),
     ] {

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::Calendar;
 use crate::components::ComponentGraph;
 use crate::cpm::critical_path;
 use crate::plan::{Plan, PrecedenceKind};
@@ -24,35 +25,90 @@ pub enum TimeUnit {
     Day,
 }
 
-/// Maps plan times (integers from `0`) to dates: `origin + t × unit`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Maps plan times (integers from `0`) to dates: `origin + t × unit`, or, with a
+/// [`Calendar`], `t` units of *working* time after `origin` (a `Day` unit is then one working
+/// day).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TimeScale {
     /// The date of time `0`.
     pub origin: DateTime<Utc>,
     /// The length of one time unit.
     pub unit: TimeUnit,
+    /// Working time, if plan times count only working time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<Calendar>,
 }
 
 impl TimeScale {
-    /// A scale starting at `origin`.
+    /// A linear scale starting at `origin` (no calendar).
     pub fn new(origin: DateTime<Utc>, unit: TimeUnit) -> Self {
-        Self { origin, unit }
+        Self {
+            origin,
+            unit,
+            calendar: None,
+        }
     }
 
-    /// The date of plan time `t` (saturating at the far ends of the calendar).
-    pub fn date(&self, t: i64) -> DateTime<Utc> {
-        let delta = match self.unit {
-            TimeUnit::Minute => TimeDelta::try_minutes(t),
-            TimeUnit::Hour => TimeDelta::try_hours(t),
-            TimeUnit::Day => TimeDelta::try_days(t),
-        };
-        delta
-            .and_then(|d| self.origin.checked_add_signed(d))
-            .unwrap_or(if t < 0 {
-                DateTime::<Utc>::MIN_UTC
-            } else {
-                DateTime::<Utc>::MAX_UTC
-            })
+    /// A scale counting working time of `calendar` from `origin`.
+    pub fn with_calendar(origin: DateTime<Utc>, unit: TimeUnit, calendar: Calendar) -> Self {
+        Self {
+            origin,
+            unit,
+            calendar: Some(calendar),
+        }
+    }
+
+    fn span(&self, t: i64) -> Option<TimeDelta> {
+        match (self.unit, &self.calendar) {
+            (TimeUnit::Minute, _) => TimeDelta::try_minutes(t),
+            (TimeUnit::Hour, _) => TimeDelta::try_hours(t),
+            (TimeUnit::Day, None) => TimeDelta::try_days(t),
+            (TimeUnit::Day, Some(c)) => c.day_length().checked_mul(i32::try_from(t).ok()?),
+        }
+    }
+
+    fn saturate(t: i64) -> DateTime<Utc> {
+        if t < 0 {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        }
+    }
+
+    /// The date at which something starting at plan time `t` starts (with a calendar: the
+    /// first working instant after `t` units of working time).
+    pub fn start(&self, t: i64) -> DateTime<Utc> {
+        match (self.span(t), &self.calendar) {
+            (Some(d), None) => self
+                .origin
+                .checked_add_signed(d)
+                .unwrap_or_else(|| Self::saturate(t)),
+            (Some(d), Some(c)) if t >= 0 => c.start_after(self.origin, d),
+            _ => Self::saturate(t),
+        }
+    }
+
+    /// The date at which something finishing at plan time `t` finishes (with a calendar: the
+    /// instant `t` units of working time are done, possibly the end of a working day).
+    pub fn finish(&self, t: i64) -> DateTime<Utc> {
+        match (self.span(t), &self.calendar) {
+            (Some(d), None) => self
+                .origin
+                .checked_add_signed(d)
+                .unwrap_or_else(|| Self::saturate(t)),
+            (Some(d), Some(c)) if t >= 0 => c.finish_after(self.origin, d),
+            _ => Self::saturate(t),
+        }
+    }
+
+    /// Finish date of a task running `[start, start + duration)`: its start date for a
+    /// milestone.
+    fn task_finish(&self, start: i64, duration: i64) -> DateTime<Utc> {
+        if duration == 0 {
+            self.start(start)
+        } else {
+            self.finish(start + duration)
+        }
     }
 }
 
@@ -146,7 +202,7 @@ pub fn to_mermaid(plan: &Plan, schedule: &Schedule, scale: &TimeScale, title: &s
         mermaid_text(title)
     );
     for (j, t) in plan.tasks().iter().enumerate() {
-        let start = scale.date(schedule.starts[j]).format(fmt);
+        let start = scale.start(schedule.starts[j]).format(fmt);
         let mut tags = Vec::new();
         if crit[j] {
             tags.push("crit".to_owned());
@@ -161,7 +217,7 @@ pub fn to_mermaid(plan: &Plan, schedule: &Schedule, scale: &TimeScale, title: &s
         } else {
             tags.push(
                 scale
-                    .date(schedule.starts[j] + t.duration)
+                    .task_finish(schedule.starts[j], t.duration)
                     .format(fmt)
                     .to_string(),
             );
@@ -396,7 +452,7 @@ pub fn to_svg(plan: &Plan, schedule: &Schedule, scale: &TimeScale, shades: &[Sha
     let step = (1..=makespan).find(|s| s * px >= 90).unwrap_or(makespan);
     let mut t = 0;
     while t <= makespan {
-        let label = scale.date(t).format(match scale.unit {
+        let label = scale.start(t).format(match scale.unit {
             TimeUnit::Day => "%Y-%m-%d",
             _ => "%m-%d %H:%M",
         });
@@ -418,8 +474,8 @@ pub fn to_svg(plan: &Plan, schedule: &Schedule, scale: &TimeScale, shades: &[Sha
         let title = format!(
             "{}: {} → {}",
             task.id,
-            scale.date(s).format("%Y-%m-%d %H:%M"),
-            scale.date(f).format("%Y-%m-%d %H:%M")
+            scale.start(s).format("%Y-%m-%d %H:%M"),
+            scale.task_finish(s, task.duration).format("%Y-%m-%d %H:%M")
         );
         let _ = writeln!(
             o,
@@ -520,10 +576,10 @@ pub fn to_ics(
             &format!("UID:{}@{}", ics_text(t.id.as_str()), ics_text(domain)),
         );
         ics_line(&mut out, &format!("DTSTAMP:{}", now.format(fmt)));
-        ics_line(&mut out, &format!("DTSTART:{}", scale.date(s).format(fmt)));
+        ics_line(&mut out, &format!("DTSTART:{}", scale.start(s).format(fmt)));
         ics_line(
             &mut out,
-            &format!("DTEND:{}", scale.date(s + t.duration).format(fmt)),
+            &format!("DTEND:{}", scale.task_finish(s, t.duration).format(fmt)),
         );
         let kind = if t.duration == 0 { "milestone" } else { "task" };
         ics_line(&mut out, &format!("SUMMARY:{}", ics_text(t.id.as_str())));
@@ -532,6 +588,9 @@ pub fn to_ics(
             desc.push_str(", critical");
         }
         ics_line(&mut out, &format!("DESCRIPTION:{}", ics_text(&desc)));
+        if let Some(owner) = &t.owner {
+            ics_line(&mut out, &format!("CONTACT:{}", ics_text(owner.as_str())));
+        }
         ics_line(
             &mut out,
             &format!("CATEGORIES:{}", if crit[j] { "CRITICAL" } else { "TASK" }),
@@ -593,15 +652,15 @@ impl ScheduleReport {
                     id: t.id.to_string(),
                     start: s,
                     finish: s + t.duration,
-                    start_at: scale.date(s),
-                    finish_at: scale.date(s + t.duration),
+                    start_at: scale.start(s),
+                    finish_at: scale.task_finish(s, t.duration),
                     critical: crit[j],
                 }
             })
             .collect();
         Self {
             makespan,
-            finish_at: scale.date(makespan),
+            finish_at: scale.finish(makespan),
             tasks,
         }
     }

@@ -26,6 +26,8 @@
 //!   caller-supplied stop closure (Hartmann 1998).
 //! - [`verify`]: checks any [`Schedule`] against every constraint and names each
 //!   [`Violation`].
+//! - [`Calendar`]: working days and hours minus [`Blackout`] (freeze) windows; a
+//!   [`TimeScale`] with a calendar maps plan time to dates so that no task runs in a blackout.
 //! - Exports over a [`TimeScale`]: [`to_mermaid`], [`task_dot`] / [`component_dot`],
 //!   [`to_svg`], [`to_ics`] (RFC 5545) and [`ScheduleReport`] (JSON); [`critical_tasks`] marks
 //!   the critical chain of a resource-constrained schedule.
@@ -48,6 +50,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod calendar;
 mod components;
 mod cpm;
 mod engine;
@@ -60,6 +63,7 @@ mod schedule;
 mod search;
 mod verify;
 
+pub use calendar::{Blackout, BuildCalendarError, Calendar};
 pub use components::{
     BuildComponentGraphError, BumpCause, ComponentGraph, DevDependencies, Impacted, PlannedBump,
     Propagation, PropagationPolicy, RequirementMatch, UnknownComponentError,

@@ -109,6 +109,9 @@ pub struct Task {
     /// Latest allowed finish, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<i64>,
+    /// Who is responsible for the task (a person or a team), if anyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<relman_model::PersonId>,
 }
 
 impl Task {
@@ -120,6 +123,7 @@ impl Task {
             demands: BTreeMap::new(),
             release: 0,
             deadline: None,
+            owner: None,
         }
     }
 

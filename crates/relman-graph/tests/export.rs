@@ -138,3 +138,53 @@ fn component_dot_matches_its_golden_file() {
     golden("components.dot", &component_dot(&g));
     golden("components.mmd", &component_mermaid(&g));
 }
+
+#[test]
+fn calendar_dates_skip_nights_and_freezes() {
+    use chrono::{NaiveTime, Weekday};
+    use relman_graph::{Blackout, Calendar};
+    let plan = plan();
+    let out = search(&plan, &SearchOptions::new(1, 500)).expect("no deadlines");
+    let t = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
+    let freeze = Blackout {
+        label: "freeze".into(),
+        from: Utc
+            .with_ymd_and_hms(2026, 1, 6, 9, 0, 0)
+            .single()
+            .expect("date"),
+        to: Utc
+            .with_ymd_and_hms(2026, 1, 6, 17, 0, 0)
+            .single()
+            .expect("date"),
+    };
+    let days = vec![
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ];
+    let calendar = Calendar::new(days, t(9), t(17), vec![freeze.clone()]).expect("valid");
+    let scale = TimeScale::with_calendar(scale().origin, TimeUnit::Hour, calendar);
+    let report = ScheduleReport::new(&plan, &out.schedule, &scale);
+    for task in &report.tasks {
+        assert!(
+            !(freeze.from <= task.start_at && task.start_at < freeze.to),
+            "{task:?}"
+        );
+        assert!(
+            task.finish_at - task.start_at >= chrono::TimeDelta::hours(task.finish - task.start)
+        );
+    }
+    // 9 working hours from Monday 09:00 with Tuesday frozen: Wednesday 10:00
+    assert_eq!(
+        report.finish_at,
+        Utc.with_ymd_and_hms(2026, 1, 7, 10, 0, 0)
+            .single()
+            .expect("date")
+    );
+    golden(
+        "plan-calendar.json",
+        &(serde_json::to_string_pretty(&report).expect("json") + "\n"),
+    );
+}

@@ -115,3 +115,25 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn deadlines_are_met_or_reported(plan in plans(), slack in proptest::collection::vec(0i64..6, 14), seed in 0u64..100) {
+        // give every other task a deadline: its earliest finish plus some slack
+        let cp = critical_path(&plan);
+        let mut tasks = plan.tasks().to_vec();
+        for (j, t) in tasks.iter_mut().enumerate() {
+            if j % 2 == 0 {
+                t.deadline = Some(cp.earliest_start[j] + t.duration + slack[j % slack.len()]);
+            }
+        }
+        let plan = Plan::new(tasks, plan.resources().to_vec(), plan.precedences().to_vec()).expect("deadlines reachable");
+        match search(&plan, &SearchOptions::new(seed, 300)) {
+            Ok(out) => prop_assert_eq!(verify(&plan, &out.schedule), vec![]),
+            Err(relman_graph::ScheduleError::DeadlineMissed { finish, deadline, .. }) => prop_assert!(finish > deadline),
+            Err(other) => prop_assert!(false, "unexpected error {other}"),
+        }
+    }
+}

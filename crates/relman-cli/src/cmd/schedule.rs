@@ -84,6 +84,7 @@ struct PlanFile {
     precedences: Vec<relman_graph::Precedence>,
     #[serde(default)]
     freezes: Vec<FreezeSpec>,
+    calendar: Option<relman_graph::Calendar>,
 }
 
 fn default_schedules() -> u64 {
@@ -242,7 +243,10 @@ fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         UnitSpec::Hour => relman_graph::TimeUnit::Hour,
         UnitSpec::Day => relman_graph::TimeUnit::Day,
     };
-    let scale = relman_graph::TimeScale::new(file.start, unit);
+    let scale = match file.calendar {
+        Some(calendar) => relman_graph::TimeScale::with_calendar(file.start, unit, calendar),
+        None => relman_graph::TimeScale::new(file.start, unit),
+    };
     let shades: Vec<relman_graph::Shade> = file
         .freezes
         .into_iter()
