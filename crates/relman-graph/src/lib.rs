@@ -1,8 +1,8 @@
 //! Dependency and scheduling graphs for release management.
 //!
 //! `relman-graph` orders the components of a release and schedules release tasks under
-//! precedence and resource constraints. It does no I/O, never reads the clock and exposes no graph-library types (it
-//! works on flat index arrays of its own).
+//! precedence and resource constraints. It does no I/O, never reads the clock and exposes no
+//! graph-library types (it works on flat index arrays of its own).
 //!
 //! # Component map
 //!
