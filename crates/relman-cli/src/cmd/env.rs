@@ -16,7 +16,9 @@ use relman_env::{
     Blocker, DeployReason, DeployRequest, DeploymentStatus, EnvState, Event, EventKind, Lifecycle,
     Outcome, can_deploy,
 };
-use relman_model::{ComponentId, Digest, Environment, EnvironmentId, PersonId, ReleaseId};
+use relman_model::{
+    ComponentId, Digest, Environment, EnvironmentId, PersonId, ReleaseId, Window, WindowKind,
+};
 use semver::Version;
 use serde::Serialize;
 
@@ -50,6 +52,12 @@ enum ReasonArg {
     Rollback,
     Promotion,
     Hotfix,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum WindowArg {
+    Freeze,
+    Maintenance,
 }
 
 #[derive(Debug, Args)]
@@ -223,6 +231,51 @@ enum EnvCommand {
         /// Force it open, recording this reason.
         #[arg(long)]
         force: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Declare a one-off freeze or maintenance window.
+    Window {
+        /// A name.
+        #[arg(long)]
+        name: String,
+        /// Freeze (deny) or maintenance (allow).
+        #[arg(long, value_enum, default_value = "freeze")]
+        kind: WindowArg,
+        /// Start (RFC 3339, e.g. 2026-12-20T00:00:00Z).
+        #[arg(long)]
+        start: DateTime<Utc>,
+        /// End, exclusive (RFC 3339).
+        #[arg(long)]
+        end: DateTime<Utc>,
+        /// Environments it applies to, comma separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        environments: Vec<EnvironmentId>,
+        /// Who.
+        #[arg(long)]
+        by: Option<PersonId>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Record the version that should run somewhere (for drift).
+    #[command(disable_version_flag = true)]
+    Desire {
+        #[command(flatten)]
+        target: Target,
+        /// The version.
+        #[arg(long)]
+        version: Version,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Record the version observed running somewhere (for drift).
+    #[command(disable_version_flag = true)]
+    Observe {
+        #[command(flatten)]
+        target: Target,
+        /// The version.
+        #[arg(long)]
+        version: Version,
         #[command(flatten)]
         common: Common,
     },
@@ -423,6 +476,49 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
                 })
             })
         }
+        EnvCommand::Window {
+            name,
+            kind,
+            start,
+            end,
+            environments,
+            by,
+            common,
+        } => {
+            let kind = match kind {
+                WindowArg::Freeze => WindowKind::Freeze,
+                WindowArg::Maintenance => WindowKind::Maintenance,
+            };
+            let mut window = Window::new(name, kind, start, end)?;
+            window.environments = environments;
+            record(&common, by, now, |_| {
+                Ok(EventKind::WindowDeclared {
+                    window: window.clone(),
+                })
+            })
+        }
+        EnvCommand::Desire {
+            target,
+            version,
+            common,
+        } => record(&common, target.by.clone(), now, |_| {
+            Ok(EventKind::DesiredStateSet {
+                env: target.env.clone(),
+                component: target.component.clone(),
+                version: version.clone(),
+            })
+        }),
+        EnvCommand::Observe {
+            target,
+            version,
+            common,
+        } => record(&common, target.by.clone(), now, |_| {
+            Ok(EventKind::ObservedStateReported {
+                env: target.env.clone(),
+                component: target.component.clone(),
+                version: version.clone(),
+            })
+        }),
         EnvCommand::History { common } => history(&common),
         EnvCommand::Status { common } => status(&common),
         EnvCommand::Drift { common } => drift(&common),
