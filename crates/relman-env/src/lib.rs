@@ -44,6 +44,7 @@
 pub mod dora;
 pub mod event;
 pub mod policy;
+pub mod recurring;
 pub mod state;
 pub mod store;
 
@@ -52,6 +53,7 @@ pub use policy::{
     AutoPromote, Blocker, Decision, DeployRequest, Lifecycle, Outcome, Phase, Requirement,
     can_deploy,
 };
+pub use recurring::{NewRecurringWindowError, RecurringWindow};
 pub use state::{
     ApprovalRecord, Deployment, DeploymentStatus, Drift, EnvState, Incident, Lease, Quarantine,
 };
