@@ -283,3 +283,55 @@ fn freeze_window_refuses_and_drift_reports() {
     assert_eq!(drift[0]["desired"], "2.0.0");
     assert_eq!(drift[0]["observed"], "1.9.0");
 }
+
+#[test]
+fn recurring_window_is_recorded_and_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    ok(&relman(&state, &["init", "--environments", "dev"]));
+    // Every minute, for a day: always in force.
+    ok(&relman(
+        &state,
+        &[
+            "window",
+            "--name",
+            "always",
+            "--cron",
+            "* * * * *",
+            "--time-zone",
+            "Europe/Berlin",
+            "--duration-minutes",
+            "1440",
+        ],
+    ));
+    let out = relman(
+        &state,
+        &[
+            "deploy",
+            "--env",
+            "dev",
+            "--component",
+            "api",
+            "--version",
+            "1.0.0",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("freeze always"));
+    let bad = relman(
+        &state,
+        &[
+            "window",
+            "--name",
+            "x",
+            "--cron",
+            "0 0 * * *",
+            "--time-zone",
+            "Mars/Base",
+            "--duration-minutes",
+            "5",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Mars/Base"));
+}

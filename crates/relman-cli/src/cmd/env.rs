@@ -14,7 +14,7 @@ use relman_env::dora::{Bands, dora_metrics};
 use relman_env::store::{AppendError, JournalDiagnostic, JournalStore, LineageId, Recorded, Store};
 use relman_env::{
     Blocker, DeployReason, DeployRequest, DeploymentStatus, EnvState, Event, EventKind, Lifecycle,
-    Outcome, can_deploy,
+    Outcome, RecurringWindow, can_deploy,
 };
 use relman_model::{
     ComponentId, Digest, Environment, EnvironmentId, PersonId, ReleaseId, Window, WindowKind,
@@ -242,12 +242,21 @@ enum EnvCommand {
         /// Freeze (deny) or maintenance (allow).
         #[arg(long, value_enum, default_value = "freeze")]
         kind: WindowArg,
-        /// Start (RFC 3339, e.g. 2026-12-20T00:00:00Z).
+        /// Start (RFC 3339, e.g. 2026-12-20T00:00:00Z) of a one-off window.
+        #[arg(long, required_unless_present = "cron", conflicts_with = "cron")]
+        start: Option<DateTime<Utc>>,
+        /// End, exclusive (RFC 3339), of a one-off window.
+        #[arg(long, required_unless_present = "cron", conflicts_with = "cron")]
+        end: Option<DateTime<Utc>>,
+        /// A cron expression for a recurring window, e.g. "0 18 * * FRI".
+        #[arg(long, requires = "duration_minutes")]
+        cron: Option<String>,
+        /// The IANA time zone the cron expression is read in.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        /// How long each occurrence of a recurring window lasts, in minutes.
         #[arg(long)]
-        start: DateTime<Utc>,
-        /// End, exclusive (RFC 3339).
-        #[arg(long)]
-        end: DateTime<Utc>,
+        duration_minutes: Option<u32>,
         /// Environments it applies to, comma separated (default: all).
         #[arg(long, value_delimiter = ',')]
         environments: Vec<EnvironmentId>,
@@ -481,6 +490,9 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
             kind,
             start,
             end,
+            cron,
+            time_zone,
+            duration_minutes,
             environments,
             by,
             common,
@@ -489,13 +501,27 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
                 WindowArg::Freeze => WindowKind::Freeze,
                 WindowArg::Maintenance => WindowKind::Maintenance,
             };
-            let mut window = Window::new(name, kind, start, end)?;
-            window.environments = environments;
-            record(&common, by, now, |_| {
-                Ok(EventKind::WindowDeclared {
-                    window: window.clone(),
-                })
-            })
+            let event = match (cron, start, end) {
+                (Some(cron), _, _) => {
+                    let minutes = duration_minutes.context("--duration-minutes is required")?;
+                    let window = RecurringWindow::new(
+                        name,
+                        kind,
+                        &cron,
+                        &time_zone,
+                        Duration::minutes(i64::from(minutes)),
+                    )?
+                    .with_environments(environments);
+                    EventKind::RecurringWindowDeclared { window }
+                }
+                (None, Some(start), Some(end)) => {
+                    let mut window = Window::new(name, kind, start, end)?;
+                    window.environments = environments;
+                    EventKind::WindowDeclared { window }
+                }
+                _ => bail!("give --start and --end, or --cron and --duration-minutes"),
+            };
+            record(&common, by, now, |_| Ok(event.clone()))
         }
         EnvCommand::Desire {
             target,
