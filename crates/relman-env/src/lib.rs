@@ -12,6 +12,7 @@
 //!   leases, quarantines, drift, rollback targets).
 //! - [`Lifecycle`] and [`can_deploy`]: promotion phases and the deploy decision with every
 //!   [`Blocker`].
+//! - [`RecurringWindow`]: windows on a cron schedule in an IANA time zone (DST-correct).
 //! - [`dora`]: DORA metrics from the ledger, rated against versioned performance bands.
 //!
 //! The on-disk journal format is documented in [`store::journal`] and `docs/env-store.md`.
