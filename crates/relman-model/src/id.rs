@@ -2,7 +2,7 @@
 //!
 //! Each id is a non-empty string without control characters or surrounding whitespace; some ids
 //! (component and environment names) are also restricted to a name alphabet. All of them
-//! round-trip through [`FromStr`](std::str::FromStr) and [`Display`](std::fmt::Display) and
+//! round-trip through [`FromStr`] and [`Display`](std::fmt::Display) and
 //! serialize as a plain JSON string.
 
 use std::fmt;
@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// Returned by the [`FromStr`](std::str::FromStr) implementations of the id newtypes.
+/// Returned by the [`FromStr`] implementations of the id newtypes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {kind} {value:?}: {reason}")]
 pub struct ParseIdError {

@@ -1,0 +1,194 @@
+//! Architecture invariants of the workspace, enforced from `cargo metadata` and the sources.
+//!
+//! The rules are stated in `docs/architecture.md`:
+//! - `relman-model` depends on no relman crate;
+//! - the engines (`relman-graph`, `relman-risk`, `relman-changelog`, `relman-env`) and the adapter
+//!   `relman-git` depend on no relman crate but `relman-model`;
+//! - only `relman-git` depends on git2 (or libgit2-sys);
+//! - only `relman-cli` uses clap or anyhow outside tests (dev-dependencies may use anyhow);
+//! - no library reads the clock, environment variables or the terminal on its own.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cargo_metadata::{DependencyKind, MetadataCommand};
+
+const MODEL: &str = "relman-model";
+const LIBRARIES: [&str; 6] = [
+    "relman-model",
+    "relman-graph",
+    "relman-risk",
+    "relman-changelog",
+    "relman-env",
+    "relman-git",
+];
+
+/// One direct dependency edge: (dependent, dependency, is a dev-dependency).
+type Edge = (String, String, bool);
+
+/// Every rule broken by `edges`, as human-readable lines.
+fn violations(edges: &[Edge]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (from, to, dev) in edges {
+        let (from, to) = (from.as_str(), to.as_str());
+        let relman_dep = to.starts_with("relman");
+        if from == MODEL && relman_dep {
+            out.push(format!(
+                "{from} must not depend on {to}: relman-model depends on no relman crate"
+            ));
+        } else if LIBRARIES.contains(&from) && relman_dep && to != MODEL {
+            out.push(format!(
+                "{from} must not depend on {to}: libraries depend only on relman-model"
+            ));
+        }
+        if (to == "git2" || to == "libgit2-sys") && from != "relman-git" {
+            out.push(format!(
+                "{from} must not depend on {to}: only relman-git links git2"
+            ));
+        }
+        if (to == "clap" || (to == "anyhow" && !dev)) && from != "relman-cli" {
+            out.push(format!(
+                "{from} must not depend on {to}: only the CLI uses clap/anyhow"
+            ));
+        }
+    }
+    out
+}
+
+fn workspace_edges() -> Vec<Edge> {
+    let metadata = MetadataCommand::new()
+        .manifest_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .no_deps()
+        .exec()
+        .expect("cargo metadata runs on the workspace");
+    let mut edges = Vec::new();
+    for package in metadata.workspace_packages() {
+        for dep in &package.dependencies {
+            edges.push((
+                package.name.to_string(),
+                dep.name.clone(),
+                dep.kind == DependencyKind::Development,
+            ));
+        }
+    }
+    edges
+}
+
+#[test]
+fn workspace_respects_dependency_rules() {
+    let edges = workspace_edges();
+    assert!(
+        edges
+            .iter()
+            .any(|(f, t, _)| f == "relman-git" && t == "git2"),
+        "metadata was read (relman-git depends on git2)"
+    );
+    let broken = violations(&edges);
+    assert!(
+        broken.is_empty(),
+        "dependency rules broken:\n{}",
+        broken.join("\n")
+    );
+}
+
+#[test]
+fn rule_checker_catches_forbidden_edges() {
+    let e = |f: &str, t: &str, dev: bool| (f.to_owned(), t.to_owned(), dev);
+    let edges = vec![
+        e("relman-model", "relman-graph", false),
+        e("relman-graph", "relman-git", false),
+        e("relman-risk", "git2", false),
+        e("relman-env", "clap", false),
+        e("relman-changelog", "anyhow", false),
+        // allowed
+        e("relman-graph", "relman-model", false),
+        e("relman-git", "git2", false),
+        e("relman-cli", "clap", false),
+        e("relman-risk", "anyhow", true),
+        e("relman-cli", "relman-git", false),
+    ];
+    let broken = violations(&edges);
+    assert_eq!(broken.len(), 5, "{broken:#?}");
+    assert!(broken[0].starts_with("relman-model must not depend on relman-graph"));
+}
+
+/// Calls a library must not make on its own (the clock, environment variables, the terminal).
+const FORBIDDEN_CALLS: [&str; 9] = [
+    "Utc::now(",
+    "Local::now(",
+    "SystemTime::now(",
+    "Instant::now(",
+    "env::var(",
+    "env::var_os(",
+    "io::stdin(",
+    "println!(",
+    "eprintln!(",
+];
+
+/// The non-test part of a source file: everything before its `#[cfg(test)]` module.
+fn production_part(text: &str) -> &str {
+    text.find("#[cfg(test)]").map_or(text, |at| &text[..at])
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn forbidden_calls_in(files: &BTreeMap<String, String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, text) in files {
+        for (n, line) in production_part(text).lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for call in FORBIDDEN_CALLS {
+                if code.contains(call) {
+                    out.push(format!("{name}:{}: {call}", n + 1));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn libraries_do_not_read_clock_env_or_terminal() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = BTreeMap::new();
+    for lib in LIBRARIES {
+        let mut paths = Vec::new();
+        rust_files(&root.join("crates").join(lib).join("src"), &mut paths);
+        assert!(!paths.is_empty(), "{lib} has sources");
+        for p in paths {
+            let text = std::fs::read_to_string(&p).expect("source is readable");
+            files.insert(p.display().to_string(), text);
+        }
+    }
+    let found = forbidden_calls_in(&files);
+    assert!(
+        found.is_empty(),
+        "libraries must take `now` and settings as arguments:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn source_scan_catches_a_clock_read() {
+    let mut files = BTreeMap::new();
+    files.insert(
+        "lib.rs".to_owned(),
+        "fn f() { let t = chrono::Utc::now(); }\n#[cfg(test)]\nmod tests { fn g() { std::time::Instant::now(); } }".to_owned(),
+    );
+    assert_eq!(
+        forbidden_calls_in(&files),
+        vec!["lib.rs:1: Utc::now(".to_owned()]
+    );
+}
