@@ -199,3 +199,139 @@ fn concurrent_deployers_all_land_exactly_once() {
         vec!["svc0", "svc1", "svc2", "svc3", "svc4", "svc5"]
     );
 }
+
+#[test]
+fn freeze_window_refuses_and_drift_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    ok(&relman(
+        &state,
+        &["init", "--environments", "dev,production"],
+    ));
+    ok(&relman(
+        &state,
+        &[
+            "window",
+            "--name",
+            "all-year",
+            "--start",
+            "2000-01-01T00:00:00Z",
+            "--end",
+            "2100-01-01T00:00:00Z",
+            "--environments",
+            "production",
+        ],
+    ));
+    let out = relman(
+        &state,
+        &[
+            "deploy",
+            "--env",
+            "production",
+            "--component",
+            "api",
+            "--version",
+            "1.0.0",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("freeze all-year"));
+    // Break-glass overrides the window and says so.
+    let out = relman(
+        &state,
+        &[
+            "deploy",
+            "--env",
+            "production",
+            "--component",
+            "api",
+            "--version",
+            "1.0.0",
+            "--break-glass",
+            "sev1",
+        ],
+    );
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("break-glass"));
+    ok(&relman(
+        &state,
+        &[
+            "desire",
+            "--env",
+            "dev",
+            "--component",
+            "api",
+            "--version",
+            "2.0.0",
+        ],
+    ));
+    ok(&relman(
+        &state,
+        &[
+            "observe",
+            "--env",
+            "dev",
+            "--component",
+            "api",
+            "--version",
+            "1.9.0",
+        ],
+    ));
+    let out = relman(&state, &["drift", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "drift found is a no answer");
+    let drift: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(drift[0]["desired"], "2.0.0");
+    assert_eq!(drift[0]["observed"], "1.9.0");
+}
+
+#[test]
+fn recurring_window_is_recorded_and_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    ok(&relman(&state, &["init", "--environments", "dev"]));
+    // Every minute, for a day: always in force.
+    ok(&relman(
+        &state,
+        &[
+            "window",
+            "--name",
+            "always",
+            "--cron",
+            "* * * * *",
+            "--time-zone",
+            "Europe/Berlin",
+            "--duration-minutes",
+            "1440",
+        ],
+    ));
+    let out = relman(
+        &state,
+        &[
+            "deploy",
+            "--env",
+            "dev",
+            "--component",
+            "api",
+            "--version",
+            "1.0.0",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("freeze always"));
+    let bad = relman(
+        &state,
+        &[
+            "window",
+            "--name",
+            "x",
+            "--cron",
+            "0 0 * * *",
+            "--time-zone",
+            "Mars/Base",
+            "--duration-minutes",
+            "5",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Mars/Base"));
+}

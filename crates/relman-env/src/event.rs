@@ -16,6 +16,7 @@ use semver::Version;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::Lifecycle;
+use crate::recurring::RecurringWindow;
 
 /// One entry of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +149,11 @@ pub enum EventKind {
         /// The window.
         window: Window,
     },
+    /// A recurring window (cron expression in an IANA time zone) was declared.
+    RecurringWindowDeclared {
+        /// The window.
+        window: RecurringWindow,
+    },
     /// A lease on an environment was taken. Its fencing token is the event's revision.
     LockAcquired {
         /// The environment.
@@ -217,6 +223,7 @@ impl EventKind {
             EventKind::Quarantined { .. } => "quarantined",
             EventKind::QuarantineResolved { .. } => "quarantine_resolved",
             EventKind::WindowDeclared { .. } => "window_declared",
+            EventKind::RecurringWindowDeclared { .. } => "recurring_window_declared",
             EventKind::LockAcquired { .. } => "lock_acquired",
             EventKind::LockReleased { .. } => "lock_released",
             EventKind::IncidentOpened { .. } => "incident_opened",

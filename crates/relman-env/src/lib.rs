@@ -12,14 +12,40 @@
 //!   leases, quarantines, drift, rollback targets).
 //! - [`Lifecycle`] and [`can_deploy`]: promotion phases and the deploy decision with every
 //!   [`Blocker`].
+//! - [`RecurringWindow`]: windows on a cron schedule in an IANA time zone (DST-correct).
 //! - [`dora`]: DORA metrics from the ledger, rated against versioned performance bands.
 //!
 //! The on-disk journal format is documented in [`store::journal`] and `docs/env-store.md`.
+//!
+//! What it is not: a deployment tool. It records what happened and decides what may happen;
+//! the caller deploys, and reports back with events.
+//!
+//! ```
+//! use relman_env::store::{LineageId, MemoryStore, Revision, Store};
+//! use relman_env::{Blocker, DeployRequest, EnvState, Event, EventKind, Lifecycle, Outcome, can_deploy};
+//! use relman_model::Environment;
+//!
+//! let now = "2026-11-28T10:00:00Z".parse()?;
+//! let envs = Environment::pipeline(["staging", "production"].map(|n| n.parse().unwrap()));
+//! let mut store = MemoryStore::new(LineageId::new("demo")?);
+//! let declared = Event::new(now, None, EventKind::EnvironmentsDeclared { environments: envs.clone() });
+//! store.append(Revision::ZERO, &[declared])?;
+//!
+//! let state = EnvState::fold(&store.load()?);
+//! let request = DeployRequest::new("production".parse()?, "api".parse()?, "1.0.0".parse()?);
+//! let decision = can_deploy(&state, &Lifecycle::from_environments(&envs), &request, now);
+//! assert_eq!(decision.outcome, Outcome::Refused);
+//! // Staging must succeed first, and production is protected: it needs an approval.
+//! assert!(matches!(decision.blockers[0], Blocker::PreviousPhase { .. }));
+//! assert!(decision.blockers.contains(&Blocker::MissingDigest));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod dora;
 pub mod event;
 pub mod policy;
+pub mod recurring;
 pub mod state;
 pub mod store;
 
@@ -28,6 +54,7 @@ pub use policy::{
     AutoPromote, Blocker, Decision, DeployRequest, Lifecycle, Outcome, Phase, Requirement,
     can_deploy,
 };
+pub use recurring::{NewRecurringWindowError, RecurringWindow};
 pub use state::{
     ApprovalRecord, Deployment, DeploymentStatus, Drift, EnvState, Incident, Lease, Quarantine,
 };

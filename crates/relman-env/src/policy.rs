@@ -524,28 +524,54 @@ fn check_windows(
         .iter()
         .filter(|w| w.applies_to(&request.env))
         .collect();
+    let recurring: Vec<_> = state
+        .recurring_windows
+        .iter()
+        .filter(|w| w.applies_to(&request.env))
+        .collect();
     let mut window_blockers = Vec::new();
     // Deny beats allow: a freeze blocks even inside a maintenance window.
-    let mut freezes: Vec<_> = applicable
+    let mut freezes: Vec<(DateTime<Utc>, String)> = applicable
         .iter()
         .filter(|w| w.kind == WindowKind::Freeze && w.contains(now))
+        .map(|w| (w.end, w.name.clone()))
+        .chain(
+            recurring
+                .iter()
+                .filter(|w| w.kind() == WindowKind::Freeze)
+                .filter_map(|w| {
+                    w.occurrence_at(now)
+                        .map(|(_, end)| (end, w.name().to_string()))
+                }),
+        )
         .collect();
-    freezes.sort_by(|a, b| (a.end, &a.name).cmp(&(b.end, &b.name)));
-    for w in freezes {
-        window_blockers.push(Blocker::Freeze {
-            window: w.name.clone(),
-            until: w.end,
-        });
+    freezes.sort();
+    for (until, window) in freezes {
+        window_blockers.push(Blocker::Freeze { window, until });
     }
     let maintenance: Vec<_> = applicable
         .iter()
         .filter(|w| w.kind == WindowKind::Maintenance)
         .collect();
-    if !maintenance.is_empty() && !maintenance.iter().any(|w| w.contains(now)) {
+    let recurring_maintenance: Vec<_> = recurring
+        .iter()
+        .filter(|w| w.kind() == WindowKind::Maintenance)
+        .collect();
+    let any_maintenance = !maintenance.is_empty() || !recurring_maintenance.is_empty();
+    let inside = maintenance.iter().any(|w| w.contains(now))
+        || recurring_maintenance
+            .iter()
+            .any(|w| w.occurrence_at(now).is_some());
+    if any_maintenance && !inside {
         let next = maintenance
             .iter()
             .filter(|w| w.start > now)
             .map(|w| w.start)
+            .chain(
+                recurring_maintenance
+                    .iter()
+                    .filter_map(|w| w.next_start_after(now)),
+            )
             .min();
         window_blockers.push(Blocker::OutsideMaintenance { next });
     }
@@ -802,5 +828,58 @@ mod tests {
             can_deploy(&l.state(), &lc, &req, t(2)).outcome,
             Outcome::Allowed
         );
+    }
+
+    #[test]
+    fn recurring_windows_block_and_name_the_next_opening() {
+        use crate::recurring::RecurringWindow;
+        let (mut l, lc) = setup();
+        let maintenance = RecurringWindow::new(
+            "nightly",
+            WindowKind::Maintenance,
+            "0 2 * * *",
+            "America/New_York",
+            Duration::hours(2),
+        )
+        .unwrap()
+        .with_environments(vec![id("dev")]);
+        l.push(
+            0,
+            "admin",
+            EventKind::RecurringWindowDeclared {
+                window: maintenance,
+            },
+        );
+        let req = DeployRequest::new(id("dev"), id("api"), id("1.0.0"));
+        // 12:00 UTC is 07:00 in New York (EST): next opening 02:00 EST = 07:00 UTC next day.
+        let d = can_deploy(&l.state(), &lc, &req, t(12));
+        let next: DateTime<Utc> = "2026-11-29T07:00:00Z".parse().unwrap();
+        assert_eq!(
+            d.blockers,
+            vec![Blocker::OutsideMaintenance { next: Some(next) }]
+        );
+        assert_eq!(d.next_allowed_at, Some(next));
+        assert_eq!(
+            can_deploy(&l.state(), &lc, &req, t(8)).outcome,
+            Outcome::Allowed
+        );
+        let freeze = RecurringWindow::new(
+            "lunch",
+            WindowKind::Freeze,
+            "0 12 * * *",
+            "UTC",
+            Duration::hours(1),
+        )
+        .unwrap();
+        l.push(
+            0,
+            "admin",
+            EventKind::RecurringWindowDeclared { window: freeze },
+        );
+        let d = can_deploy(&l.state(), &lc, &req, t(12));
+        assert!(d.blockers.contains(&Blocker::Freeze {
+            window: "lunch".into(),
+            until: t(13)
+        }));
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{DeployReason, Event, EventKind, ShippedChange};
 use crate::policy::Lifecycle;
+use crate::recurring::RecurringWindow;
 use crate::store::{Recorded, Revision};
 
 /// The status of the latest deployment of a component to an environment.
@@ -154,8 +155,10 @@ pub struct EnvState {
     pub deployments: Vec<Deployment>,
     /// Active quarantines per component and version.
     pub quarantined: BTreeMap<ComponentId, BTreeMap<Version, Quarantine>>,
-    /// Declared windows.
+    /// Declared one-off windows.
     pub windows: Vec<Window>,
+    /// Declared recurring windows.
+    pub recurring_windows: Vec<RecurringWindow>,
     /// The latest lease per environment (check [`Lease::is_active`]).
     pub leases: BTreeMap<EnvironmentId, Lease>,
     /// Approvals, in ledger order.
@@ -273,6 +276,9 @@ impl EnvState {
                 }
             }
             EventKind::WindowDeclared { window } => self.windows.push(window.clone()),
+            EventKind::RecurringWindowDeclared { window } => {
+                self.recurring_windows.push(window.clone());
+            }
             EventKind::LockAcquired {
                 env,
                 expires_at,

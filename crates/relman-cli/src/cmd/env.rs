@@ -14,9 +14,11 @@ use relman_env::dora::{Bands, dora_metrics};
 use relman_env::store::{AppendError, JournalDiagnostic, JournalStore, LineageId, Recorded, Store};
 use relman_env::{
     Blocker, DeployReason, DeployRequest, DeploymentStatus, EnvState, Event, EventKind, Lifecycle,
-    Outcome, can_deploy,
+    Outcome, RecurringWindow, can_deploy,
 };
-use relman_model::{ComponentId, Digest, Environment, EnvironmentId, PersonId, ReleaseId};
+use relman_model::{
+    ComponentId, Digest, Environment, EnvironmentId, PersonId, ReleaseId, Window, WindowKind,
+};
 use semver::Version;
 use serde::Serialize;
 
@@ -50,6 +52,12 @@ enum ReasonArg {
     Rollback,
     Promotion,
     Hotfix,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum WindowArg {
+    Freeze,
+    Maintenance,
 }
 
 #[derive(Debug, Args)]
@@ -223,6 +231,60 @@ enum EnvCommand {
         /// Force it open, recording this reason.
         #[arg(long)]
         force: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Declare a one-off freeze or maintenance window.
+    Window {
+        /// A name.
+        #[arg(long)]
+        name: String,
+        /// Freeze (deny) or maintenance (allow).
+        #[arg(long, value_enum, default_value = "freeze")]
+        kind: WindowArg,
+        /// Start (RFC 3339, e.g. 2026-12-20T00:00:00Z) of a one-off window.
+        #[arg(long, required_unless_present = "cron", conflicts_with = "cron")]
+        start: Option<DateTime<Utc>>,
+        /// End, exclusive (RFC 3339), of a one-off window.
+        #[arg(long, required_unless_present = "cron", conflicts_with = "cron")]
+        end: Option<DateTime<Utc>>,
+        /// A cron expression for a recurring window, e.g. "0 18 * * FRI".
+        #[arg(long, requires = "duration_minutes")]
+        cron: Option<String>,
+        /// The IANA time zone the cron expression is read in.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        /// How long each occurrence of a recurring window lasts, in minutes.
+        #[arg(long)]
+        duration_minutes: Option<u32>,
+        /// Environments it applies to, comma separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        environments: Vec<EnvironmentId>,
+        /// Who.
+        #[arg(long)]
+        by: Option<PersonId>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Record the version that should run somewhere (for drift).
+    #[command(disable_version_flag = true)]
+    Desire {
+        #[command(flatten)]
+        target: Target,
+        /// The version.
+        #[arg(long)]
+        version: Version,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Record the version observed running somewhere (for drift).
+    #[command(disable_version_flag = true)]
+    Observe {
+        #[command(flatten)]
+        target: Target,
+        /// The version.
+        #[arg(long)]
+        version: Version,
         #[command(flatten)]
         common: Common,
     },
@@ -423,6 +485,66 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
                 })
             })
         }
+        EnvCommand::Window {
+            name,
+            kind,
+            start,
+            end,
+            cron,
+            time_zone,
+            duration_minutes,
+            environments,
+            by,
+            common,
+        } => {
+            let kind = match kind {
+                WindowArg::Freeze => WindowKind::Freeze,
+                WindowArg::Maintenance => WindowKind::Maintenance,
+            };
+            let event = match (cron, start, end) {
+                (Some(cron), _, _) => {
+                    let minutes = duration_minutes.context("--duration-minutes is required")?;
+                    let window = RecurringWindow::new(
+                        name,
+                        kind,
+                        &cron,
+                        &time_zone,
+                        Duration::minutes(i64::from(minutes)),
+                    )?
+                    .with_environments(environments);
+                    EventKind::RecurringWindowDeclared { window }
+                }
+                (None, Some(start), Some(end)) => {
+                    let mut window = Window::new(name, kind, start, end)?;
+                    window.environments = environments;
+                    EventKind::WindowDeclared { window }
+                }
+                _ => bail!("give --start and --end, or --cron and --duration-minutes"),
+            };
+            record(&common, by, now, |_| Ok(event.clone()))
+        }
+        EnvCommand::Desire {
+            target,
+            version,
+            common,
+        } => record(&common, target.by.clone(), now, |_| {
+            Ok(EventKind::DesiredStateSet {
+                env: target.env.clone(),
+                component: target.component.clone(),
+                version: version.clone(),
+            })
+        }),
+        EnvCommand::Observe {
+            target,
+            version,
+            common,
+        } => record(&common, target.by.clone(), now, |_| {
+            Ok(EventKind::ObservedStateReported {
+                env: target.env.clone(),
+                component: target.component.clone(),
+                version: version.clone(),
+            })
+        }),
         EnvCommand::History { common } => history(&common),
         EnvCommand::Status { common } => status(&common),
         EnvCommand::Drift { common } => drift(&common),
