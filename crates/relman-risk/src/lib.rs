@@ -10,6 +10,8 @@
 //! # Map
 //!
 //! - [`data`]: the shared CSV schema ([`read_csv`], [`ChangeRow`], [`ChangeMetrics`], [`Metric`]).
+//! - [`history`]: the 14 change metrics computed incrementally from [`relman_model::Change`]s
+//!   ([`MetricsTracker`]).
 //! - [`features`]: the derived feature vector the trained models see.
 //! - [`model`]: the [`RiskModel`] trait, [`Explanation`], the model kinds and their versioned
 //!   JSON ([`Model::to_json`], [`Model::from_json`]).
@@ -43,6 +45,7 @@
 pub mod data;
 pub mod eval;
 pub mod features;
+pub mod history;
 pub mod model;
 mod train;
 
@@ -54,6 +57,7 @@ pub use eval::{
     ComputeMetricError, EvaluateError, EvaluationReport, ThresholdMetrics, average_precision,
     evaluate, recall_at_effort, roc_auc, threshold_metrics, time_split,
 };
+pub use history::{MetricsTracker, ObserveChangeError, compute_metrics};
 pub use model::{
     ClassBalance, Contribution, EnsembleModel, ExpertModel, ExpertWeight, Explanation, GbdtModel,
     GbdtNode, GbdtOptions, GbdtTree, LoadModelError, LogisticModel, LogisticOptions, Model,
