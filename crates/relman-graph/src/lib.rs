@@ -1,9 +1,99 @@
 //! Dependency and scheduling graphs for release management.
 //!
-//! `relman-graph` orders the components of a release (release order, parallel waves, cycles,
-//! impact, bump propagation) and schedules release tasks under precedence, resource and calendar
-//! constraints (critical path, resource-constrained scheduling, Gantt/DOT/iCalendar export).
+//! `relman-graph` orders the components of a release and schedules release tasks under
+//! precedence and resource constraints. It does no I/O, never reads the clock and keeps
+//! petgraph out of its public API.
 //!
-//! It is not a git or Cargo reader: it takes [`relman_model`] values and returns values. It does no
-//! I/O and keeps petgraph out of its public API.
+//! # Component map
+//!
+//! - [`ComponentGraph`]: built from [`relman_model::Component`]s; release order with
+//!   deterministic ties, parallel waves, impact (transitive dependents with depth), cycle
+//!   detection naming the path (dev-dependency cycles are legal), and bump propagation under a
+//!   [`PropagationPolicy`] with evidence ([`PlannedBump`]).
+//! - [`publish_plan`]: publishes in dependency order under registry [`RateLimits`] (token
+//!   buckets), resumable from the [`DoneStep`]s already taken.
+//!
+//! # Scheduling map
+//!
+//! - [`Plan`]: validated [`Task`]s, [`Resource`]s and [`Precedence`] edges
+//!   (finish-to-start, start-to-start, finish-to-finish, with lags); [`parse_sm`] reads PSPLIB
+//!   `.sm` files into one.
+//! - [`critical_path`]: earliest/latest starts, slack and a critical path (Kelley 1961).
+//! - [`generate`]: serial or parallel schedule generation with a [`PriorityRule`]
+//!   (Kolisch 1996); [`justify`]: forward-backward improvement (Valls et al. 2005);
+//!   [`lower_bound`].
+//! - [`search`] / [`search_until`]: a seeded genetic algorithm with a schedule budget or a
+//!   caller-supplied stop closure (Hartmann 1998).
+//! - [`verify`]: checks any [`Schedule`] against every constraint and names each
+//!   [`Violation`].
+//! - Exports over a [`TimeScale`]: [`to_mermaid`], [`task_dot`] / [`component_dot`],
+//!   [`to_svg`], [`to_ics`] (RFC 5545) and [`ScheduleReport`] (JSON); [`critical_tasks`] marks
+//!   the critical chain of a resource-constrained schedule.
+//!
+//! ```
+//! use relman_graph::{Plan, Precedence, Resource, SearchOptions, Task, search, verify};
+//! let team: relman_graph::ResourceId = "team".parse()?;
+//! let task = |id: &str, d, q| -> Result<Task, relman_graph::ParseIdError> {
+//!     Ok(Task::new(id.parse()?, d).with_demand(team.clone(), q))
+//! };
+//! let plan = Plan::new(
+//!     vec![task("build", 2, 1)?, task("test", 3, 2)?, task("docs", 2, 1)?],
+//!     vec![Resource::new(team.clone(), 2)],
+//!     vec![Precedence::finish_to_start("build".parse()?, "test".parse()?)],
+//! )?;
+//! let out = search(&plan, &SearchOptions::new(42, 1_000))?;
+//! assert_eq!(out.makespan, 5);
+//! assert!(verify(&plan, &out.schedule).is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
+
+mod components;
+mod cpm;
+mod engine;
+mod export;
+mod plan;
+mod psplib;
+mod publish;
+mod rng;
+mod schedule;
+mod search;
+mod verify;
+
+pub use components::{
+    BuildComponentGraphError, BumpCause, ComponentGraph, DevDependencies, Impacted, PlannedBump,
+    Propagation, PropagationPolicy, RequirementMatch, UnknownComponentError,
+};
+pub use cpm::{CriticalPath, critical_path, waves};
+pub use export::{
+    ScheduleReport, Shade, TaskReport, TimeScale, TimeUnit, component_dot, component_mermaid,
+    critical_tasks, task_dot, to_ics, to_mermaid, to_svg,
+};
+pub use plan::{
+    BuildPlanError, MAX_TIME, ParseIdError, Plan, Precedence, PrecedenceKind, Resource, ResourceId,
+    Task, TaskId,
+};
+pub use psplib::{ParseSmError, parse_sm};
+pub use publish::{
+    DoneStep, PublishKind, PublishPlan, PublishStep, RateLimits, TokenBucket, publish_plan,
+};
+pub use schedule::{
+    MAX_HORIZON, PriorityRule, Schedule, ScheduleError, Scheme, generate, justify, lower_bound,
+};
+pub use search::{Optimality, Progress, SearchOptions, SearchOutcome, search, search_until};
+pub use verify::{Violation, verify};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<crate::Plan>();
+        check::<crate::Schedule>();
+        check::<crate::BuildPlanError>();
+        check::<crate::ParseSmError>();
+        check::<crate::ScheduleError>();
+        check::<crate::SearchOutcome>();
+        check::<crate::Violation>();
+    }
+}

@@ -97,8 +97,11 @@ use crate::id::{IdRejection, ParseIdError};
 ///  "description": "drop v1", "body": null,
 ///  "footers": [{"token": "Refs", "separator": ": ", "value": "#12"}], "issues": ["#12"]}
 /// ```
-/// `scope`, `breaking` and `body` are `null` when absent.
+/// `scope`, `breaking` and `body` are `null` when absent. Deserializing checks that the value is
+/// one the parser gives (its rendering parses back to it), so `breaking` and `issues` agree with
+/// the header and the footers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "CommitShape")]
 #[non_exhaustive]
 pub struct ConventionalCommit {
     /// The commit type, e.g. `feat` (serialized as `"type"`).
@@ -116,6 +119,62 @@ pub struct ConventionalCommit {
     pub footers: Vec<Footer>,
     /// Issue references found in the description and in reference footers (see the module docs).
     pub issues: Vec<IssueRef>,
+}
+
+/// The serde shape of [`ConventionalCommit`], checked before it becomes one.
+#[derive(Deserialize)]
+struct CommitShape {
+    #[serde(rename = "type")]
+    kind: CommitType,
+    scope: Option<Scope>,
+    breaking: Option<BreakingChange>,
+    description: String,
+    body: Option<String>,
+    footers: Vec<Footer>,
+    issues: Vec<IssueRef>,
+}
+
+/// Why a deserialized commit was refused.
+#[derive(Debug)]
+enum DecodeCommitError {
+    Unparsable(ParseCommitError),
+    Inconsistent(String),
+}
+
+impl fmt::Display for DecodeCommitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeCommitError::Unparsable(e) => {
+                write!(f, "the commit does not render to a valid message: {e}")
+            }
+            DecodeCommitError::Inconsistent(message) => write!(
+                f,
+                "the commit's fields disagree with its message {message:?} (breaking, footers or issues)"
+            ),
+        }
+    }
+}
+
+impl TryFrom<CommitShape> for ConventionalCommit {
+    type Error = DecodeCommitError;
+    fn try_from(shape: CommitShape) -> Result<Self, Self::Error> {
+        let commit = ConventionalCommit {
+            kind: shape.kind,
+            scope: shape.scope,
+            breaking: shape.breaking,
+            description: shape.description,
+            body: shape.body,
+            footers: shape.footers,
+            issues: shape.issues,
+        };
+        let message = commit.to_string();
+        let parsed = ConventionalCommit::parse(&message).map_err(DecodeCommitError::Unparsable)?;
+        if parsed == commit {
+            Ok(commit)
+        } else {
+            Err(DecodeCommitError::Inconsistent(message))
+        }
+    }
 }
 
 /// Where a breaking change was declared; part of [`BreakingChange`].
@@ -1037,7 +1096,28 @@ mod tests {
                 "issues": ["#12"]
             })
         );
-        let back: ConventionalCommit = serde_json::from_value(json).expect("deserializes");
+        let back: ConventionalCommit = serde_json::from_value(json.clone()).expect("deserializes");
         assert_eq!(back, c);
+
+        let mut lying = json.clone();
+        lying["issues"] = serde_json::json!([]);
+        let e = serde_json::from_value::<ConventionalCommit>(lying).expect_err("inconsistent");
+        assert!(e.to_string().contains("disagree"), "{e}");
+        let mut broken = json;
+        broken["description"] = serde_json::json!("two\nlines");
+        let e = serde_json::from_value::<ConventionalCommit>(broken).expect_err("unparsable");
+        assert!(e.to_string().contains("does not render"), "{e}");
+    }
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<ConventionalCommit>();
+        check::<ParseCommitError>();
+        check::<ParseOptions>();
+        check::<crate::change::Change>();
+        check::<crate::version::BumpDecision>();
+        check::<crate::version::BumpVersionError>();
+        check::<crate::version::BumpPolicy>();
     }
 }

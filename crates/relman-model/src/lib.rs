@@ -17,6 +17,7 @@
 //! | [`gate`] | [`QualityGate`], [`TestRun`], [`Verdict`] |
 //! | [`environment`] | [`Environment`], [`Tier`], [`Window`] |
 //! | [`risk`] | [`RiskItem`] on a 5 × 5 likelihood × impact matrix |
+//! | [`history`] | the [`HistorySource`] port that adapters such as relman-git implement |
 //!
 //! ```
 //! use relman_model::ConventionalCommit;
@@ -62,4 +63,10 @@ pub use version::{
     Bump, BumpDecision, BumpEvidence, BumpPolicy, BumpReason, BumpVersionError, Channel,
     ParseBumpError, ParseChannelError, ReleaseChannel, Version, ZeroBreaking, ZeroFeatures,
     next_version,
+};
+pub mod history;
+
+pub use history::{
+    HistorySource, MemoryHistory, ParseRevisionError, Revision, RevisionRange,
+    UnknownRevisionError, VersionTag,
 };

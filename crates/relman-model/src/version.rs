@@ -164,8 +164,9 @@ pub enum ZeroFeatures {
 #[serde(default)]
 #[non_exhaustive]
 pub struct BumpPolicy {
-    /// Semantic bump per commit type (keys in lowercase; types match case-insensitively) for
-    /// commits that are not breaking.
+    /// Semantic bump per commit type for commits that are not breaking. Types match keys
+    /// case-insensitively (`Feat` finds `feat`; write keys in lowercase to avoid two keys that
+    /// differ only in case, where the lowercase one wins).
     pub types: BTreeMap<String, Bump>,
     /// Semantic bump of a non-breaking commit whose type is not in `types`.
     pub other_types: Bump,
@@ -277,7 +278,13 @@ impl BumpPolicy {
                     );
                 }
                 let kind = commit.kind.clone();
-                match self.types.get(&commit.kind.to_lowercase()) {
+                let mapped = self.types.get(&commit.kind.to_lowercase()).or_else(|| {
+                    self.types
+                        .iter()
+                        .find(|(name, _)| commit.kind.is(name))
+                        .map(|(_, bump)| bump)
+                });
+                match mapped {
                     Some(bump) => (*bump, BumpReason::Type { kind }),
                     None => (self.other_types, BumpReason::OtherType { kind }),
                 }
@@ -686,9 +693,19 @@ mod tests {
                 "zero_breaking": "bump_minor", "zero_features": "bump_patch"
             })
         );
-        let p: BumpPolicy =
-            serde_json::from_str(r#"{"non_conventional": "patch"}"#).expect("partial");
+        let p: BumpPolicy = serde_json::from_str(
+            r#"{"non_conventional": "patch", "types": {"Refactor": "patch"}}"#,
+        )
+        .expect("partial");
+        let at = chrono::DateTime::<chrono::Utc>::default();
+        let who = crate::change::Person::new("a", "b");
+        let id: crate::id::ChangeId = "c".parse().expect("valid id");
+        let refactor = Change::from_message(id.clone(), "refactor: x", who.clone(), at);
+        let feat = Change::from_message(id, "FEAT: x", who, at);
+        assert_eq!(p.classify(&refactor).0, Bump::Patch);
+        assert_eq!(p.classify(&feat).0, Bump::None, "types were replaced");
+        assert_eq!(BumpPolicy::default().classify(&feat).0, Bump::Minor);
         assert_eq!(p.non_conventional, Bump::Patch);
-        assert_eq!(p.types, BumpPolicy::default().types);
+        assert_eq!(p.zero_breaking, ZeroBreaking::BumpMinor);
     }
 }

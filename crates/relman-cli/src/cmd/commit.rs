@@ -43,6 +43,12 @@ enum CommitCommand {
         /// Accept a missing space after the colon and a missing blank line after the header.
         #[arg(long)]
         lenient: bool,
+        /// Check the commits of a range (`A..B`, `A..`, `B`) of a repository instead of a message.
+        #[arg(long, conflicts_with = "message")]
+        range: Option<String>,
+        /// The repository of `--range`.
+        #[arg(long, default_value = ".", requires = "range")]
+        repo: std::path::PathBuf,
     },
 }
 
@@ -124,7 +130,15 @@ pub fn run(args: CommitArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        CommitCommand::Check { message, lenient } => {
+        CommitCommand::Check {
+            range: Some(range),
+            repo,
+            lenient,
+            ..
+        } => super::commit_range::check_range(&repo, &range, &options(lenient)),
+        CommitCommand::Check {
+            message, lenient, ..
+        } => {
             let message = read_message(message)?;
             match ConventionalCommit::parse_with(&message, &options(lenient)) {
                 Ok(_) => Ok(ExitCode::SUCCESS),
@@ -159,7 +173,7 @@ fn read_message(message: Option<String>) -> anyhow::Result<String> {
 }
 
 /// `error: <reason> at line L, column C`, then the offending line and a caret under the column.
-fn render_error(message: &str, err: &ParseCommitError) -> String {
+pub(crate) fn render_error(message: &str, err: &ParseCommitError) -> String {
     let mut out = format!("error: invalid commit message: {err}\n");
     if let Some(line) = message.split('\n').nth(err.line - 1) {
         let line = line.trim_end_matches('\r');

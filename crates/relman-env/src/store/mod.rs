@@ -1,0 +1,332 @@
+//! Storage of the event ledger behind the [`Store`] trait.
+//!
+//! A store holds an ordered sequence of events. Every event has a [`Revision`]: the first event
+//! is revision 1, and the store's revision is the revision of its last event (0 when empty).
+//! Writers use optimistic concurrency, as Kubernetes' `resourceVersion` does: a writer reads the
+//! store at revision `r`, decides, and calls [`Store::append`] with `expected = r`; the append
+//! succeeds only if nobody else appended in between, and otherwise returns
+//! [`AppendError::Conflict`] carrying the revision the store is at now, so the writer can reload
+//! and decide again.
+//!
+//! Every store carries a [`LineageId`] (which ledger this is, so that two unrelated ledgers are
+//! never mixed up) and a schema version ([`SCHEMA_VERSION`]).
+//!
+//! Two implementations:
+//! - [`MemoryStore`]: in memory, for tests and for embedding;
+//! - [`JournalStore`]: the durable default, an append-only journal file with checksummed records,
+//!   fsync before acknowledging, crash recovery, snapshots and an OS file lock. Its on-disk format
+//!   is described in the [`journal`] module.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+pub mod journal;
+mod memory;
+
+pub use journal::{Corruption, JournalDiagnostic, JournalStore, Opened, Snapshot};
+pub use memory::MemoryStore;
+
+/// The schema version written into every store; readers refuse a newer one.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The position of an event in a ledger: 1 for the first event, 0 for "before any event".
+///
+/// JSON: a number.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Revision(u64);
+
+impl Revision {
+    /// The revision of an empty store.
+    pub const ZERO: Revision = Revision(0);
+
+    /// Wraps a revision number.
+    pub const fn new(n: u64) -> Self {
+        Revision(n)
+    }
+
+    /// The revision number.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// The revision `n` events later.
+    #[must_use]
+    pub const fn after(self, n: u64) -> Revision {
+        Revision(self.0.saturating_add(n))
+    }
+}
+
+impl fmt::Display for Revision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl FromStr for Revision {
+    type Err = std::num::ParseIntError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(Revision)
+    }
+}
+
+/// Identifies one ledger, so that two unrelated ledgers are never mixed up (a replica, a backup
+/// or a snapshot must carry the lineage of the ledger it came from).
+///
+/// 1 to 64 characters from `A-Z a-z 0-9 - _`. JSON: a string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LineageId(String);
+
+/// Returned when a string is not a valid [`LineageId`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid lineage id {0:?}: expected 1 to 64 characters from A-Z a-z 0-9 - _")]
+pub struct ParseLineageIdError(pub String);
+
+impl LineageId {
+    /// Validates and wraps a lineage id.
+    ///
+    /// # Errors
+    ///
+    /// [`ParseLineageIdError`] when `id` is empty, longer than 64 characters or holds a character
+    /// outside `A-Z a-z 0-9 - _`.
+    pub fn new(id: impl Into<String>) -> Result<Self, ParseLineageIdError> {
+        let id = id.into();
+        if (1..=64).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            Ok(LineageId(id))
+        } else {
+            Err(ParseLineageIdError(id))
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for LineageId {
+    type Err = ParseLineageIdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LineageId::new(s)
+    }
+}
+
+impl TryFrom<String> for LineageId {
+    type Error = ParseLineageIdError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        LineageId::new(s)
+    }
+}
+
+impl From<LineageId> for String {
+    fn from(id: LineageId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for LineageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An event together with its revision in the ledger.
+///
+/// JSON: `{"revision": 7, "event": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recorded<E> {
+    /// The event's revision.
+    pub revision: Revision,
+    /// The event.
+    pub event: E,
+}
+
+/// An ordered, append-only ledger of events with optimistic concurrency.
+///
+/// Implementations: [`MemoryStore`] and [`JournalStore`]. A shared-server backend can implement
+/// the same trait.
+pub trait Store {
+    /// The event type stored.
+    type Event;
+
+    /// The lineage of this ledger.
+    fn lineage(&self) -> &LineageId;
+
+    /// The schema version of this ledger.
+    fn schema_version(&self) -> u32;
+
+    /// The current revision (the revision of the last event; 0 when empty), after catching up
+    /// with other writers.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the backend cannot be read.
+    fn revision(&mut self) -> Result<Revision, StoreError>;
+
+    /// Appends `events` atomically if the store is still at `expected`, and returns the new
+    /// revision (the revision of the last appended event). The append is durable when this
+    /// returns `Ok`. Appending no events returns `expected` unchanged when it is current.
+    ///
+    /// # Errors
+    ///
+    /// [`AppendError::Conflict`] when the store is not at `expected` (nothing was written);
+    /// [`AppendError::Store`] when the backend fails.
+    fn append(
+        &mut self,
+        expected: Revision,
+        events: &[Self::Event],
+    ) -> Result<Revision, AppendError>;
+
+    /// Every event the store holds, in revision order, after catching up with other writers.
+    /// A store that was compacted into a snapshot returns only the events after it.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the backend cannot be read or is corrupt.
+    fn load(&mut self) -> Result<Vec<Recorded<Self::Event>>, StoreError>;
+}
+
+/// Returned by [`Store::append`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppendError {
+    /// The store moved on since the writer read it; nothing was written.
+    #[error("revision conflict: expected revision {expected}, the store is at {current}")]
+    Conflict {
+        /// The revision the writer expected.
+        expected: Revision,
+        /// The revision the store is at.
+        current: Revision,
+    },
+    /// The backend failed; whether the events were written is unknown only if the error says so.
+    #[error("the store failed")]
+    Store(#[source] StoreError),
+}
+
+impl From<StoreError> for AppendError {
+    fn from(e: StoreError) -> Self {
+        AppendError::Store(e)
+    }
+}
+
+/// What a store was doing when an I/O operation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IoOp {
+    /// Opening a file.
+    Open,
+    /// Creating a file or directory.
+    Create,
+    /// Reading.
+    Read,
+    /// Writing.
+    Write,
+    /// Flushing to stable storage (fsync).
+    Sync,
+    /// Taking or releasing the OS file lock.
+    Lock,
+    /// Renaming a file into place.
+    Rename,
+    /// Truncating a torn tail.
+    Truncate,
+}
+
+impl fmt::Display for IoOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IoOp::Open => "open",
+            IoOp::Create => "create",
+            IoOp::Read => "read",
+            IoOp::Write => "write",
+            IoOp::Sync => "fsync",
+            IoOp::Lock => "lock",
+            IoOp::Rename => "rename",
+            IoOp::Truncate => "truncate",
+        })
+    }
+}
+
+/// Returned by store operations when the backend fails or holds bad data.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// An I/O operation failed.
+    #[error("cannot {op} {}", path.display())]
+    Io {
+        /// What was being done.
+        op: IoOp,
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// There is no store at this place (it was never created).
+    #[error("no store at {}", path.display())]
+    NotFound {
+        /// Where the store was looked for.
+        path: PathBuf,
+    },
+    /// A store already exists at this place.
+    #[error("a store already exists at {}", path.display())]
+    AlreadyExists {
+        /// The existing store.
+        path: PathBuf,
+    },
+    /// The journal is corrupt at a byte offset (not a torn tail: valid data follows, or the
+    /// damage is in the header).
+    #[error("{} is corrupt at byte offset {offset}: {problem}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// Where the bad record or header starts.
+        offset: u64,
+        /// What is wrong.
+        problem: Corruption,
+    },
+    /// The store was written by a newer relman with a schema this build cannot read.
+    #[error("{} has schema version {found}; this build reads up to {supported}", path.display())]
+    UnsupportedSchema {
+        /// The file.
+        path: PathBuf,
+        /// The schema version found.
+        found: u32,
+        /// The newest schema version this build reads.
+        supported: u32,
+    },
+    /// A snapshot belongs to another ledger.
+    #[error("{} belongs to lineage {found}, not {expected}", path.display())]
+    LineageMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The lineage of the store.
+        expected: LineageId,
+        /// The lineage found in the file.
+        found: LineageId,
+    },
+    /// An event or snapshot could not be encoded as JSON.
+    #[error("cannot encode a record as JSON")]
+    Encode(#[source] serde_json::Error),
+    /// A record is too large for the journal's 32-bit length field.
+    #[error("a record of {len} bytes exceeds the journal limit of {max} bytes")]
+    TooLarge {
+        /// The encoded length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An earlier write or fsync failed, so the handle no longer knows what is on disk; reopen
+    /// the store.
+    #[error("the store handle is unusable after a failed write; reopen the store")]
+    Poisoned,
+}

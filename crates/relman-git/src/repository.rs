@@ -1,0 +1,354 @@
+//! Opening a repository, resolving revisions and reading release tags.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use git2::{ErrorCode, Oid, Repository};
+use relman_model::{
+    Change, ChangeId, ComponentId, HistorySource, Revision, RevisionRange, VersionTag,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{OpenRepositoryError, ReadHistoryError};
+use crate::tags::{IgnoredTag, TagListing, TagPattern, TagRejection, classify_tag};
+use crate::walk::WalkOptions;
+
+/// Whether a repository has a work tree; returned by [`GitRepository::kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepositoryKind {
+    /// A checkout with a work tree.
+    WorkTree,
+    /// A bare repository (a server's or a mirror's).
+    Bare,
+}
+
+/// Where `HEAD` points; returned by [`GitRepository::head`].
+///
+/// JSON: `{"branch": {"name": "refs/heads/main", "commit": "3f2a..."}}`,
+/// `{"detached": {"commit": "3f2a..."}}` or `{"unborn": {"branch": "refs/heads/main"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Head {
+    /// On a branch.
+    Branch {
+        /// The full reference name, e.g. `refs/heads/main`.
+        name: String,
+        /// The branch's commit.
+        commit: ChangeId,
+    },
+    /// Detached at a commit (CI checkouts of a tag or a pull request). Everything works as on
+    /// a branch: `HEAD` is that commit.
+    Detached {
+        /// The commit.
+        commit: ChangeId,
+    },
+    /// On a branch without commits: every walk of `HEAD` fails with
+    /// [`ReadHistoryError::UnbornHead`].
+    Unborn {
+        /// The full reference name of the branch-to-be.
+        branch: String,
+    },
+}
+
+/// A git repository (work tree or bare) read as a relman history.
+///
+/// Implements [`HistorySource`] with the [`WalkOptions`] and [`TagPattern`]s it holds
+/// (defaults: merges excluded, all parents followed, mailmap applied, no diff stats, no path
+/// filter; tags `v{version}`).
+///
+/// ```no_run
+/// use relman_git::GitRepository;
+/// use relman_model::{HistorySource, RevisionRange};
+///
+/// let repo = GitRepository::open(".")?;
+/// let changes = repo.changes(&"v1.2.0..HEAD".parse::<RevisionRange>()?)?;
+/// for change in &changes {
+///     println!("{} {}", change.id, change.summary);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct GitRepository {
+    pub(crate) repo: Repository,
+    pub(crate) git_dir: PathBuf,
+    pub(crate) options: WalkOptions,
+    patterns: Vec<TagPattern>,
+    pub(crate) has_mailmap: bool,
+}
+
+impl std::fmt::Debug for GitRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitRepository")
+            .field("git_dir", &self.git_dir)
+            .field("options", &self.options)
+            .field("patterns", &self.patterns)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GitRepository {
+    /// Opens the repository at `path` or in a directory above it (like `git` does); `path` may
+    /// be a work tree, a directory inside one, a `.git` directory or a bare repository.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenRepositoryError::NotFound`] when there is no repository there;
+    /// [`OpenRepositoryError::Unreadable`] when it cannot be read.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, OpenRepositoryError> {
+        let path = path.as_ref();
+        let repo = Repository::discover(path).map_err(|e| OpenRepositoryError::NotFound {
+            path: path.to_owned(),
+            source: e.into(),
+        })?;
+        let git_dir = repo.path().to_owned();
+        let has_mailmap = detect_mailmap(&repo).map_err(|e| OpenRepositoryError::Unreadable {
+            path: git_dir.clone(),
+            source: e.into(),
+        })?;
+        Ok(Self {
+            repo,
+            git_dir,
+            options: WalkOptions::default(),
+            patterns: vec![TagPattern::v_version()],
+            has_mailmap,
+        })
+    }
+
+    /// The repository's git directory (`.git` of a work tree, or the bare repository).
+    pub fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
+    /// The work tree, `None` for a bare repository.
+    pub fn work_tree(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+
+    /// Work tree or bare.
+    pub fn kind(&self) -> RepositoryKind {
+        if self.repo.is_bare() {
+            RepositoryKind::Bare
+        } else {
+            RepositoryKind::WorkTree
+        }
+    }
+
+    /// Whether the repository is a shallow clone (walks that reach its boundary fail with
+    /// [`ReadHistoryError::ShallowHistory`]).
+    pub fn is_shallow(&self) -> bool {
+        self.repo.is_shallow()
+    }
+
+    /// The walk options used by [`HistorySource::walk`].
+    pub fn walk_options(&self) -> &WalkOptions {
+        &self.options
+    }
+
+    /// Sets the walk options used by [`HistorySource::walk`].
+    pub fn set_walk_options(&mut self, options: WalkOptions) -> &mut Self {
+        self.options = options;
+        self
+    }
+
+    /// The tag patterns, tried in order.
+    pub fn tag_patterns(&self) -> &[TagPattern] {
+        &self.patterns
+    }
+
+    /// Sets the tag patterns, tried in order (the first that reads a tag wins).
+    pub fn set_tag_patterns(&mut self, patterns: Vec<TagPattern>) -> &mut Self {
+        self.patterns = patterns;
+        self
+    }
+
+    /// Where `HEAD` points.
+    ///
+    /// # Errors
+    ///
+    /// [`ReadHistoryError::Git`] when `HEAD` cannot be read.
+    pub fn head(&self) -> Result<Head, ReadHistoryError> {
+        let head_ref = self
+            .repo
+            .find_reference("HEAD")
+            .map_err(ReadHistoryError::git("reading HEAD"))?;
+        let branch = head_ref.symbolic_target().ok().flatten().map(str::to_owned);
+        match self.repo.head() {
+            Ok(head) => {
+                let commit = head
+                    .peel_to_commit()
+                    .map_err(ReadHistoryError::git("reading HEAD"))?;
+                let commit = change_id(commit.id());
+                Ok(match branch {
+                    Some(name) => Head::Branch { name, commit },
+                    None => Head::Detached { commit },
+                })
+            }
+            Err(e) if e.code() == ErrorCode::UnbornBranch || e.code() == ErrorCode::NotFound => {
+                Ok(Head::Unborn {
+                    branch: branch.unwrap_or_else(|| "HEAD".to_owned()),
+                })
+            }
+            Err(e) => Err(ReadHistoryError::git("reading HEAD")(e)),
+        }
+    }
+
+    /// The commit `revision` names (annotated tags are peeled).
+    ///
+    /// # Errors
+    ///
+    /// [`ReadHistoryError::UnbornHead`] for `HEAD` on a branch without commits,
+    /// [`ReadHistoryError::RevisionNotFound`] when it names nothing,
+    /// [`ReadHistoryError::NotACommit`] when it names a tree or a blob.
+    pub fn resolve(&self, revision: &Revision) -> Result<ChangeId, ReadHistoryError> {
+        self.resolve_oid(revision).map(change_id)
+    }
+
+    pub(crate) fn resolve_oid(&self, revision: &Revision) -> Result<Oid, ReadHistoryError> {
+        if revision.as_str() == "HEAD"
+            && let Head::Unborn { branch } = self.head()?
+        {
+            return Err(ReadHistoryError::UnbornHead { branch });
+        }
+        let object = self.repo.revparse_single(revision.as_str()).map_err(|e| {
+            ReadHistoryError::RevisionNotFound {
+                revision: revision.clone(),
+                source: e.into(),
+            }
+        })?;
+        object
+            .peel_to_commit()
+            .map(|c| c.id())
+            .map_err(|_| ReadHistoryError::NotACommit {
+                revision: revision.clone(),
+            })
+    }
+
+    /// The release tags reachable from `at` (read with the tag patterns; annotated and
+    /// lightweight tags alike), and the tags that were ignored with the reason. A tag that
+    /// matches but is not an ancestor of `at` is neither listed nor ignored.
+    ///
+    /// # Errors
+    ///
+    /// As [`GitRepository::resolve`] for `at`; [`ReadHistoryError::Git`] when the tags or the
+    /// commit graph cannot be read.
+    pub fn read_tags(&self, at: &Revision) -> Result<TagListing, ReadHistoryError> {
+        let at = self.resolve_oid(at)?;
+        let mut candidates: HashMap<Oid, Vec<(String, Option<ComponentId>, semver::Version)>> =
+            HashMap::new();
+        let mut ignored = Vec::new();
+        let refs = self
+            .repo
+            .references_glob("refs/tags/*")
+            .map_err(ReadHistoryError::git("listing tags"))?;
+        for reference in refs {
+            let reference = reference.map_err(ReadHistoryError::git("listing tags"))?;
+            let Some(name) = reference
+                .name()
+                .ok()
+                .and_then(|n| n.strip_prefix("refs/tags/"))
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            match classify_tag(&self.patterns, &name) {
+                Err(reason) => ignored.push(IgnoredTag { name, reason }),
+                Ok((component, version)) => match reference.peel_to_commit() {
+                    Ok(commit) => candidates
+                        .entry(commit.id())
+                        .or_default()
+                        .push((name, component, version)),
+                    Err(_) => ignored.push(IgnoredTag {
+                        name,
+                        reason: TagRejection::NotACommit,
+                    }),
+                },
+            }
+        }
+        let mut tags = Vec::new();
+        if !candidates.is_empty() {
+            let mut walk = self
+                .repo
+                .revwalk()
+                .map_err(ReadHistoryError::git("walking the history"))?;
+            walk.push(at)
+                .map_err(ReadHistoryError::git("walking the history"))?;
+            let mut remaining = candidates.len();
+            for oid in walk {
+                let oid = oid.map_err(ReadHistoryError::git("walking the history"))?;
+                if let Some(found) = candidates.remove(&oid) {
+                    let target = change_id(oid);
+                    tags.extend(found.into_iter().map(|(name, component, version)| {
+                        VersionTag::new(name, target.clone(), component, version)
+                    }));
+                    remaining -= 1;
+                    if remaining == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        tags.sort_by(|a, b| a.name.cmp(&b.name));
+        ignored.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(TagListing { tags, ignored })
+    }
+
+    /// The range "since the last release of `component`": from its last release tag reachable
+    /// from `to` (see [`HistorySource::last_release`]) to `to`, and that tag. Without a
+    /// release, the range is the whole history of `to` and the tag is `None`.
+    ///
+    /// # Errors
+    ///
+    /// As [`GitRepository::read_tags`].
+    pub fn since_last_release(
+        &self,
+        component: Option<&ComponentId>,
+        to: &Revision,
+    ) -> Result<(RevisionRange, Option<VersionTag>), ReadHistoryError> {
+        let last = self.last_release(component, to)?;
+        let from = last
+            .as_ref()
+            .map(|t| Revision::new(t.target.as_str()).expect("a commit id is a revision"));
+        Ok((RevisionRange::new(from, to.clone()), last))
+    }
+}
+
+impl HistorySource for GitRepository {
+    type Error = ReadHistoryError;
+
+    fn walk(
+        &self,
+        range: &RevisionRange,
+        visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
+    ) -> Result<(), Self::Error> {
+        self.walk_with(range, &self.options, visit)
+    }
+
+    fn version_tags(&self, at: &Revision) -> Result<Vec<VersionTag>, Self::Error> {
+        Ok(self.read_tags(at)?.tags)
+    }
+}
+
+pub(crate) fn change_id(oid: Oid) -> ChangeId {
+    ChangeId::new(oid.to_string()).expect("a hexadecimal object id is a valid change id")
+}
+
+/// Whether a mailmap applies: a `.mailmap` in the work tree or at `HEAD`, or a configured
+/// `mailmap.file` / `mailmap.blob`.
+fn detect_mailmap(repo: &Repository) -> Result<bool, git2::Error> {
+    if let Some(dir) = repo.workdir()
+        && dir.join(".mailmap").is_file()
+    {
+        return Ok(true);
+    }
+    if let Ok(config) = repo.config()
+        && (config.get_string("mailmap.file").is_ok() || config.get_string("mailmap.blob").is_ok())
+    {
+        return Ok(true);
+    }
+    match repo.head() {
+        Ok(head) => Ok(head.peel_to_tree()?.get_name(".mailmap").is_some()),
+        Err(_) => Ok(false),
+    }
+}
