@@ -16,6 +16,7 @@
 //! - [`model`]: the [`RiskModel`] trait, [`Explanation`], the model kinds and their versioned
 //!   JSON ([`Model::to_json`], [`Model::from_json`]).
 //! - [`train()`]: trains any kind ([`TrainOptions`]).
+//! - [`release`]: release risk ([`assess_release`]) and the [`RiskRegister`].
 //! - [`eval`]: [`roc_auc`], [`average_precision`], [`threshold_metrics`], [`recall_at_effort`],
 //!   [`time_split`] and the time-ordered [`evaluate`].
 //!
@@ -47,6 +48,7 @@ pub mod eval;
 pub mod features;
 pub mod history;
 pub mod model;
+pub mod release;
 mod train;
 
 pub use data::{
@@ -62,6 +64,10 @@ pub use model::{
     ClassBalance, Contribution, EnsembleModel, ExpertModel, ExpertWeight, Explanation, GbdtModel,
     GbdtNode, GbdtOptions, GbdtTree, LoadModelError, LogisticModel, LogisticOptions, Model,
     ModelKind, ParseModelKindError, RiskModel, Weighting, sigmoid,
+};
+pub use release::{
+    AddRiskError, FreezeProximity, Mitigation, Reason, ReleaseFactor, ReleaseFactors, ReleaseRisk,
+    RiskRegister, assess_release,
 };
 pub use train::{TrainError, TrainOptions, train};
 
