@@ -2,7 +2,7 @@
 //!
 //! Feed [`MetricsTracker::observe`] the changes of a history oldest first; each call returns the
 //! metrics of that change given everything observed before it, then records the change. The
-//! definitions are in `docs/risk.md` and on [`Metric`](crate::Metric); in short: a subsystem is a
+//! definitions are in `docs/risk.md` and on [`crate::Metric`]; in short: a subsystem is a
 //! path's top-level directory (`.` for files at the root), a directory its parent directory,
 //! authors are told apart by lowercased e-mail, renames carry a file's history to its new path.
 //!
