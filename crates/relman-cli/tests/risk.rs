@@ -174,3 +174,64 @@ fn malformed_data_exits_2_naming_line_and_column() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("line 3, column 10 `fix`"), "{stderr}");
 }
+
+#[test]
+fn scores_the_commits_of_a_repository_with_reasons() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Ada")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.org")
+            .env("GIT_COMMITTER_NAME", "Ada")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.org")
+            .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
+            .status()
+            .expect("run git");
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    let write = |name: &str, lines: usize| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        let text: String = (0..lines).map(|i| format!("line {i}\n")).collect();
+        std::fs::write(path, text).expect("write");
+    };
+    write("src/a.rs", 10);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "feat: start"]);
+    write("src/a.rs", 400);
+    write("docs/b.md", 300);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "fix: big change"]);
+
+    let out = relman(&[
+        "risk",
+        "--repo",
+        dir.path().to_str().expect("utf-8 path"),
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json output");
+    let rows = json.as_array().expect("array");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["summary"], "fix: big change");
+    assert_eq!(rows[0]["metrics"]["la"], 690.0);
+    assert_eq!(rows[0]["metrics"]["lt"], 10.0);
+    assert_eq!(rows[0]["metrics"]["fix"], 1.0);
+    assert_eq!(rows[0]["metrics"]["exp"], 1.0);
+    let big = rows[0]["probability"].as_f64().expect("number");
+    let small = rows[1]["probability"].as_f64().expect("number");
+    assert!(big > small, "{big} vs {small}");
+    assert!(
+        !rows[0]["contributions"]
+            .as_array()
+            .expect("array")
+            .is_empty()
+    );
+}

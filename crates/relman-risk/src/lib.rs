@@ -10,10 +10,13 @@
 //! # Map
 //!
 //! - [`data`]: the shared CSV schema ([`read_csv`], [`ChangeRow`], [`ChangeMetrics`], [`Metric`]).
+//! - [`history`]: the 14 change metrics computed incrementally from [`relman_model::Change`]s
+//!   ([`MetricsTracker`]).
 //! - [`features`]: the derived feature vector the trained models see.
 //! - [`model`]: the [`RiskModel`] trait, [`Explanation`], the model kinds and their versioned
 //!   JSON ([`Model::to_json`], [`Model::from_json`]).
 //! - [`train()`]: trains any kind ([`TrainOptions`]).
+//! - [`release`]: release risk ([`assess_release`]) and the [`RiskRegister`].
 //! - [`eval`]: [`roc_auc`], [`average_precision`], [`threshold_metrics`], [`recall_at_effort`],
 //!   [`time_split`] and the time-ordered [`evaluate`].
 //!
@@ -43,7 +46,9 @@
 pub mod data;
 pub mod eval;
 pub mod features;
+pub mod history;
 pub mod model;
+pub mod release;
 mod train;
 
 pub use data::{
@@ -54,10 +59,15 @@ pub use eval::{
     ComputeMetricError, EvaluateError, EvaluationReport, ThresholdMetrics, average_precision,
     evaluate, recall_at_effort, roc_auc, threshold_metrics, time_split,
 };
+pub use history::{MetricsTracker, ObserveChangeError, compute_metrics};
 pub use model::{
     ClassBalance, Contribution, EnsembleModel, ExpertModel, ExpertWeight, Explanation, GbdtModel,
     GbdtNode, GbdtOptions, GbdtTree, LoadModelError, LogisticModel, LogisticOptions, Model,
     ModelKind, ParseModelKindError, RiskModel, Weighting, sigmoid,
+};
+pub use release::{
+    AddRiskError, FreezeProximity, Mitigation, Reason, ReleaseFactor, ReleaseFactors, ReleaseRisk,
+    RiskRegister, assess_release,
 };
 pub use train::{TrainError, TrainOptions, train};
 

@@ -8,6 +8,10 @@
 //!   trains on the oldest 80 % of each file (by date) and measures on the newest 20 %; without
 //!   `--model`, every kind is evaluated.
 //!
+//! - `relman risk [--repo P] [--range A..B] [--limit N] [--format text|json]` computes the 14
+//!   change metrics from the repository's history and scores the newest commits of the range
+//!   with the shipped default model, with their top reasons.
+//!
 //! CSV files use the shared schema `commit,date,ns,nd,nf,entropy,la,ld,lt,fix,ndev,age,nuc,exp,
 //! rexp,sexp,bug` (see docs/risk.md). Exit code 2 means a usage, I/O or data error.
 
@@ -25,9 +29,25 @@ use serde::Serialize;
 
 /// Arguments of `relman risk`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct RiskArgs {
     #[command(subcommand)]
-    command: RiskCommand,
+    command: Option<RiskCommand>,
+    /// Score the commits of this repository with the shipped default model.
+    #[arg(long, default_value = ".")]
+    repo: PathBuf,
+    /// Only the commits of this revision range `A..B` (metrics still use the full history).
+    #[arg(long)]
+    range: Option<String>,
+    /// At most this many commits, newest first.
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    /// Number of contributions shown per commit.
+    #[arg(long, default_value_t = 3)]
+    top: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    format: TextFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,9 +149,22 @@ struct EvaluationOutput {
     recall_at_20_percent_effort: f64,
 }
 
+/// One commit in `relman risk --repo P --format json`.
+#[derive(Debug, Serialize)]
+struct RepoScoreOutput<'a> {
+    commit: &'a str,
+    summary: &'a str,
+    probability: f64,
+    metrics: &'a relman_risk::ChangeMetrics,
+    contributions: Vec<ContributionOutput<'a>>,
+}
+
 /// Runs `relman risk`.
 pub fn run(args: RiskArgs) -> anyhow::Result<ExitCode> {
-    match args.command {
+    let Some(command) = args.command else {
+        return score_repository(&args);
+    };
+    match command {
         RiskCommand::Train {
             data,
             model,
@@ -283,6 +316,118 @@ pub fn run(args: RiskArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `relman risk --repo P [--range A..B]`: metrics from the full history up to `B`, scores for
+/// the commits of the range.
+fn score_repository(args: &RiskArgs) -> anyhow::Result<ExitCode> {
+    use std::collections::HashSet;
+    use std::ops::ControlFlow;
+
+    use relman_git::{DiffStats, GitRepository, WalkOptions};
+    use relman_model::RevisionRange;
+
+    let repo = GitRepository::open(&args.repo)
+        .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
+    let range: RevisionRange = match &args.range {
+        Some(r) => r.parse().context("invalid --range")?,
+        None => RevisionRange::default(),
+    };
+    let mut options = WalkOptions::new();
+    options.diff(DiffStats::Compute);
+    let mut changes = Vec::new();
+    repo.walk_with(
+        &RevisionRange::up_to(range.to.clone()),
+        &options,
+        &mut |c| {
+            changes.push(c);
+            ControlFlow::Continue(())
+        },
+    )
+    .with_context(|| format!("cannot walk the history up to {}", range.to))?;
+    changes.reverse();
+    let in_range: Option<HashSet<String>> = if range.from.is_some() {
+        let mut ids = HashSet::new();
+        repo.walk_with(&range, &WalkOptions::new(), &mut |c| {
+            ids.insert(c.id.to_string());
+            ControlFlow::Continue(())
+        })
+        .with_context(|| format!("cannot walk {range}"))?;
+        Some(ids)
+    } else {
+        None
+    };
+    let model = relman_risk::default_model();
+    let mut tracker = relman_risk::MetricsTracker::new();
+    let mut scored = Vec::new();
+    for change in &changes {
+        let metrics = tracker
+            .observe(change)
+            .context("cannot compute change metrics")?;
+        if in_range
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&change.id.to_string()))
+        {
+            scored.push((change, metrics, model.explain(&metrics)));
+        }
+    }
+    scored.reverse();
+    scored.truncate(args.limit);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        TextFormat::Json => {
+            let ids: Vec<String> = scored.iter().map(|(c, _, _)| c.id.to_string()).collect();
+            let output: Vec<RepoScoreOutput<'_>> = scored
+                .iter()
+                .zip(&ids)
+                .map(|((c, m, e), id)| RepoScoreOutput {
+                    commit: id,
+                    summary: &c.summary,
+                    probability: e.probability,
+                    metrics: m,
+                    contributions: e
+                        .top(args.top)
+                        .iter()
+                        .map(|x| ContributionOutput {
+                            feature: &x.feature,
+                            value: x.value,
+                            contribution: x.contribution,
+                        })
+                        .collect(),
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &output)?;
+            writeln!(out)?;
+        }
+        TextFormat::Text => {
+            for (c, _, e) in &scored {
+                let id = c.id.to_string();
+                let short = id.get(..10).unwrap_or(&id);
+                writeln!(
+                    out,
+                    "{short} {:>5.1}%  {}",
+                    100.0 * e.probability,
+                    c.summary
+                )?;
+                let reasons: Vec<String> = e
+                    .top(args.top)
+                    .iter()
+                    .map(|x| format!("{}={} ({:+.2})", x.feature, trim(x.value), x.contribution))
+                    .collect();
+                writeln!(out, "           because {}", reasons.join(", "))?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn trim(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e12 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
     }
 }
 

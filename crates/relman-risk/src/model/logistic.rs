@@ -9,7 +9,7 @@ use crate::model::{
     raw_values,
 };
 
-/// Settings of [`LogisticModel::fit`].
+/// Settings of logistic regression training ([`crate::train()`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LogisticOptions {
