@@ -1,6 +1,11 @@
 //! One module per `relman` subcommand.
 
 pub mod bump;
+pub mod changelog;
 pub mod commit;
 pub mod commit_range;
+pub mod env;
 pub mod gate;
+pub mod graph;
+pub mod risk;
+pub mod schedule;

@@ -1,0 +1,664 @@
+//! The changelog engine: grouping changes into sections and rendering them.
+//!
+//! [`Changelog`] holds a checked [`ChangelogConfig`] and an optional [`Remote`]. It groups the
+//! changes of a release ([`Changelog::group`]), renders Keep a Changelog Markdown
+//! ([`Changelog::render_release`], [`Changelog::render_document`]), forge release notes
+//! ([`Changelog::release_notes`]) and builds the serde [`ChangelogContext`] that the JSON output
+//! and templates use ([`Changelog::context`]).
+//!
+//! Rendering is one pass over the changes, writing into one `String`: no per-change allocation
+//! beyond the output's growth (the context, for JSON and templates, owns its strings).
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use regex::Regex;
+use relman_model::change::{Change, Person};
+use relman_model::commit::{BreakingSource, ConventionalCommit};
+
+use crate::config::{ChangelogConfig, Placement};
+use crate::context::{
+    ChangelogContext, Contributor, EntryContext, GroupContext, IssueLink, ReleaseContext,
+    SCHEMA_VERSION,
+};
+use crate::document::{LinkTarget, SectionLabel};
+use crate::remote::Remote;
+
+/// Returned by [`Changelog::new`]: a setting that cannot be used.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildChangelogError {
+    /// A regular expression does not compile.
+    #[error("`{key}`: invalid regular expression `{pattern}`")]
+    InvalidPattern {
+        /// The configuration key, e.g. `changelog.skip.messages[1]`.
+        key: String,
+        /// The pattern.
+        pattern: String,
+        /// Why it does not compile.
+        #[source]
+        source: regex::Error,
+    },
+    /// A section has an empty title.
+    #[error("`{key}`: a section needs a non-empty title")]
+    EmptyTitle {
+        /// The configuration key, e.g. `changelog.sections[2].title`.
+        key: String,
+    },
+}
+
+/// One release to render: its label, tags, date and changes (newest first, as a history walk
+/// gives them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReleaseInput<'a> {
+    /// `Unreleased` or the version.
+    pub label: SectionLabel,
+    /// The release's tag (`None` for unreleased changes, compared with `HEAD`).
+    pub tag: Option<String>,
+    /// The tag of the release before, for the compare link.
+    pub previous_tag: Option<String>,
+    /// The release date (taken from the tag or given by the caller; never the clock).
+    pub date: Option<NaiveDate>,
+    /// The changes of the release.
+    pub changes: &'a [Change],
+}
+
+impl<'a> ReleaseInput<'a> {
+    /// A release without tags or date.
+    pub fn new(label: SectionLabel, changes: &'a [Change]) -> Self {
+        Self {
+            label,
+            tag: None,
+            previous_tag: None,
+            date: None,
+            changes,
+        }
+    }
+
+    /// The same release with its tag.
+    #[must_use]
+    pub fn with_tag(mut self, tag: impl Into<String>) -> Self {
+        self.tag = Some(tag.into());
+        self
+    }
+
+    /// The same release with the previous release's tag.
+    #[must_use]
+    pub fn with_previous_tag(mut self, tag: impl Into<String>) -> Self {
+        self.previous_tag = Some(tag.into());
+        self
+    }
+
+    /// The same release with a date.
+    #[must_use]
+    pub fn with_date(mut self, date: NaiveDate) -> Self {
+        self.date = Some(date);
+        self
+    }
+}
+
+/// The changes of one section, breaking changes first, otherwise in input order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group<'a> {
+    /// The section title.
+    pub title: &'a str,
+    /// The changes.
+    pub changes: Vec<&'a Change>,
+}
+
+/// The result of [`Changelog::group`]: non-empty groups in section order ("Other" last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grouping<'a> {
+    /// The groups.
+    pub groups: Vec<Group<'a>>,
+    /// How many changes were left out.
+    pub skipped: usize,
+}
+
+/// A rendered release section and the link definitions it refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedRelease {
+    /// The Markdown section, from its `## ` heading to its last line (ending with `\n`).
+    pub section: String,
+    /// The link definition of the heading's label, when there is a remote.
+    pub links: Vec<LinkTarget>,
+}
+
+struct CompiledPattern {
+    regex: Regex,
+    url: Option<String>,
+}
+
+/// The changelog engine: groups changes into sections and renders them.
+///
+/// Rendering is one pass over the changes into one `String`; the [`ChangelogContext`] (for JSON
+/// and templates) owns its strings.
+#[derive(Debug)]
+pub struct Changelog {
+    config: ChangelogConfig,
+    remote: Option<Remote>,
+    skip_messages: Vec<Regex>,
+    issues: Vec<CompiledPattern>,
+    exclude_authors: Vec<Regex>,
+}
+
+impl std::fmt::Debug for CompiledPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledPattern")
+            .field("regex", &self.regex.as_str())
+            .field("url", &self.url)
+            .finish()
+    }
+}
+
+fn compile(key: String, pattern: &str) -> Result<Regex, BuildChangelogError> {
+    Regex::new(pattern).map_err(|source| BuildChangelogError::InvalidPattern {
+        key,
+        pattern: pattern.to_owned(),
+        source,
+    })
+}
+
+fn short_id(id: &str) -> &str {
+    id.get(..7).unwrap_or(id)
+}
+
+impl Changelog {
+    /// Checks `config` and builds the engine; `remote` enables commit, compare and issue links.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildChangelogError`] naming the configuration key of an invalid regular expression or
+    /// an empty section title.
+    pub fn new(
+        config: ChangelogConfig,
+        remote: Option<Remote>,
+    ) -> Result<Self, BuildChangelogError> {
+        for (i, s) in config.sections.iter().enumerate() {
+            if s.title.trim().is_empty() {
+                return Err(BuildChangelogError::EmptyTitle {
+                    key: format!("changelog.sections[{i}].title"),
+                });
+            }
+        }
+        let skip_messages = config
+            .skip
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| compile(format!("changelog.skip.messages[{i}]"), p))
+            .collect::<Result<_, _>>()?;
+        let issues = config
+            .issues
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                Ok(CompiledPattern {
+                    regex: compile(format!("changelog.issues[{i}].pattern"), &p.pattern)?,
+                    url: p.url.clone(),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let exclude_authors = config
+            .contributors
+            .exclude
+            .iter()
+            .enumerate()
+            .map(|(i, p)| compile(format!("changelog.contributors.exclude[{i}]"), p))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            config,
+            remote,
+            skip_messages,
+            issues,
+            exclude_authors,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ChangelogConfig {
+        &self.config
+    }
+
+    /// The remote, if links are enabled.
+    pub fn remote(&self) -> Option<&Remote> {
+        self.remote.as_ref()
+    }
+
+    /// The section index of `change` (`sections.len()` is "Other"), or `None` when skipped.
+    fn classify(&self, change: &Change) -> Option<usize> {
+        if self
+            .skip_messages
+            .iter()
+            .any(|r| r.is_match(&change.summary))
+        {
+            return None;
+        }
+        let other = self.config.sections.len();
+        let Some(commit) = &change.commit else {
+            return (self.config.non_conventional == Placement::Other).then_some(other);
+        };
+        let breaking = commit.is_breaking();
+        if !breaking {
+            if self.config.skip.types.iter().any(|t| commit.kind.is(t)) {
+                return None;
+            }
+            if commit
+                .scope
+                .as_ref()
+                .is_some_and(|scope| self.config.skip.scopes.iter().any(|s| s == scope.as_str()))
+            {
+                return None;
+            }
+        }
+        let by_footer = self.config.sections.iter().position(|s| {
+            !s.footers.is_empty()
+                && commit.footers.iter().any(|f| {
+                    s.footers
+                        .iter()
+                        .any(|t| t.eq_ignore_ascii_case(f.token.as_str()))
+                })
+        });
+        if by_footer.is_some() {
+            return by_footer;
+        }
+        let by_type = self
+            .config
+            .sections
+            .iter()
+            .position(|s| s.types.iter().any(|t| commit.kind.is(t)));
+        if by_type.is_some() {
+            return by_type;
+        }
+        (breaking || self.config.other_types == Placement::Other).then_some(other)
+    }
+
+    /// Groups `changes` into sections. Linear in the number of changes.
+    pub fn group<'a>(&'a self, changes: &'a [Change]) -> Grouping<'a> {
+        let n = self.config.sections.len() + 1;
+        let mut breaking: Vec<Vec<&Change>> = vec![Vec::new(); n];
+        let mut rest: Vec<Vec<&Change>> = vec![Vec::new(); n];
+        let mut skipped = 0;
+        for change in changes {
+            match self.classify(change) {
+                Some(i) if change.is_breaking() => breaking[i].push(change),
+                Some(i) => rest[i].push(change),
+                None => skipped += 1,
+            }
+        }
+        let groups = breaking
+            .into_iter()
+            .zip(rest)
+            .enumerate()
+            .filter(|(_, (b, r))| !b.is_empty() || !r.is_empty())
+            .map(|(i, (mut b, r))| {
+                b.extend(r);
+                Group {
+                    title: self
+                        .config
+                        .sections
+                        .get(i)
+                        .map_or(self.config.other_title.as_str(), |s| s.title.as_str()),
+                    changes: b,
+                }
+            })
+            .collect();
+        Grouping { groups, skipped }
+    }
+
+    /// Writes `text` with issue references turned into Markdown links.
+    fn write_linkified(&self, out: &mut String, text: &str) {
+        let mut at = 0;
+        while at < text.len() {
+            let mut best: Option<(usize, usize, usize)> = None;
+            for (p, pattern) in self.issues.iter().enumerate() {
+                if let Some(m) = pattern.regex.find_at(text, at)
+                    && best.is_none_or(|(s, _, _)| m.start() < s)
+                {
+                    best = Some((m.start(), m.end(), p));
+                }
+            }
+            let Some((start, end, p)) = best else { break };
+            if end == start {
+                break;
+            }
+            let reference = &text[start..end];
+            out.push_str(&text[at..start]);
+            match self.issue_url(p, text, start) {
+                Some(url) => {
+                    out.push('[');
+                    out.push_str(reference);
+                    out.push_str("](");
+                    out.push_str(&url);
+                    out.push(')');
+                }
+                None => out.push_str(reference),
+            }
+            at = end;
+        }
+        out.push_str(&text[at..]);
+    }
+
+    /// The link of the match of pattern `p` starting at `start` in `text`.
+    fn issue_url(&self, p: usize, text: &str, start: usize) -> Option<String> {
+        let pattern = &self.issues[p];
+        let caps = pattern.regex.captures_at(text, start)?;
+        match &pattern.url {
+            None => {
+                let remote = self.remote.as_ref()?;
+                let id = caps.get(1).or_else(|| caps.get(0))?.as_str();
+                Some(remote.issue_url(id.trim_start_matches('#')))
+            }
+            Some(template) => {
+                let mut url = String::with_capacity(template.len() + 16);
+                let mut rest = template.as_str();
+                while let Some(open) = rest.find('{') {
+                    url.push_str(&rest[..open]);
+                    let after = &rest[open + 1..];
+                    let close = after.find('}');
+                    let name = close.map(|c| &after[..c]);
+                    match name {
+                        Some("remote") => {
+                            url.push_str(self.remote.as_ref()?.base());
+                        }
+                        Some(d) if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() => {
+                            let i = usize::from(d.as_bytes()[0] - b'0');
+                            url.push_str(caps.get(i).map_or("", |m| m.as_str()));
+                        }
+                        _ => {
+                            url.push('{');
+                            rest = after;
+                            continue;
+                        }
+                    }
+                    rest = &after[close.map_or(after.len(), |c| c + 1)..];
+                }
+                url.push_str(rest);
+                Some(url)
+            }
+        }
+    }
+
+    /// The link of a whole issue reference such as `#12` or `ABC-7`, when a pattern matches
+    /// all of it.
+    fn reference_url(&self, reference: &str) -> Option<String> {
+        self.issues.iter().enumerate().find_map(|(p, pattern)| {
+            let m = pattern.regex.find(reference)?;
+            (m.start() == 0 && m.end() == reference.len())
+                .then(|| self.issue_url(p, reference, 0))
+                .flatten()
+        })
+    }
+
+    /// Writes one entry (without the leading `- `) as the Markdown renderer shows it.
+    fn write_entry(&self, out: &mut String, change: &Change) {
+        match &change.commit {
+            Some(commit) => {
+                if commit.is_breaking() {
+                    out.push_str("**BREAKING** ");
+                }
+                if let Some(scope) = &commit.scope {
+                    out.push_str("**");
+                    out.push_str(scope.as_str());
+                    out.push_str("**: ");
+                }
+                self.write_linkified(out, &commit.description);
+            }
+            None => self.write_linkified(out, &change.summary),
+        }
+        if self.config.commit_links
+            && let Some(remote) = &self.remote
+        {
+            let id = change.id.as_str();
+            out.push_str(" ([");
+            out.push_str(short_id(id));
+            out.push_str("](");
+            remote.write_commit_url(out, id);
+            out.push_str("))");
+        }
+        if let Some(text) = footer_breaking(change.commit.as_ref()) {
+            for line in text.lines() {
+                out.push_str("\n  ");
+                out.push_str(line);
+            }
+        }
+    }
+
+    fn write_groups(&self, out: &mut String, grouping: &Grouping<'_>) {
+        for group in &grouping.groups {
+            out.push_str("\n### ");
+            out.push_str(group.title);
+            out.push_str("\n\n");
+            for change in &group.changes {
+                out.push_str("- ");
+                self.write_entry(out, change);
+                out.push('\n');
+            }
+        }
+    }
+
+    /// The link of a release's heading: a compare link from the previous tag, or the tag page
+    /// of a first release.
+    pub fn release_url(&self, release: &ReleaseInput<'_>) -> Option<String> {
+        let remote = self.remote.as_ref()?;
+        let to = match (&release.label, &release.tag) {
+            (_, Some(tag)) => tag.as_str(),
+            (SectionLabel::Unreleased, None) => "HEAD",
+            (SectionLabel::Version(_), None) => return None,
+        };
+        match &release.previous_tag {
+            Some(from) => Some(remote.compare_url(from, to)),
+            None if to != "HEAD" => Some(remote.tag_url(to)),
+            None => None,
+        }
+    }
+
+    fn heading(release: &ReleaseInput<'_>) -> String {
+        match (&release.label, release.date) {
+            (label, Some(date)) if *label != SectionLabel::Unreleased => {
+                format!("[{label}] - {}", date.format("%Y-%m-%d"))
+            }
+            (label, _) => format!("[{label}]"),
+        }
+    }
+
+    /// Renders one release as a Keep a Changelog section, and its link definition.
+    pub fn render_release(&self, release: &ReleaseInput<'_>) -> RenderedRelease {
+        let mut section = String::with_capacity(64 + release.changes.len() * 96);
+        self.write_release(&mut section, release);
+        let links = self
+            .release_url(release)
+            .map(|url| LinkTarget::new(release.label.as_str(), url))
+            .into_iter()
+            .collect();
+        RenderedRelease { section, links }
+    }
+
+    fn write_release(&self, out: &mut String, release: &ReleaseInput<'_>) {
+        out.push_str("## ");
+        out.push_str(&Self::heading(release));
+        out.push('\n');
+        let grouping = self.group(release.changes);
+        self.write_groups(out, &grouping);
+    }
+
+    /// Renders a whole Keep a Changelog file: title, preamble, the releases (give them newest
+    /// first) and their link definitions.
+    pub fn render_document(&self, releases: &[ReleaseInput<'_>]) -> String {
+        let total: usize = releases.iter().map(|r| r.changes.len()).sum();
+        let mut out = String::with_capacity(512 + total * 96);
+        let _ = write!(out, "# {}\n\n", self.config.title);
+        if !self.config.preamble.is_empty() {
+            out.push_str(self.config.preamble.trim_end());
+            out.push('\n');
+        }
+        let mut links = Vec::new();
+        for release in releases {
+            out.push('\n');
+            self.write_release(&mut out, release);
+            if let Some(url) = self.release_url(release) {
+                links.push(LinkTarget::new(release.label.as_str(), url));
+            }
+        }
+        if !links.is_empty() {
+            out.push('\n');
+            for link in links {
+                let _ = writeln!(out, "[{}]: {}", link.label, link.url);
+            }
+        }
+        out
+    }
+
+    /// Renders the body of a forge release for one release: its sections (as `###`
+    /// headings), its contributors and a link to the full comparison.
+    pub fn release_notes(&self, release: &ReleaseInput<'_>) -> String {
+        let mut out = String::with_capacity(64 + release.changes.len() * 96);
+        let grouping = self.group(release.changes);
+        self.write_groups(&mut out, &grouping);
+        let contributors = self.contributors(release.changes);
+        if !contributors.is_empty() {
+            out.push_str("\n### Contributors\n\n");
+            for c in &contributors {
+                out.push_str("- ");
+                out.push_str(&c.name);
+                out.push('\n');
+            }
+        }
+        if let Some(url) = self.release_url(release) {
+            out.push_str("\n**Full changelog**: ");
+            out.push_str(&url);
+            out.push('\n');
+        }
+        if out.starts_with('\n') {
+            out.remove(0);
+        }
+        out
+    }
+
+    /// The unique authors of `changes` (by e-mail address, case-insensitively; the first name
+    /// seen is kept), without excluded ones, sorted by name then e-mail address.
+    pub fn contributors(&self, changes: &[Change]) -> Vec<Contributor> {
+        let mut by_email: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
+        let mut out: Vec<Contributor> = Vec::new();
+        for change in changes {
+            let Person { name, email, .. } = &change.author;
+            if self
+                .exclude_authors
+                .iter()
+                .any(|r| r.is_match(name) || r.is_match(email))
+            {
+                continue;
+            }
+            let key = email.to_lowercase();
+            match by_email.get(&key) {
+                Some(&i) => out[i].changes += 1,
+                None => {
+                    by_email.insert(key, out.len());
+                    out.push(Contributor {
+                        name: name.clone(),
+                        email: email.clone(),
+                        changes: 1,
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.email.cmp(&b.email)));
+        out
+    }
+
+    fn entry_context(&self, change: &Change) -> EntryContext {
+        let commit = change.commit.as_ref();
+        let description = commit.map_or(change.summary.as_str(), |c| c.description.as_str());
+        let mut description_md = String::with_capacity(description.len());
+        self.write_linkified(&mut description_md, description);
+        let mut markdown = String::with_capacity(description.len() + 64);
+        self.write_entry(&mut markdown, change);
+        let id = change.id.as_str();
+        EntryContext {
+            id: id.to_owned(),
+            short_id: short_id(id).to_owned(),
+            commit_url: self.remote.as_ref().map(|r| r.commit_url(id)),
+            kind: commit.map(|c| c.kind.as_str().to_owned()),
+            scope: commit.and_then(|c| c.scope.as_ref().map(|s| s.as_str().to_owned())),
+            description: description.to_owned(),
+            description_md,
+            breaking: change.is_breaking(),
+            breaking_description: footer_breaking(commit).map(str::to_owned),
+            body: change.body.clone(),
+            author: change.author.clone(),
+            time: change.time,
+            issues: change
+                .issues
+                .iter()
+                .map(|i| IssueLink {
+                    id: i.as_str().to_owned(),
+                    url: self.reference_url(i.as_str()),
+                })
+                .collect(),
+            markdown,
+        }
+    }
+
+    /// The serde context of `releases` (newest first) for JSON output and templates.
+    pub fn context(&self, releases: &[ReleaseInput<'_>]) -> ChangelogContext {
+        let mut links = Vec::new();
+        let releases = releases
+            .iter()
+            .map(|release| {
+                let grouping = self.group(release.changes);
+                let url = self.release_url(release);
+                if let Some(url) = &url {
+                    links.push(LinkTarget::new(release.label.as_str(), url.clone()));
+                }
+                ReleaseContext {
+                    version: match &release.label {
+                        SectionLabel::Version(v) => Some(v.clone()),
+                        SectionLabel::Unreleased => None,
+                    },
+                    label: release.label.as_str().to_owned(),
+                    heading: Self::heading(release),
+                    tag: release.tag.clone(),
+                    previous_tag: release.previous_tag.clone(),
+                    date: release.date,
+                    url,
+                    changes: release.changes.len(),
+                    skipped: grouping.skipped,
+                    breaking: grouping
+                        .groups
+                        .iter()
+                        .flat_map(|g| &g.changes)
+                        .filter(|c| c.is_breaking())
+                        .count(),
+                    groups: grouping
+                        .groups
+                        .iter()
+                        .map(|g| GroupContext {
+                            title: g.title.to_owned(),
+                            entries: g.changes.iter().map(|c| self.entry_context(c)).collect(),
+                        })
+                        .collect(),
+                    contributors: self.contributors(release.changes),
+                }
+            })
+            .collect();
+        ChangelogContext {
+            schema_version: SCHEMA_VERSION,
+            title: self.config.title.clone(),
+            preamble: self.config.preamble.trim_end().to_owned(),
+            remote: self.remote.clone(),
+            releases,
+            links,
+        }
+    }
+}
+
+/// The breaking-change text of a commit when it comes from a footer and says more than the
+/// description.
+fn footer_breaking(commit: Option<&ConventionalCommit>) -> Option<&str> {
+    let commit = commit?;
+    let breaking = commit.breaking.as_ref()?;
+    (breaking.source != BreakingSource::Bang && breaking.description != commit.description)
+        .then_some(breaking.description.as_str())
+}

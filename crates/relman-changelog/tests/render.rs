@@ -1,0 +1,273 @@
+//! Golden-file and behaviour tests of grouping and rendering.
+//!
+//! The golden files live in `tests/golden/`; after an intended change of output, regenerate
+//! them with `RELMAN_BLESS=1 cargo test -p relman-changelog --test render` and review the diff.
+
+use std::path::PathBuf;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use relman_changelog::config::{IssuePattern, Placement};
+use relman_changelog::remote::Remote;
+use relman_changelog::template::{BuiltinTemplate, Template};
+use relman_changelog::{Changelog, ChangelogConfig, ReleaseInput, SectionLabel};
+use relman_model::change::{Change, Person};
+
+fn change(n: u32, author: &Person, message: &str) -> Change {
+    let id = format!("{n:02}a1b2c3d4e5f60718293a4b5c6d7e8f90123456");
+    Change::from_message(
+        id.parse().expect("valid id"),
+        message,
+        author.clone(),
+        Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0)
+            .single()
+            .expect("valid time")
+            + chrono::Duration::hours(i64::from(n)),
+    )
+}
+
+fn people() -> [Person; 4] {
+    [
+        Person::new("Ada Park", "ada@example.org"),
+        Person::new("Bo Chen", "bo@example.org"),
+        Person::new(
+            "dependabot[bot]",
+            "49699333+dependabot[bot]@users.noreply.github.com",
+        ),
+        Person::new("Ada P.", "ADA@example.org"),
+    ]
+}
+
+/// Newest first, as a history walk gives them.
+fn unreleased() -> Vec<Change> {
+    let [ada, bo, bot, _] = people();
+    vec![
+        change(20, &bo, "feat(cli): add --prepend (#57)"),
+        change(19, &bot, "chore(deps): bump regex to 1.12"),
+        change(18, &ada, "Merge branch 'topic'"),
+    ]
+}
+
+fn v1_1_0() -> Vec<Change> {
+    let [ada, bo, _, ada2] = people();
+    vec![
+        change(17, &ada, "docs: explain the skip rules"),
+        change(
+            16,
+            &bo,
+            "fix: escape pipes in tables\n\nSecurity: CVE-2026-1234 allowed injection",
+        ),
+        change(15, &ada2, "deprecate(api): the v1 endpoint (ABC-12)"),
+        change(
+            14,
+            &bo,
+            "feat(api)!: drop the xml output\n\nBREAKING CHANGE: use --format json instead\nCloses #40",
+        ),
+        change(13, &ada, "perf(parser): skip blank lines faster"),
+        change(12, &bo, "test: more vectors"),
+        change(11, &ada, "feat(parser): accept CRLF (#41)"),
+        change(10, &bo, "remove: the legacy loader"),
+        change(9, &ada, "refactor!: rename Config to Settings"),
+    ]
+}
+
+fn v1_0_0() -> Vec<Change> {
+    let [ada, bo, _, _] = people();
+    vec![
+        change(2, &bo, "fix(cli): exit 2 on usage errors"),
+        change(1, &ada, "feat: first release"),
+    ]
+}
+
+fn engine() -> Changelog {
+    let mut config = ChangelogConfig::default();
+    config.issues.push(IssuePattern {
+        pattern: r"\b([A-Z][A-Z0-9]+-\d+)\b".to_owned(),
+        url: Some("https://jira.example.org/browse/{1}".to_owned()),
+    });
+    let remote = Remote::parse("git@github.com:acme/widget.git").expect("remote");
+    Changelog::new(config, Some(remote)).expect("valid config")
+}
+
+fn date(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, d).expect("valid date")
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("RELMAN_BLESS").is_some() {
+        std::fs::write(&path, actual).expect("write golden");
+    }
+    let expected = std::fs::read_to_string(&path).expect("golden file exists");
+    assert_eq!(actual, expected, "golden file {name} differs");
+}
+
+#[test]
+fn golden_outputs() {
+    let engine = engine();
+    let (u, a, b) = (unreleased(), v1_1_0(), v1_0_0());
+    let releases = [
+        ReleaseInput::new(SectionLabel::Unreleased, &u).with_previous_tag("v1.1.0"),
+        ReleaseInput::new(SectionLabel::version("1.1.0"), &a)
+            .with_tag("v1.1.0")
+            .with_previous_tag("v1.0.0")
+            .with_date(date(20)),
+        ReleaseInput::new(SectionLabel::version("1.0.0"), &b)
+            .with_tag("v1.0.0")
+            .with_date(date(2)),
+    ];
+    let document = engine.render_document(&releases);
+    golden("keepachangelog.md", &document);
+    let notes = engine.release_notes(&releases[1]);
+    golden("release-notes.md", &notes);
+    let context = engine.context(&releases);
+    let json = serde_json::to_string_pretty(&context).expect("serializes") + "\n";
+    golden("context.json", &json);
+    let back: relman_changelog::ChangelogContext =
+        serde_json::from_str(&json).expect("deserializes");
+    assert_eq!(back, context);
+
+    // The built-in templates give the same bytes as the direct renderers.
+    let kac = Template::builtin(BuiltinTemplate::KeepAChangelog)
+        .render(&context)
+        .expect("renders");
+    assert_eq!(kac, document);
+    let one = engine.context(&releases[1..2]);
+    let rn = Template::builtin(BuiltinTemplate::ReleaseNotes)
+        .render(&one)
+        .expect("renders");
+    assert_eq!(rn, notes);
+}
+
+#[test]
+fn grouping_follows_the_documented_defaults() {
+    let engine = engine();
+    let changes = v1_1_0();
+    let grouping = engine.group(&changes);
+    let titles: Vec<(&str, Vec<&str>)> = grouping
+        .groups
+        .iter()
+        .map(|g| {
+            (
+                g.title,
+                g.changes.iter().map(|c| c.summary.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        titles,
+        vec![
+            (
+                "Added",
+                vec![
+                    "feat(api)!: drop the xml output",
+                    "feat(parser): accept CRLF (#41)"
+                ]
+            ),
+            (
+                "Changed",
+                vec![
+                    "refactor!: rename Config to Settings",
+                    "perf(parser): skip blank lines faster"
+                ]
+            ),
+            (
+                "Deprecated",
+                vec!["deprecate(api): the v1 endpoint (ABC-12)"]
+            ),
+            ("Removed", vec!["remove: the legacy loader"]),
+            ("Security", vec!["fix: escape pipes in tables"]),
+            ("Other", vec!["docs: explain the skip rules"]),
+        ]
+    );
+    assert_eq!(grouping.skipped, 1);
+}
+
+#[test]
+fn skip_rules_and_placements_are_configurable() {
+    let [ada, ..] = people();
+    let changes = vec![
+        change(1, &ada, "chore!: drop Node 16"),
+        change(2, &ada, "feat(release): prepare 1.0"),
+        change(3, &ada, "Merge pull request #3"),
+        change(4, &ada, "Update README"),
+        change(5, &ada, "docs: typo"),
+        change(6, &ada, "feat: wip do not merge"),
+    ];
+    let mut config = ChangelogConfig::default();
+    config.skip.scopes = vec!["release".into()];
+    config.skip.messages = vec!["^Merge ".into(), "(?i)wip".into()];
+    config.non_conventional = Placement::Other;
+    config.other_types = Placement::Skip;
+    let engine = Changelog::new(config, None).expect("valid");
+    let grouping = engine.group(&changes);
+    let listed: Vec<(&str, &str)> = grouping
+        .groups
+        .iter()
+        .flat_map(|g| g.changes.iter().map(|c| (g.title, c.summary.as_str())))
+        .collect();
+    // A breaking chore is kept (in Other, as no section takes chores); the rest as configured.
+    assert_eq!(
+        listed,
+        vec![
+            ("Other", "chore!: drop Node 16"),
+            ("Other", "Update README")
+        ]
+    );
+    assert_eq!(grouping.skipped, 4);
+    // Without a remote there are no links.
+    let section = engine
+        .render_release(&ReleaseInput::new(SectionLabel::Unreleased, &changes))
+        .section;
+    assert_eq!(
+        section,
+        "## [Unreleased]\n\n### Other\n\n- **BREAKING** drop Node 16\n- Update README\n"
+    );
+}
+
+#[test]
+fn bad_patterns_name_their_key() {
+    let mut config = ChangelogConfig::default();
+    config.skip.messages = vec!["ok".into(), "(unclosed".into()];
+    let err = Changelog::new(config, None).expect_err("invalid regex");
+    assert_eq!(
+        err.to_string(),
+        "`changelog.skip.messages[1]`: invalid regular expression `(unclosed`"
+    );
+    let mut config = ChangelogConfig::default();
+    config.sections[2].title = " ".into();
+    let err = Changelog::new(config, None).expect_err("empty title");
+    assert!(
+        err.to_string().contains("changelog.sections[2].title"),
+        "{err}"
+    );
+}
+
+#[test]
+fn contributors_are_unique_and_exclude_bots() {
+    let engine = engine();
+    let mut changes = v1_1_0();
+    changes.extend(unreleased());
+    let names: Vec<(String, usize)> = engine
+        .contributors(&changes)
+        .into_iter()
+        .map(|c| (c.name, c.changes))
+        .collect();
+    assert_eq!(names, vec![("Ada Park".into(), 6), ("Bo Chen".into(), 5)]);
+}
+
+#[test]
+fn bad_templates_report_their_line() {
+    let err = Template::new("line one\n{% for x in %}\n").expect_err("syntax error");
+    assert_eq!(err.line, Some(2));
+    let t = Template::new("ok\n{{ releases | nosuchfilter }}\n")
+        .map(|_| ())
+        .err();
+    // minijinja reports unknown filters when compiling or when rendering; either way, a line.
+    if let Some(err) = t {
+        assert_eq!(err.line, Some(2));
+    }
+    assert!("release-notes".parse::<BuiltinTemplate>().is_ok());
+    assert!("html".parse::<BuiltinTemplate>().is_err());
+}

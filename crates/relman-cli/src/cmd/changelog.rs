@@ -1,0 +1,651 @@
+//! `relman changelog`: a Keep a Changelog file, JSON or a template from the git history.
+//!
+//! `relman changelog [--repo P] [--unreleased | --latest | --range A..B] [--tag NEXT]
+//! [--output F | --prepend F] [--format markdown|json] [--template F] [--config F]
+//! [--component NAME]`
+//!
+//! - Scope: the whole history of `HEAD` (default), the changes since the last release
+//!   (`--unreleased`), the latest release (`--latest`), or a revision range (`--range A..B`).
+//!   Changes are split into releases at release tags (patterns from `[tags]` in the
+//!   configuration, default `v{version}`; with `--component`, that component's tags).
+//! - `--tag NEXT` names the unreleased changes as release NEXT, dated today.
+//! - Output: stdout, `--output F`, or `--prepend F`, which inserts the new releases into an
+//!   existing Keep a Changelog file in place (replacing `[Unreleased]`, keeping every other
+//!   byte; releases already in the file are left alone) or writes a new file.
+//! - `--format json` prints the changelog context (documented in `docs/changelog.md`);
+//!   `--template F` renders a minijinja template file, or a built-in one by name
+//!   (`keepachangelog`, `release-notes`).
+//!
+//! Exit codes: 0 success, 2 usage, configuration or repository errors.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+use clap::{ArgGroup, Args, ValueEnum};
+use relman_changelog::document::{
+    ChangelogFile, InsertReleaseError, LinkTarget, NewRelease, insert_release,
+};
+use relman_changelog::remote::Remote;
+use relman_changelog::template::{BuiltinTemplate, Template};
+use relman_changelog::{Changelog, ChangelogContext, ReleaseInput, SectionLabel};
+use relman_git::{GitRepository, TagPattern, WalkOptions};
+use relman_model::history::VersionTag;
+use relman_model::{Change, ChangeId, ComponentId, HistorySource, Revision, RevisionRange};
+use serde::Serialize;
+
+use crate::config::{self, Config};
+
+/// Arguments of `relman changelog`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("scope").args(["unreleased", "latest", "range"])))]
+#[command(group(ArgGroup::new("destination").args(["output", "prepend"])))]
+pub struct ChangelogArgs {
+    /// The repository (a work tree, a directory inside one, or a bare repository).
+    #[arg(long, default_value = ".")]
+    repo: PathBuf,
+    /// Only the changes since the last release.
+    #[arg(long)]
+    unreleased: bool,
+    /// Only the latest release.
+    #[arg(long)]
+    latest: bool,
+    /// Only the changes of a revision range `A..B`.
+    #[arg(long, value_name = "A..B")]
+    range: Option<String>,
+    /// Name the unreleased changes as this release tag (e.g. v1.3.0), dated today.
+    #[arg(long, value_name = "NEXT")]
+    tag: Option<String>,
+    /// Write to this file instead of stdout.
+    #[arg(long, value_name = "F")]
+    output: Option<PathBuf>,
+    /// Insert the releases into this Keep a Changelog file (created if missing).
+    #[arg(long, value_name = "F")]
+    prepend: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Markdown)]
+    format: Format,
+    /// A minijinja template file, or `keepachangelog` / `release-notes`.
+    #[arg(long, value_name = "F")]
+    template: Option<String>,
+    /// The configuration file (default: relman.toml, then Cargo.toml metadata).
+    #[arg(long, value_name = "F")]
+    config: Option<PathBuf>,
+    /// Only this component's changes (its configured paths) and tags.
+    #[arg(long)]
+    component: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Markdown,
+    Json,
+}
+
+/// Which changes to render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scope {
+    All,
+    Unreleased,
+    Latest,
+    Range(RevisionRange),
+}
+
+/// One release cut from the history, owning its changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cut {
+    tag: Option<VersionTag>,
+    changes: Vec<Change>,
+}
+
+/// Runs `relman changelog`.
+pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
+    let repo_root = args.repo.clone();
+    let (config, source) = config::load(&repo_root, args.config.as_deref())?;
+    let mut repo = GitRepository::open(&args.repo)
+        .with_context(|| format!("cannot open the repository {}", args.repo.display()))?;
+    let component = args
+        .component
+        .as_deref()
+        .map(str::parse::<ComponentId>)
+        .transpose()
+        .context("invalid --component")?;
+    let patterns = tag_patterns(&config, component.as_ref())
+        .with_context(|| format!("invalid tag pattern in {source}"))?;
+    repo.set_tag_patterns(patterns.clone());
+    if let Some(c) = &component {
+        let mut options = WalkOptions::default();
+        options.paths = config
+            .components
+            .get(c.as_str())
+            .map(|cc| cc.paths.clone())
+            .with_context(|| format!("no component `{c}` in {source} (`[components.{c}]`)"))?;
+        repo.set_walk_options(options);
+    }
+    let scope = match (&args.range, args.unreleased, args.latest) {
+        (Some(r), _, _) => Scope::Range(r.parse().context("invalid --range")?),
+        (None, true, _) => Scope::Unreleased,
+        (None, _, true) => Scope::Latest,
+        _ => Scope::All,
+    };
+    let next = match &args.tag {
+        Some(tag) => Some(next_release(tag, &patterns)?),
+        None => None,
+    };
+    let cuts = collect(&repo, &scope, component.as_ref())?;
+    let all_tags = tags_of(&repo, component.as_ref())?;
+
+    let remote = match &config.remote {
+        Some(url) => Some(
+            match config.forge {
+                Some(forge) => Remote::with_forge(url, forge),
+                None => Remote::parse(url),
+            }
+            .with_context(|| format!("`remote` in {source}"))?,
+        ),
+        None => None,
+    };
+    let engine = Changelog::new(config.changelog.clone(), remote)
+        .with_context(|| format!("invalid changelog settings in {source}"))?;
+    let today = chrono::Utc::now().date_naive();
+    let releases = inputs(&cuts, &all_tags, next.as_ref(), today, &scope);
+
+    if let Some(path) = &args.prepend {
+        if args.format != Format::Markdown || args.template.is_some() {
+            bail!("--prepend writes Keep a Changelog Markdown; drop --format json and --template");
+        }
+        prepend(&engine, &releases, path)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let text = match (args.format, &args.template) {
+        (Format::Json, _) => {
+            let out = ChangelogOutput::from(engine.context(&releases));
+            serde_json::to_string_pretty(&out).context("cannot serialize the changelog")? + "\n"
+        }
+        (Format::Markdown, Some(t)) => {
+            let template = match t.parse::<BuiltinTemplate>() {
+                Ok(builtin) => Template::builtin(builtin),
+                Err(_) => {
+                    let source = std::fs::read_to_string(t)
+                        .with_context(|| format!("cannot read the template {t}"))?;
+                    Template::new(&source).with_context(|| format!("template {t}"))?
+                }
+            };
+            template
+                .render(&engine.context(&releases))
+                .with_context(|| format!("template {t}"))?
+        }
+        (Format::Markdown, None) => engine.render_document(&releases),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tag_patterns(
+    config: &Config,
+    component: Option<&ComponentId>,
+) -> anyhow::Result<Vec<TagPattern>> {
+    let mut texts: Vec<String> = config.tags.patterns.clone();
+    if let Some(tag) = component.and_then(|c| {
+        config
+            .components
+            .get(c.as_str())
+            .and_then(|cc| cc.tag.clone())
+    }) {
+        texts.insert(0, tag);
+    }
+    if texts.is_empty() {
+        return Ok(vec![match component {
+            Some(_) => TagPattern::component_v_version(),
+            None => TagPattern::v_version(),
+        }]);
+    }
+    texts
+        .iter()
+        .map(|t| {
+            let p: TagPattern = t.parse()?;
+            Ok(match (component, p.has_component()) {
+                (Some(c), false) => p.for_component(c.clone()),
+                _ => p,
+            })
+        })
+        .collect()
+}
+
+/// The version and tag of `--tag NEXT`.
+fn next_release(tag: &str, patterns: &[TagPattern]) -> anyhow::Result<(String, String)> {
+    if let Some((_, version)) = patterns.iter().find_map(|p| p.matches(tag)) {
+        return Ok((version.to_string(), tag.to_owned()));
+    }
+    let bare = tag.strip_prefix('v').unwrap_or(tag);
+    let version: relman_model::Version = bare
+        .parse()
+        .with_context(|| format!("--tag {tag} is not a release tag or a version"))?;
+    Ok((version.to_string(), tag.to_owned()))
+}
+
+/// The release tags of `component` (or repository-wide ones) reachable from `HEAD`, highest
+/// version first.
+fn tags_of<H: HistorySource>(
+    history: &H,
+    component: Option<&ComponentId>,
+) -> anyhow::Result<Vec<VersionTag>> {
+    let mut tags: Vec<VersionTag> = history
+        .version_tags(&Revision::head())
+        .context("cannot read the release tags")?
+        .into_iter()
+        .filter(|t| t.component.as_ref() == component)
+        .collect();
+    tags.sort_by(|a, b| b.version.cmp(&a.version).then_with(|| a.name.cmp(&b.name)));
+    Ok(tags)
+}
+
+/// Walks the scope's range once and cuts it into releases at tagged changes (newest first).
+fn collect<H: HistorySource>(
+    history: &H,
+    scope: &Scope,
+    component: Option<&ComponentId>,
+) -> anyhow::Result<Vec<Cut>> {
+    let tags = tags_of(history, component)?;
+    let range = match scope {
+        Scope::All => RevisionRange::default(),
+        Scope::Range(r) => r.clone(),
+        Scope::Unreleased => RevisionRange::new(
+            tags.first()
+                .map(|t| Revision::new(t.name.clone()))
+                .transpose()?,
+            Revision::head(),
+        ),
+        Scope::Latest => {
+            let Some(latest) = tags.first() else {
+                bail!("--latest: no release tag is reachable from HEAD");
+            };
+            RevisionRange::new(
+                tags.get(1)
+                    .map(|t| Revision::new(t.name.clone()))
+                    .transpose()?,
+                Revision::new(latest.name.clone())?,
+            )
+        }
+    };
+    // The highest version per tagged change (tags are sorted highest first).
+    let mut by_target: HashMap<&ChangeId, &VersionTag> = HashMap::with_capacity(tags.len());
+    for t in &tags {
+        by_target.entry(&t.target).or_insert(t);
+    }
+    let mut cuts = vec![Cut {
+        tag: None,
+        changes: Vec::new(),
+    }];
+    history
+        .walk(&range, &mut |change| {
+            if let Some(tag) = by_target.get(&change.id) {
+                cuts.push(Cut {
+                    tag: Some((*tag).clone()),
+                    changes: Vec::new(),
+                });
+            }
+            cuts.last_mut()
+                .expect("cuts starts with one element")
+                .changes
+                .push(change);
+            std::ops::ControlFlow::Continue(())
+        })
+        .with_context(|| format!("cannot walk {range}"))?;
+    if *scope == Scope::Latest {
+        cuts.retain(|c| c.tag.is_some());
+    }
+    Ok(cuts)
+}
+
+/// The renderer's view of the cuts: the unreleased part (named by `next` if given) and each
+/// release with its date (its tagged change's time) and previous tag (the highest lower
+/// version).
+fn inputs<'a>(
+    cuts: &'a [Cut],
+    all_tags: &[VersionTag],
+    next: Option<&(String, String)>,
+    today: NaiveDate,
+    scope: &Scope,
+) -> Vec<ReleaseInput<'a>> {
+    let mut out = Vec::with_capacity(cuts.len());
+    for cut in cuts {
+        match &cut.tag {
+            None => {
+                if cut.changes.is_empty() && next.is_none() && *scope != Scope::Unreleased {
+                    continue;
+                }
+                let mut input = match next {
+                    Some((version, tag)) => {
+                        ReleaseInput::new(SectionLabel::version(version.clone()), &cut.changes)
+                            .with_tag(tag.clone())
+                            .with_date(today)
+                    }
+                    None => ReleaseInput::new(SectionLabel::Unreleased, &cut.changes),
+                };
+                if let Some(previous) = all_tags.first() {
+                    input = input.with_previous_tag(previous.name.clone());
+                }
+                out.push(input);
+            }
+            Some(tag) => {
+                let mut input =
+                    ReleaseInput::new(SectionLabel::version(tag.version.to_string()), &cut.changes)
+                        .with_tag(tag.name.clone());
+                if let Some(first) = cut.changes.first() {
+                    input = input.with_date(first.time.date_naive());
+                }
+                if let Some(previous) = all_tags.iter().find(|t| t.version < tag.version) {
+                    input = input.with_previous_tag(previous.name.clone());
+                }
+                out.push(input);
+            }
+        }
+    }
+    out
+}
+
+/// Inserts the releases (oldest first) into the file at `path`, or writes a new file.
+fn prepend(engine: &Changelog, releases: &[ReleaseInput<'_>], path: &Path) -> anyhow::Result<()> {
+    let mut text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return std::fs::write(path, engine.render_document(releases))
+                .with_context(|| format!("cannot write {}", path.display()));
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    for release in releases.iter().rev() {
+        let rendered = engine.render_release(release);
+        let mut links = rendered.links.clone();
+        let file = ChangelogFile::parse(&text);
+        let has_unreleased_link = file
+            .links
+            .iter()
+            .any(|l| SectionLabel::Unreleased.matches(&l.label));
+        if let (SectionLabel::Version(_), Some(tag), true, Some(remote)) = (
+            &release.label,
+            &release.tag,
+            has_unreleased_link,
+            engine.remote(),
+        ) {
+            links.push(LinkTarget::new(
+                "Unreleased",
+                remote.compare_url(tag, "HEAD"),
+            ));
+        }
+        let new = NewRelease::new(release.label.clone(), &rendered.section).with_links(&links);
+        match insert_release(&text, &new) {
+            Ok(done) => text = done.text,
+            Err(InsertReleaseError::AlreadyPresent { label, line }) => {
+                eprintln!(
+                    "note: {} already has [{label}] (line {line}); left as it is",
+                    path.display()
+                );
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot update {}", path.display())),
+        }
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The JSON printed by `relman changelog --format json`: the changelog context, copied into
+/// the CLI's own structs so that a library refactor cannot change it silently.
+#[derive(Debug, Serialize)]
+struct ChangelogOutput {
+    schema_version: u32,
+    title: String,
+    remote: Option<String>,
+    releases: Vec<ReleaseOutput>,
+}
+
+#[derive(Debug, Serialize)]
+struct ReleaseOutput {
+    version: Option<String>,
+    tag: Option<String>,
+    previous_tag: Option<String>,
+    date: Option<String>,
+    url: Option<String>,
+    changes: usize,
+    skipped: usize,
+    breaking: usize,
+    groups: Vec<GroupOutput>,
+    contributors: Vec<ContributorOutput>,
+}
+
+#[derive(Debug, Serialize)]
+struct GroupOutput {
+    title: String,
+    entries: Vec<EntryOutput>,
+}
+
+#[derive(Debug, Serialize)]
+struct EntryOutput {
+    id: String,
+    commit_url: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    scope: Option<String>,
+    description: String,
+    breaking: bool,
+    breaking_description: Option<String>,
+    author: String,
+    email: String,
+    time: String,
+    issues: Vec<IssueOutput>,
+}
+
+#[derive(Debug, Serialize)]
+struct IssueOutput {
+    id: String,
+    url: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ContributorOutput {
+    name: String,
+    email: String,
+    changes: usize,
+}
+
+impl From<ChangelogContext> for ChangelogOutput {
+    fn from(c: ChangelogContext) -> Self {
+        Self {
+            schema_version: c.schema_version,
+            title: c.title,
+            remote: c.remote.map(|r| r.base().to_owned()),
+            releases: c
+                .releases
+                .into_iter()
+                .map(|r| ReleaseOutput {
+                    version: r.version,
+                    tag: r.tag,
+                    previous_tag: r.previous_tag,
+                    date: r.date.map(|d| d.format("%Y-%m-%d").to_string()),
+                    url: r.url,
+                    changes: r.changes,
+                    skipped: r.skipped,
+                    breaking: r.breaking,
+                    groups: r
+                        .groups
+                        .into_iter()
+                        .map(|g| GroupOutput {
+                            title: g.title,
+                            entries: g
+                                .entries
+                                .into_iter()
+                                .map(|e| EntryOutput {
+                                    id: e.id,
+                                    commit_url: e.commit_url,
+                                    kind: e.kind,
+                                    scope: e.scope,
+                                    description: e.description,
+                                    breaking: e.breaking,
+                                    breaking_description: e.breaking_description,
+                                    author: e.author.name,
+                                    email: e.author.email,
+                                    time: e.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                                    issues: e
+                                        .issues
+                                        .into_iter()
+                                        .map(|i| IssueOutput {
+                                            id: i.id,
+                                            url: i.url,
+                                        })
+                                        .collect(),
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                    contributors: r
+                        .contributors
+                        .into_iter()
+                        .map(|p| ContributorOutput {
+                            name: p.name,
+                            email: p.email,
+                            changes: p.changes,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use relman_model::change::Person;
+    use relman_model::history::MemoryHistory;
+
+    fn history() -> MemoryHistory {
+        let ada = Person::new("Ada Park", "ada@example.org");
+        let mut h = MemoryHistory::new();
+        let mut n = 0;
+        let mut push = |h: &mut MemoryHistory, msg: &str| {
+            n += 1;
+            let at = Utc
+                .with_ymd_and_hms(2026, 1, n, 12, 0, 0)
+                .single()
+                .expect("valid date");
+            h.push(Change::from_message(
+                format!("c{n}").parse().expect("id"),
+                msg,
+                ada.clone(),
+                at,
+            ));
+        };
+        push(&mut h, "feat: one");
+        push(&mut h, "fix: two");
+        h.tag(VersionTag::new(
+            "v0.1.0",
+            "c2".parse().expect("id"),
+            None,
+            "0.1.0".parse().expect("v"),
+        ));
+        push(&mut h, "feat: three");
+        h.tag(VersionTag::new(
+            "v0.2.0",
+            "c3".parse().expect("id"),
+            None,
+            "0.2.0".parse().expect("v"),
+        ));
+        push(&mut h, "fix: four");
+        h
+    }
+
+    fn labels(cuts: &[Cut]) -> Vec<(Option<&str>, Vec<&str>)> {
+        cuts.iter()
+            .map(|c| {
+                (
+                    c.tag.as_ref().map(|t| t.name.as_str()),
+                    c.changes.iter().map(|c| c.summary.as_str()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn cuts_the_history_at_release_tags() {
+        let h = history();
+        let cuts = collect(&h, &Scope::All, None).expect("walks");
+        assert_eq!(
+            labels(&cuts),
+            vec![
+                (None, vec!["fix: four"]),
+                (Some("v0.2.0"), vec!["feat: three"]),
+                (Some("v0.1.0"), vec!["fix: two", "feat: one"]),
+            ]
+        );
+        let cuts = collect(&h, &Scope::Unreleased, None).expect("walks");
+        assert_eq!(labels(&cuts), vec![(None, vec!["fix: four"])]);
+        let cuts = collect(&h, &Scope::Latest, None).expect("walks");
+        assert_eq!(labels(&cuts), vec![(Some("v0.2.0"), vec!["feat: three"])]);
+        let range = Scope::Range("c1..v0.2.0".parse().expect("range"));
+        let cuts = collect(&h, &range, None).expect("walks");
+        assert_eq!(
+            labels(&cuts),
+            vec![
+                (None, vec![]),
+                (Some("v0.2.0"), vec!["feat: three"]),
+                (Some("v0.1.0"), vec!["fix: two"])
+            ]
+        );
+    }
+
+    #[test]
+    fn inputs_carry_dates_previous_tags_and_next() {
+        let h = history();
+        let cuts = collect(&h, &Scope::All, None).expect("walks");
+        let tags = tags_of(&h, None).expect("tags");
+        let today = NaiveDate::from_ymd_opt(2026, 2, 1).expect("date");
+        let next = ("0.2.1".to_owned(), "v0.2.1".to_owned());
+        let inputs = inputs(&cuts, &tags, Some(&next), today, &Scope::All);
+        let view: Vec<_> = inputs
+            .iter()
+            .map(|i| {
+                (
+                    i.label.to_string(),
+                    i.tag.clone(),
+                    i.previous_tag.clone(),
+                    i.date,
+                )
+            })
+            .collect();
+        assert_eq!(
+            view,
+            vec![
+                (
+                    "0.2.1".into(),
+                    Some("v0.2.1".into()),
+                    Some("v0.2.0".into()),
+                    Some(today)
+                ),
+                (
+                    "0.2.0".into(),
+                    Some("v0.2.0".into()),
+                    Some("v0.1.0".into()),
+                    NaiveDate::from_ymd_opt(2026, 1, 3)
+                ),
+                (
+                    "0.1.0".into(),
+                    Some("v0.1.0".into()),
+                    None,
+                    NaiveDate::from_ymd_opt(2026, 1, 2)
+                ),
+            ]
+        );
+        assert_eq!(
+            next_release("v1.3.0", &[TagPattern::v_version()]).expect("ok"),
+            ("1.3.0".to_owned(), "v1.3.0".to_owned())
+        );
+        assert!(next_release("next", &[TagPattern::v_version()]).is_err());
+    }
+}
