@@ -2,7 +2,7 @@
 //! replaces: a quick way to get the ratios the `git_walk` bench measures more carefully.
 //!
 //! `cargo run --release --example git_walk_time -- REPO [numstat|changes] [RANGE]` (RANGE
-//! defaults to `HEAD`).
+//! defaults to `HEAD`). `RELMAN_THREADS` sets the reader threads of the numstat walk (default 2).
 #![allow(clippy::print_stdout)]
 
 use std::ops::ControlFlow;
@@ -52,11 +52,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut options = WalkOptions::new();
     options.merges(Merges::Include);
     if numstat {
-        options.diff(DiffStats::Compute).threads(2);
+        let threads = std::env::var("RELMAN_THREADS")
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(2);
+        options.diff(DiffStats::Compute).threads(threads);
         let (relman, n) = time_walk(&options)?;
         let git = time_git(&["log", "--numstat", &range_text])?;
         println!(
-            "numstat: git log {git:.2} s, relman {relman:.2} s ({n} changes, 2 threads): ratio {:.2}",
+            "numstat: git log {git:.2} s, relman {relman:.2} s ({n} changes, {threads} threads): ratio {:.2}",
             relman / git
         );
     } else {
