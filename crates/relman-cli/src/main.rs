@@ -9,6 +9,8 @@ mod cmd;
 mod config;
 mod evidence;
 
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -45,16 +47,42 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `println!` panics when stdout is a closed pipe (`relman ... | head`). That is not an error
+    // of relman's: stop quietly with success, as coreutils do, instead of printing a panic.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_closed_stdout(info.payload()) {
+            default_hook(info);
+        }
+    }));
+    match std::panic::catch_unwind(AssertUnwindSafe(|| run(cli))) {
+        Ok(code) => code,
+        Err(payload) if is_closed_stdout(payload.as_ref()) => ExitCode::SUCCESS,
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+/// Whether a panic payload is std's "failed printing to stdout" on a broken pipe.
+fn is_closed_stdout(payload: &(dyn Any + Send)) -> bool {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    message.starts_with("failed printing to stdout") && message.contains("Broken pipe")
+}
+
+fn run(cli: Cli) -> ExitCode {
     let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Bump(args) => cmd::bump::run(args),
         Command::Changelog(args) => cmd::changelog::run(args),
         Command::Commit(args) => cmd::commit::run(args),
-        Command::Bump(args) => cmd::bump::run(args),
-        Command::Gate(args) => cmd::gate::run(args),
-        Command::Risk(args) => cmd::risk::run(args),
         Command::Env(args) => cmd::env::run(args),
+        Command::Gate(args) => cmd::gate::run(args),
         Command::Graph(args) => cmd::graph::run(args),
-        Command::Schedule(args) => cmd::schedule::run(args),
         Command::Plan(args) => cmd::plan::run(args),
+        Command::Risk(args) => cmd::risk::run(args),
+        Command::Schedule(args) => cmd::schedule::run(args),
     };
     match result {
         Ok(code) => code,
