@@ -31,6 +31,14 @@ enum Command {
     Bump(cmd::bump::BumpArgs),
     /// Quality gates over test results.
     Gate(cmd::gate::GateArgs),
+    /// Change risk: train, score and evaluate models on change data.
+    Risk(cmd::risk::RiskArgs),
+    /// Environment state: deployments, promotions, rollbacks, locks, history, DORA metrics.
+    Env(cmd::env::EnvArgs),
+    /// Release order and waves of a Cargo workspace.
+    Graph(cmd::graph::GraphArgs),
+    /// Schedule tasks under precedence and resource limits.
+    Schedule(cmd::schedule::ScheduleArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +48,10 @@ fn main() -> ExitCode {
         Command::Commit(args) => cmd::commit::run(args),
         Command::Bump(args) => cmd::bump::run(args),
         Command::Gate(args) => cmd::gate::run(args),
+        Command::Risk(args) => cmd::risk::run(args),
+        Command::Env(args) => cmd::env::run(args),
+        Command::Graph(args) => cmd::graph::run(args),
+        Command::Schedule(args) => cmd::schedule::run(args),
     };
     match result {
         Ok(code) => code,

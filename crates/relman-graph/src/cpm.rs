@@ -93,12 +93,55 @@ pub fn critical_path(plan: &Plan) -> CriticalPath {
         cur = net
             .preds(j)
             .iter()
-            .filter(|a| es[a.other as usize] + a.delta == es[j] && ls[a.other as usize] == es[a.other as usize])
+            .filter(|a| {
+                es[a.other as usize] + a.delta == es[j]
+                    && ls[a.other as usize] == es[a.other as usize]
+            })
             .map(|a| a.other as usize)
             .min();
     }
     critical.reverse();
-    CriticalPath { earliest_start: es, latest_start: ls, makespan, critical }
+    CriticalPath {
+        earliest_start: es,
+        latest_start: ls,
+        makespan,
+        critical,
+    }
+}
+
+/// Groups the tasks into waves: wave `i` holds the tasks whose longest chain of predecessors
+/// has `i` edges, so every task's predecessors lie in earlier waves and the tasks of one wave
+/// are mutually independent. Tasks within a wave are in index order.
+///
+/// Complexity: O(n + e) over the precomputed topological order.
+///
+/// ```
+/// use relman_graph::{Plan, Precedence, Task, waves};
+/// let t = |s: &str| Task::new(s.parse().unwrap(), 1);
+/// let e = |a: &str, b: &str| Precedence::finish_to_start(a.parse().unwrap(), b.parse().unwrap());
+/// let plan = Plan::new(vec![t("a"), t("b"), t("c")], vec![], vec![e("a", "c"), e("b", "c")])?;
+/// assert_eq!(waves(&plan), vec![vec![0, 1], vec![2]]);
+/// # Ok::<(), relman_graph::BuildPlanError>(())
+/// ```
+pub fn waves(plan: &Plan) -> Vec<Vec<usize>> {
+    let net = plan.network();
+    let n = plan.tasks().len();
+    let mut level = vec![0u32; n];
+    for &j in &net.topo {
+        let j = j as usize;
+        level[j] = net
+            .preds(j)
+            .iter()
+            .map(|a| level[a.other as usize] + 1)
+            .max()
+            .unwrap_or(0);
+    }
+    let depth = level.iter().max().map_or(0, |&m| m as usize + 1);
+    let mut out = vec![Vec::new(); depth];
+    for (j, &l) in level.iter().enumerate() {
+        out[l as usize].push(j);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -112,7 +155,11 @@ mod tests {
 
     #[test]
     fn lags_and_kinds_shift_times() {
-        let tasks = vec![Task::new(id("a"), 4), Task::new(id("b"), 2), Task::new(id("c"), 3)];
+        let tasks = vec![
+            Task::new(id("a"), 4),
+            Task::new(id("b"), 2),
+            Task::new(id("c"), 3),
+        ];
         let precs = vec![
             Precedence::new(id("a"), id("b"), PrecedenceKind::StartToStart, 1),
             Precedence::new(id("a"), id("c"), PrecedenceKind::FinishToFinish, 2),

@@ -79,7 +79,10 @@ impl Problem {
                     } else {
                         a.delta + self.dur[o] - self.dur[j]
                     };
-                    Arc { other: a.other, delta: d }
+                    Arc {
+                        other: a.other,
+                        delta: d,
+                    }
                 })
                 .collect()
         };
@@ -147,11 +150,14 @@ impl Problem {
     }
 }
 
-/// Reusable buffers for schedule generation: the resource profile (remaining capacity at
-/// `t * k + r`), grown on demand and reset lazily.
+/// Reusable buffers for schedule generation: the resource profile (remaining capacity of
+/// resource `r` at time `t` in `profile[r * h + t]`), grown on demand and reset lazily.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Workspace {
     profile: Vec<i32>,
+    /// Time horizon held per resource row.
+    h: usize,
+    /// Times `0..used` may have been touched since the last reset.
     used: usize,
     keys: Vec<u64>,
     pos: Vec<u32>,
@@ -161,26 +167,45 @@ pub(crate) struct Workspace {
 
 impl Workspace {
     fn reset(&mut self, p: &Problem) {
-        let k = p.k;
-        let end = self.used.min(self.profile.len());
-        for chunk in self.profile[..end].chunks_exact_mut(k.max(1)) {
-            chunk[..k].copy_from_slice(&p.cap);
+        if self.profile.len() != p.k * self.h {
+            self.h = 0;
+            self.profile.clear();
+        }
+        let end = self.used.min(self.h);
+        for (r, &c) in p.cap.iter().enumerate() {
+            self.profile[r * self.h..r * self.h + end].fill(c);
         }
         self.used = 0;
     }
 
     #[inline]
     fn ensure(&mut self, p: &Problem, t_end: usize) {
-        let need = t_end * p.k;
-        if need > self.profile.len() {
-            let target = need.max(self.profile.len() * 2);
-            while self.profile.len() < target {
-                self.profile.extend_from_slice(&p.cap);
+        if t_end > self.h {
+            let h = t_end.max(self.h * 2).max(64);
+            let mut profile = Vec::with_capacity(p.k * h);
+            for (r, &c) in p.cap.iter().enumerate() {
+                profile.extend_from_slice(&self.profile[r * self.h..(r + 1) * self.h]);
+                profile.resize((r + 1) * h, c);
+            }
+            self.profile = profile;
+            self.h = h;
+        }
+        if t_end > self.used {
+            self.used = t_end;
+        }
+    }
+
+    /// The latest time in `[t, t + d)` at which some demand of `j` does not fit, if any.
+    #[inline]
+    fn conflict(&self, dem: &[(u32, i32)], tu: usize, du: usize) -> Option<usize> {
+        let mut conflict = None;
+        for &(r, q) in dem {
+            let base = r as usize * self.h + tu;
+            if let Some(c) = self.profile[base..base + du].iter().rposition(|&c| c < q) {
+                conflict = conflict.max(Some(tu + c));
             }
         }
-        if need > self.used {
-            self.used = need;
-        }
+        conflict
     }
 
     /// Whether task `j` fits the resource profile over `[t, t + d_j)`.
@@ -190,12 +215,9 @@ impl Workspace {
         if d == 0 || dem.is_empty() {
             return true;
         }
-        let (tu, du, k) = (t as usize, d as usize, p.k);
+        let (tu, du) = (t as usize, d as usize);
         self.ensure(p, tu + du);
-        (tu..tu + du).all(|tau| {
-            let row = &self.profile[tau * k..tau * k + k];
-            dem.iter().all(|&(r, q)| row[r as usize] >= q)
-        })
+        self.conflict(dem, tu, du).is_none()
     }
 
     /// Books task `j` at `t` in the profile (the caller checked [`Workspace::fits`]).
@@ -205,12 +227,12 @@ impl Workspace {
         if d == 0 || dem.is_empty() {
             return;
         }
-        let (tu, du, k) = (t as usize, d as usize, p.k);
+        let (tu, du) = (t as usize, d as usize);
         self.ensure(p, tu + du);
-        for tau in tu..tu + du {
-            let row = &mut self.profile[tau * k..tau * k + k];
-            for &(r, q) in dem {
-                row[r as usize] -= q;
+        for &(r, q) in dem {
+            let base = r as usize * self.h + tu;
+            for c in &mut self.profile[base..base + du] {
+                *c -= q;
             }
         }
     }
@@ -260,9 +282,14 @@ impl Workspace {
             if remaining == 0 {
                 break;
             }
-            let next_finish = (0..n).filter(|&j| done[j] && starts[j] + p.dur[j] > t).map(|j| starts[j] + p.dur[j]);
+            let next_finish = (0..n)
+                .filter(|&j| done[j] && starts[j] + p.dur[j] > t)
+                .map(|j| starts[j] + p.dur[j]);
             let next_release = eligible.iter().map(|&j| es[j]).filter(|&e| e > t);
-            t = next_finish.chain(next_release).min().expect("an unscheduled eligible task has a later start point");
+            t = next_finish
+                .chain(next_release)
+                .min()
+                .expect("an unscheduled eligible task has a later start point");
         }
         makespan
     }
@@ -275,7 +302,6 @@ impl Workspace {
     /// positions skipped, d̄ the mean duration and ρ the mean number of demanded resources.
     pub(crate) fn serial(&mut self, p: &Problem, list: &[u32], starts: &mut [i64]) -> i64 {
         self.reset(p);
-        let k = p.k;
         let mut makespan = 0i64;
         for &j in list {
             let j = j as usize;
@@ -290,29 +316,12 @@ impl Workspace {
                 loop {
                     let tu = t as usize;
                     self.ensure(p, tu + du);
-                    let prof = &self.profile;
-                    let mut conflict = None;
-                    let mut tau = tu + du;
-                    while tau > tu {
-                        tau -= 1;
-                        let row = &prof[tau * k..tau * k + k];
-                        if dem.iter().any(|&(r, q)| row[r as usize] < q) {
-                            conflict = Some(tau);
-                            break;
-                        }
-                    }
-                    match conflict {
+                    match self.conflict(dem, tu, du) {
                         None => break,
                         Some(c) => t = c as i64 + 1,
                     }
                 }
-                let tu = t as usize;
-                for tau in tu..tu + du {
-                    let row = &mut self.profile[tau * k..tau * k + k];
-                    for &(r, q) in dem {
-                        row[r as usize] -= q;
-                    }
-                }
+                self.place(p, j, t);
             }
             starts[j] = t;
             makespan = makespan.max(t + d);
@@ -322,7 +331,12 @@ impl Workspace {
 
     /// Builds into `out` a precedence-feasible list ordered by ascending `key(j)`, ties by
     /// topological rank. O(n log n + e).
-    pub(crate) fn order_by_key(&mut self, p: &Problem, key: impl Fn(usize) -> i64, out: &mut Vec<u32>) {
+    pub(crate) fn order_by_key(
+        &mut self,
+        p: &Problem,
+        key: impl Fn(usize) -> i64,
+        out: &mut Vec<u32>,
+    ) {
         let n = p.n;
         let bits = 64 - (n as u64).leading_zeros();
         let min = (0..n).map(&key).min().unwrap_or(0);
@@ -356,7 +370,8 @@ impl Workspace {
         self.heap.clear();
         for j in 0..n {
             if self.indeg[j] == 0 {
-                self.heap.push(std::cmp::Reverse((key(j), p.rank[j], j as u32)));
+                self.heap
+                    .push(std::cmp::Reverse((key(j), p.rank[j], j as u32)));
             }
         }
         while let Some(std::cmp::Reverse((_, _, j))) = self.heap.pop() {
@@ -365,7 +380,8 @@ impl Workspace {
                 let s = a.other as usize;
                 self.indeg[s] -= 1;
                 if self.indeg[s] == 0 {
-                    self.heap.push(std::cmp::Reverse((key(s), p.rank[s], s as u32)));
+                    self.heap
+                        .push(std::cmp::Reverse((key(s), p.rank[s], s as u32)));
                 }
             }
         }
@@ -389,7 +405,13 @@ impl Justifier {
     pub(crate) fn new(plan: &Plan) -> Self {
         let fwd = Problem::forward(plan);
         let bwd = fwd.reversed();
-        Self { fwd, bwd, ws: Workspace::default(), rstarts: vec![0; plan.tasks().len()], list: Vec::new() }
+        Self {
+            fwd,
+            bwd,
+            ws: Workspace::default(),
+            rstarts: vec![0; plan.tasks().len()],
+            list: Vec::new(),
+        }
     }
 
     /// Decodes `list` with the serial SGS into `starts`; returns the makespan.
@@ -403,11 +425,13 @@ impl Justifier {
         let fwd = &self.fwd;
         let mut list = std::mem::take(&mut self.list);
         // backward pass: reverse start = t - finish
-        self.ws.order_by_key(&self.bwd, |j| t - starts[j] - fwd.dur[j], &mut list);
+        self.ws
+            .order_by_key(&self.bwd, |j| t - starts[j] - fwd.dur[j], &mut list);
         let tr = self.ws.serial(&self.bwd, &list, &mut self.rstarts);
         let rs = &self.rstarts;
         // forward pass from the right-justified schedule
-        self.ws.order_by_key(fwd, |j| tr - rs[j] - fwd.dur[j], out_list);
+        self.ws
+            .order_by_key(fwd, |j| tr - rs[j] - fwd.dur[j], out_list);
         let t2 = self.ws.serial(fwd, out_list, starts);
         self.list = list;
         t2

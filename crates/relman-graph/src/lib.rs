@@ -1,8 +1,17 @@
 //! Dependency and scheduling graphs for release management.
 //!
-//! `relman-graph` schedules release tasks under precedence and resource constraints and
-//! (later) orders the components of a release. It does no I/O, never reads the clock and keeps
+//! `relman-graph` orders the components of a release and schedules release tasks under
+//! precedence and resource constraints. It does no I/O, never reads the clock and keeps
 //! petgraph out of its public API.
+//!
+//! # Component map
+//!
+//! - [`ComponentGraph`]: built from [`relman_model::Component`]s; release order with
+//!   deterministic ties, parallel waves, impact (transitive dependents with depth), cycle
+//!   detection naming the path (dev-dependency cycles are legal), and bump propagation under a
+//!   [`PropagationPolicy`] with evidence ([`PlannedBump`]).
+//! - [`publish_plan`]: publishes in dependency order under registry [`RateLimits`] (token
+//!   buckets), resumable from the [`DoneStep`]s already taken.
 //!
 //! # Scheduling map
 //!
@@ -17,6 +26,9 @@
 //!   caller-supplied stop closure (Hartmann 1998).
 //! - [`verify`]: checks any [`Schedule`] against every constraint and names each
 //!   [`Violation`].
+//! - Exports over a [`TimeScale`]: [`to_mermaid`], [`task_dot`] / [`component_dot`],
+//!   [`to_svg`], [`to_ics`] (RFC 5545) and [`ScheduleReport`] (JSON); [`critical_tasks`] marks
+//!   the critical chain of a resource-constrained schedule.
 //!
 //! ```
 //! use relman_graph::{Plan, Precedence, Resource, SearchOptions, Task, search, verify};
@@ -36,21 +48,38 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod components;
 mod cpm;
 mod engine;
+mod export;
 mod plan;
 mod psplib;
+mod publish;
 mod rng;
 mod schedule;
 mod search;
 mod verify;
 
-pub use cpm::{CriticalPath, critical_path};
+pub use components::{
+    BuildComponentGraphError, BumpCause, ComponentGraph, DevDependencies, Impacted, PlannedBump,
+    Propagation, PropagationPolicy, RequirementMatch, UnknownComponentError,
+};
+pub use cpm::{CriticalPath, critical_path, waves};
+pub use export::{
+    ScheduleReport, Shade, TaskReport, TimeScale, TimeUnit, component_dot, component_mermaid,
+    critical_tasks, task_dot, to_ics, to_mermaid, to_svg,
+};
 pub use plan::{
-    BuildPlanError, ParseIdError, Plan, Precedence, PrecedenceKind, Resource, ResourceId, Task, TaskId,
+    BuildPlanError, MAX_TIME, ParseIdError, Plan, Precedence, PrecedenceKind, Resource, ResourceId,
+    Task, TaskId,
 };
 pub use psplib::{ParseSmError, parse_sm};
-pub use schedule::{PriorityRule, Schedule, ScheduleError, Scheme, generate, justify, lower_bound};
+pub use publish::{
+    DoneStep, PublishKind, PublishPlan, PublishStep, RateLimits, TokenBucket, publish_plan,
+};
+pub use schedule::{
+    MAX_HORIZON, PriorityRule, Schedule, ScheduleError, Scheme, generate, justify, lower_bound,
+};
 pub use search::{Optimality, Progress, SearchOptions, SearchOutcome, search, search_until};
 pub use verify::{Violation, verify};
 

@@ -114,7 +114,13 @@ pub struct Task {
 impl Task {
     /// A task with the given id and duration, no demands, release `0` and no deadline.
     pub fn new(id: TaskId, duration: i64) -> Self {
-        Self { id, duration, demands: BTreeMap::new(), release: 0, deadline: None }
+        Self {
+            id,
+            duration,
+            demands: BTreeMap::new(),
+            release: 0,
+            deadline: None,
+        }
     }
 
     /// Adds (or replaces) a demand of `units` of `resource`.
@@ -142,7 +148,9 @@ impl Resource {
 }
 
 /// Which ends of two tasks a [`Precedence`] relates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PrecedenceKind {
     /// `to` starts at least `lag` after `from` finishes.
@@ -182,12 +190,22 @@ pub struct Precedence {
 impl Precedence {
     /// A finish-to-start edge without lag.
     pub fn finish_to_start(from: TaskId, to: TaskId) -> Self {
-        Self { from, to, kind: PrecedenceKind::FinishToStart, lag: 0 }
+        Self {
+            from,
+            to,
+            kind: PrecedenceKind::FinishToStart,
+            lag: 0,
+        }
     }
 
     /// An edge of the given kind and lag.
     pub fn new(from: TaskId, to: TaskId, kind: PrecedenceKind, lag: i64) -> Self {
-        Self { from, to, kind, lag }
+        Self {
+            from,
+            to,
+            kind,
+            lag,
+        }
     }
 }
 
@@ -220,6 +238,16 @@ pub enum BuildPlanError {
         /// Its release date.
         release: i64,
     },
+    /// A duration, release date, deadline or lag exceeds [`MAX_TIME`] in magnitude.
+    #[error("task {task}: {field} {value} exceeds the limit of {MAX_TIME} time units")]
+    ValueTooLarge {
+        /// The task (for a lag: the edge's predecessor).
+        task: TaskId,
+        /// Which value: `"duration"`, `"release"`, `"deadline"` or `"lag"`.
+        field: &'static str,
+        /// The value.
+        value: i64,
+    },
     /// A task demands a resource that the plan does not define.
     #[error("task {task} demands unknown resource {resource}")]
     UnknownResource {
@@ -229,7 +257,9 @@ pub enum BuildPlanError {
         resource: ResourceId,
     },
     /// A task demands more of a resource than its capacity.
-    #[error("task {task} demands {demand} units of resource {resource} whose capacity is {capacity}")]
+    #[error(
+        "task {task} demands {demand} units of resource {resource} whose capacity is {capacity}"
+    )]
     DemandAboveCapacity {
         /// The task.
         task: TaskId,
@@ -264,7 +294,9 @@ pub enum BuildPlanError {
     #[error("precedence cycle: {}", display_path(.0))]
     Cycle(Vec<TaskId>),
     /// A deadline cannot be met even without resource limits.
-    #[error("task {task} cannot finish before its deadline {deadline}: its earliest finish is {earliest_finish}")]
+    #[error(
+        "task {task} cannot finish before its deadline {deadline}: its earliest finish is {earliest_finish}"
+    )]
     UnreachableDeadline {
         /// The task.
         task: TaskId,
@@ -276,8 +308,15 @@ pub enum BuildPlanError {
 }
 
 fn display_path(path: &[TaskId]) -> String {
-    path.iter().map(TaskId::as_str).collect::<Vec<_>>().join(" -> ")
+    path.iter()
+        .map(TaskId::as_str)
+        .collect::<Vec<_>>()
+        .join(" -> ")
 }
+
+/// The largest magnitude accepted for durations, release dates, deadlines and lags (2³²), so
+/// that sums over millions of tasks cannot overflow.
+pub const MAX_TIME: i64 = 1 << 32;
 
 /// One edge in index form: `start[to] >= start[from] + delta`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,8 +355,10 @@ pub(crate) fn delta(kind: PrecedenceKind, lag: i64, d_from: i64, d_to: i64) -> i
 
 /// A validated scheduling problem: tasks, renewable resources and precedence edges.
 ///
-/// Serializes as the JSON shape in the [module docs](self); deserializing validates like
-/// [`Plan::new`].
+/// Serializes as `{"tasks": [...], "resources": [...], "precedences": [...]}` with
+/// [`Task`], [`Resource`] and [`Precedence`] objects, e.g.
+/// `{"tasks": [{"id": "build", "duration": 3, "demands": {"ci": 1}}], "resources": [{"id": "ci",
+/// "capacity": 2}], "precedences": []}`; deserializing validates like [`Plan::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "PlanSpec", into = "PlanSpec")]
 pub struct Plan {
@@ -350,7 +391,11 @@ impl TryFrom<PlanSpec> for Plan {
 
 impl From<Plan> for PlanSpec {
     fn from(plan: Plan) -> Self {
-        Self { tasks: plan.tasks, resources: plan.resources, precedences: plan.precedences }
+        Self {
+            tasks: plan.tasks,
+            resources: plan.resources,
+            precedences: plan.precedences,
+        }
     }
 }
 
@@ -389,14 +434,36 @@ impl Plan {
                 return Err(BuildPlanError::DuplicateTask(t.id.clone()));
             }
             if t.duration < 0 {
-                return Err(BuildPlanError::NegativeDuration { task: t.id.clone(), duration: t.duration });
+                return Err(BuildPlanError::NegativeDuration {
+                    task: t.id.clone(),
+                    duration: t.duration,
+                });
+            }
+            for (field, value) in [
+                ("duration", t.duration),
+                ("release", t.release),
+                ("deadline", t.deadline.unwrap_or(0)),
+            ] {
+                if value.abs() > MAX_TIME {
+                    return Err(BuildPlanError::ValueTooLarge {
+                        task: t.id.clone(),
+                        field,
+                        value,
+                    });
+                }
             }
             if t.release < 0 {
-                return Err(BuildPlanError::NegativeRelease { task: t.id.clone(), release: t.release });
+                return Err(BuildPlanError::NegativeRelease {
+                    task: t.id.clone(),
+                    release: t.release,
+                });
             }
             for (rid, &units) in &t.demands {
                 let Some(&r) = res_index.get(rid) else {
-                    return Err(BuildPlanError::UnknownResource { task: t.id.clone(), resource: rid.clone() });
+                    return Err(BuildPlanError::UnknownResource {
+                        task: t.id.clone(),
+                        resource: rid.clone(),
+                    });
                 };
                 if units > resources[r].capacity {
                     return Err(BuildPlanError::DemandAboveCapacity {
@@ -412,28 +479,58 @@ impl Plan {
         let mut edges = Vec::with_capacity(precedences.len());
         for p in &precedences {
             let lookup = |id: &TaskId| {
-                task_index.get(id).copied().ok_or_else(|| BuildPlanError::UnknownTask {
-                    from: p.from.clone(),
-                    to: p.to.clone(),
-                    unknown: id.clone(),
-                })
+                task_index
+                    .get(id)
+                    .copied()
+                    .ok_or_else(|| BuildPlanError::UnknownTask {
+                        from: p.from.clone(),
+                        to: p.to.clone(),
+                        unknown: id.clone(),
+                    })
             };
             let a = lookup(&p.from)?;
             let b = lookup(&p.to)?;
             if p.lag < 0 {
-                return Err(BuildPlanError::NegativeLag { from: p.from.clone(), to: p.to.clone(), lag: p.lag });
+                return Err(BuildPlanError::NegativeLag {
+                    from: p.from.clone(),
+                    to: p.to.clone(),
+                    lag: p.lag,
+                });
+            }
+            if p.lag > MAX_TIME {
+                return Err(BuildPlanError::ValueTooLarge {
+                    task: p.from.clone(),
+                    field: "lag",
+                    value: p.lag,
+                });
             }
             edges.push((a, b));
         }
         drop(task_index);
         let durations: Vec<i64> = tasks.iter().map(|t| t.duration).collect();
         let arcs = edges.iter().zip(&precedences).map(|(&(a, b), p)| {
-            (a, b, delta(p.kind, p.lag, durations[a as usize], durations[b as usize]))
+            (
+                a,
+                b,
+                delta(p.kind, p.lag, durations[a as usize], durations[b as usize]),
+            )
         });
         let net = build_network(n, arcs).map_err(|cycle| {
-            BuildPlanError::Cycle(cycle.into_iter().map(|j| tasks[j as usize].id.clone()).collect())
+            BuildPlanError::Cycle(
+                cycle
+                    .into_iter()
+                    .map(|j| tasks[j as usize].id.clone())
+                    .collect(),
+            )
         })?;
-        let plan = Self { tasks, resources, precedences, edges, demand, net };
+        let plan = Self {
+            tasks,
+            resources,
+            precedences,
+            edges,
+            demand,
+            net,
+        };
         let cpm = crate::cpm::critical_path(&plan);
         for (j, t) in plan.tasks.iter().enumerate() {
             if let Some(deadline) = t.deadline {
@@ -529,13 +626,18 @@ pub(crate) fn build_network(
         preds[pf[b as usize] as usize] = Arc { other: a, delta: d };
         pf[b as usize] += 1;
     }
-    let mut net = Network { pred_start, preds, succ_start, succs, topo: Vec::with_capacity(n) };
-    let mut indeg: Vec<u32> = (0..n).map(|j| net.pred_start[j + 1] - net.pred_start[j]).collect();
-    for j in 0..n {
-        if indeg[j] == 0 {
-            net.topo.push(j as u32);
-        }
-    }
+    let mut net = Network {
+        pred_start,
+        preds,
+        succ_start,
+        succs,
+        topo: Vec::with_capacity(n),
+    };
+    let mut indeg: Vec<u32> = (0..n)
+        .map(|j| net.pred_start[j + 1] - net.pred_start[j])
+        .collect();
+    net.topo
+        .extend((0..n as u32).filter(|&j| indeg[j as usize] == 0));
     let mut head = 0;
     while head < net.topo.len() {
         let j = net.topo[head] as usize;
@@ -557,7 +659,9 @@ pub(crate) fn build_network(
 /// Among nodes left with positive in-degree, walk predecessors until one repeats.
 fn find_cycle(net: &Network, indeg: &[u32]) -> Vec<u32> {
     let n = indeg.len();
-    let start = (0..n).find(|&j| indeg[j] > 0).expect("a cycle leaves a node with positive in-degree");
+    let start = (0..n)
+        .find(|&j| indeg[j] > 0)
+        .expect("a cycle leaves a node with positive in-degree");
     let mut seen = vec![usize::MAX; n];
     let mut walk = Vec::new();
     let mut j = start;
@@ -576,7 +680,11 @@ fn find_cycle(net: &Network, indeg: &[u32]) -> Vec<u32> {
     let mut cycle: Vec<u32> = walk[seen[j]..].to_vec();
     cycle.reverse(); // predecessor walk reversed: edges now go forward
     // rotate so the smallest index comes first, for determinism
-    let min_pos = cycle.iter().enumerate().min_by_key(|(_, v)| **v).map_or(0, |(i, _)| i);
+    let min_pos = cycle
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, v)| **v)
+        .map_or(0, |(i, _)| i);
     cycle.rotate_left(min_pos);
     cycle.push(cycle[0]);
     cycle
@@ -594,12 +702,19 @@ mod tests {
     fn ids_round_trip_and_reject_bad_input() {
         assert_eq!(id("a-1").to_string(), "a-1");
         assert_eq!("".parse::<TaskId>(), Err(ParseIdError::Empty));
-        assert!(matches!("a b".parse::<ResourceId>(), Err(ParseIdError::BadCharacter(_))));
+        assert!(matches!(
+            "a b".parse::<ResourceId>(),
+            Err(ParseIdError::BadCharacter(_))
+        ));
     }
 
     #[test]
     fn cycle_is_reported_with_its_path() {
-        let tasks = vec![Task::new(id("a"), 1), Task::new(id("b"), 1), Task::new(id("c"), 1)];
+        let tasks = vec![
+            Task::new(id("a"), 1),
+            Task::new(id("b"), 1),
+            Task::new(id("c"), 1),
+        ];
         let precs = vec![
             Precedence::finish_to_start(id("a"), id("b")),
             Precedence::finish_to_start(id("b"), id("c")),
@@ -612,11 +727,22 @@ mod tests {
 
     #[test]
     fn bad_inputs_are_named() {
-        assert_eq!(Plan::new(vec![], vec![], vec![]), Err(BuildPlanError::Empty));
+        assert_eq!(
+            Plan::new(vec![], vec![], vec![]),
+            Err(BuildPlanError::Empty)
+        );
         let r: ResourceId = "team".parse().expect("valid");
         let t = Task::new(id("a"), 2).with_demand(r.clone(), 3);
-        let err = Plan::new(vec![t.clone()], vec![Resource::new(r.clone(), 2)], vec![]).expect_err("over");
-        assert!(matches!(err, BuildPlanError::DemandAboveCapacity { demand: 3, capacity: 2, .. }));
+        let err = Plan::new(vec![t.clone()], vec![Resource::new(r.clone(), 2)], vec![])
+            .expect_err("over");
+        assert!(matches!(
+            err,
+            BuildPlanError::DemandAboveCapacity {
+                demand: 3,
+                capacity: 2,
+                ..
+            }
+        ));
         let err = Plan::new(vec![t], vec![], vec![]).expect_err("unknown resource");
         assert!(matches!(err, BuildPlanError::UnknownResource { .. }));
         let err = Plan::new(
@@ -627,17 +753,27 @@ mod tests {
         .expect_err("unknown task");
         assert_eq!(
             err,
-            BuildPlanError::UnknownTask { from: id("a"), to: id("zz"), unknown: id("zz") }
+            BuildPlanError::UnknownTask {
+                from: id("a"),
+                to: id("zz"),
+                unknown: id("zz")
+            }
         );
         let mut late = Task::new(id("b"), 5);
         late.deadline = Some(4);
-        let err = Plan::new(vec![Task::new(id("a"), 1), late], vec![], vec![
-            Precedence::finish_to_start(id("a"), id("b")),
-        ])
+        let err = Plan::new(
+            vec![Task::new(id("a"), 1), late],
+            vec![],
+            vec![Precedence::finish_to_start(id("a"), id("b"))],
+        )
         .expect_err("deadline");
         assert_eq!(
             err,
-            BuildPlanError::UnreachableDeadline { task: id("b"), deadline: 4, earliest_finish: 6 }
+            BuildPlanError::UnreachableDeadline {
+                task: id("b"),
+                deadline: 4,
+                earliest_finish: 6
+            }
         );
     }
 
@@ -647,7 +783,8 @@ mod tests {
             "precedences":[{"from":"a","to":"b","kind":"start_to_start","lag":1}]}"#;
         let plan: Plan = serde_json::from_str(json).expect("valid plan");
         assert_eq!(plan.precedences()[0].kind, PrecedenceKind::StartToStart);
-        let back: Plan = serde_json::from_str(&serde_json::to_string(&plan).expect("ser")).expect("de");
+        let back: Plan =
+            serde_json::from_str(&serde_json::to_string(&plan).expect("ser")).expect("de");
         assert_eq!(back, plan);
         let bad = r#"{"tasks":[{"id":"a","duration":2}],"precedences":[{"from":"a","to":"a"}]}"#;
         assert!(serde_json::from_str::<Plan>(bad).is_err());

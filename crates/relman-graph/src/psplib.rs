@@ -27,7 +27,9 @@ pub enum ParseSmError {
     #[error("missing {0}")]
     Missing(&'static str),
     /// A job number is outside `1..=jobs` or out of order.
-    #[error("line {line}, column {column}: job {job} is not expected here (jobs are 1..={jobs} in order)")]
+    #[error(
+        "line {line}, column {column}: job {job} is not expected here (jobs are 1..={jobs} in order)"
+    )]
     BadJob {
         /// Line of the job number.
         line: usize,
@@ -137,7 +139,9 @@ fn numbers(lines: &[&str], i: usize, count: usize) -> Result<Vec<(usize, u64)>, 
             found: String::new(),
         });
     }
-    toks.iter().map(|&(c, t)| number(i, c, t).map(|v| (c, v))).collect()
+    toks.iter()
+        .map(|&(c, t)| number(i, c, t).map(|v| (c, v)))
+        .collect()
 }
 
 /// Parses a PSPLIB single-mode `.sm` file into a [`Plan`].
@@ -149,7 +153,10 @@ fn numbers(lines: &[&str], i: usize, count: usize) -> Result<Vec<(usize, u64)>, 
 /// [`ParseSmError`] with the line and column of the offending token, a missing section,
 /// multi-mode or nonrenewable data, or an instance that is not a valid plan (e.g. a cycle).
 pub fn parse_sm(text: &str) -> Result<Plan, ParseSmError> {
-    let mut c = Cursor { lines: text.lines().collect(), at: 0 };
+    let mut c = Cursor {
+        lines: text.lines().collect(),
+        at: 0,
+    };
     let i = c.seek("jobs (incl", "the 'jobs (incl. supersource/sink)' line")?;
     let jobs = usize::try_from(c.value_after_colon(i)?).unwrap_or(usize::MAX);
     if jobs == 0 || jobs > 1_000_000 {
@@ -163,19 +170,29 @@ pub fn parse_sm(text: &str) -> Result<Plan, ParseSmError> {
     let i = c.seek("- renewable", "the '- renewable' line")?;
     let k = usize::try_from(c.value_after_colon(i)?).unwrap_or(usize::MAX);
     if k > 1000 {
-        return Err(ParseSmError::Unsupported { line: i + 1, what: "number of renewable resources above 1000" });
+        return Err(ParseSmError::Unsupported {
+            line: i + 1,
+            what: "number of renewable resources above 1000",
+        });
     }
     for what in ["- nonrenewable", "- doubly constrained"] {
         let save = c.at;
-        if let Ok(i) = c.seek(what, "resource declaration") {
-            if c.value_after_colon(i)? != 0 {
-                return Err(ParseSmError::Unsupported { line: i + 1, what: "nonrenewable or doubly constrained resources" });
-            }
+        if let Ok(i) = c.seek(what, "resource declaration")
+            && c.value_after_colon(i)? != 0
+        {
+            return Err(ParseSmError::Unsupported {
+                line: i + 1,
+                what: "nonrenewable or doubly constrained resources",
+            });
         }
         c.at = save;
     }
     let ids: Vec<TaskId> = (1..=jobs)
-        .map(|j| j.to_string().parse().expect("a decimal number is a valid task id"))
+        .map(|j| {
+            j.to_string()
+                .parse()
+                .expect("a decimal number is a valid task id")
+        })
         .collect();
     c.seek("PRECEDENCE RELATIONS", "the PRECEDENCE RELATIONS section")?;
     let mut precs = Vec::new();
@@ -183,37 +200,66 @@ pub fn parse_sm(text: &str) -> Result<Plan, ParseSmError> {
         let i = c.data_line("a precedence line per job")?;
         let v = numbers(&c.lines, i, 3)?;
         if v[0].1 != j as u64 {
-            return Err(ParseSmError::BadJob { line: i + 1, column: v[0].0, job: v[0].1, jobs });
+            return Err(ParseSmError::BadJob {
+                line: i + 1,
+                column: v[0].0,
+                job: v[0].1,
+                jobs,
+            });
         }
         if v[1].1 != 1 {
-            return Err(ParseSmError::Unsupported { line: i + 1, what: "multi-mode job" });
+            return Err(ParseSmError::Unsupported {
+                line: i + 1,
+                what: "multi-mode job",
+            });
         }
         let count = usize::try_from(v[2].1).unwrap_or(usize::MAX);
-        if v.len() != 3 + count {
+        if v.len().checked_sub(3) != Some(count) {
             return Err(ParseSmError::Unexpected {
                 line: i + 1,
-                column: v.get(3 + count).map_or(c.lines[i].len() + 1, |x| x.0),
+                column: v
+                    .get(count.saturating_add(3))
+                    .map_or(c.lines[i].len() + 1, |x| x.0),
                 expected: "exactly the declared number of successors",
-                found: v.get(3 + count).map_or(String::new(), |x| x.1.to_string()),
+                found: v
+                    .get(count.saturating_add(3))
+                    .map_or(String::new(), |x| x.1.to_string()),
             });
         }
         for &(col, s) in &v[3..] {
             if s == 0 || s > jobs as u64 {
-                return Err(ParseSmError::BadJob { line: i + 1, column: col, job: s, jobs });
+                return Err(ParseSmError::BadJob {
+                    line: i + 1,
+                    column: col,
+                    job: s,
+                    jobs,
+                });
             }
-            precs.push(Precedence::finish_to_start(ids[j - 1].clone(), ids[s as usize - 1].clone()));
+            precs.push(Precedence::finish_to_start(
+                ids[j - 1].clone(),
+                ids[s as usize - 1].clone(),
+            ));
         }
     }
     c.seek("REQUESTS/DURATIONS", "the REQUESTS/DURATIONS section")?;
     let res_ids: Vec<ResourceId> = (1..=k)
-        .map(|r| format!("R{r}").parse().expect("R<n> is a valid resource id"))
+        .map(|r| {
+            format!("R{r}")
+                .parse()
+                .expect("R<n> is a valid resource id")
+        })
         .collect();
     let mut tasks = Vec::with_capacity(jobs);
     for j in 1..=jobs {
         let i = c.data_line("a request line per job")?;
         let v = numbers(&c.lines, i, 3 + k)?;
         if v[0].1 != j as u64 {
-            return Err(ParseSmError::BadJob { line: i + 1, column: v[0].0, job: v[0].1, jobs });
+            return Err(ParseSmError::BadJob {
+                line: i + 1,
+                column: v[0].0,
+                job: v[0].1,
+                jobs,
+            });
         }
         if v.len() != 3 + k {
             return Err(ParseSmError::Unexpected {
@@ -243,7 +289,10 @@ pub fn parse_sm(text: &str) -> Result<Plan, ParseSmError> {
         }
         tasks.push(task);
     }
-    c.seek("RESOURCEAVAILABILITIES", "the RESOURCEAVAILABILITIES section")?;
+    c.seek(
+        "RESOURCEAVAILABILITIES",
+        "the RESOURCEAVAILABILITIES section",
+    )?;
     let i = c.data_line("the resource availability line")?;
     let v = numbers(&c.lines, i, k)?;
     let mut resources = Vec::with_capacity(k);
@@ -301,7 +350,10 @@ RESOURCEAVAILABILITIES:
 
     #[test]
     fn errors_carry_positions() {
-        let bad = SMALL.replace("   3        1          1           4", "   3        1          1           x");
+        let bad = SMALL.replace(
+            "   3        1          1           4",
+            "   3        1          1           x",
+        );
         assert_eq!(
             parse_sm(&bad),
             Err(ParseSmError::Unexpected {
@@ -312,14 +364,34 @@ RESOURCEAVAILABILITIES:
             })
         );
         let bad = SMALL.replace("           4\n   3", "           9\n   3");
-        assert!(matches!(parse_sm(&bad), Err(ParseSmError::BadJob { line: 9, job: 9, .. })));
+        assert!(matches!(
+            parse_sm(&bad),
+            Err(ParseSmError::BadJob {
+                line: 9,
+                job: 9,
+                ..
+            })
+        ));
         let bad = SMALL.replace("  2      1     3       2", "  2      1     3       5");
         assert!(matches!(
             parse_sm(&bad),
-            Err(ParseSmError::InvalidPlan(BuildPlanError::DemandAboveCapacity { .. }))
+            Err(ParseSmError::InvalidPlan(
+                BuildPlanError::DemandAboveCapacity { .. }
+            ))
         ));
-        assert_eq!(parse_sm(""), Err(ParseSmError::Missing("the 'jobs (incl. supersource/sink)' line")));
-        let cyc = SMALL.replace("   4        1          0", "   4        1          1           1");
-        assert!(matches!(parse_sm(&cyc), Err(ParseSmError::InvalidPlan(BuildPlanError::Cycle(_)))));
+        assert_eq!(
+            parse_sm(""),
+            Err(ParseSmError::Missing(
+                "the 'jobs (incl. supersource/sink)' line"
+            ))
+        );
+        let cyc = SMALL.replace(
+            "   4        1          0",
+            "   4        1          1           1",
+        );
+        assert!(matches!(
+            parse_sm(&cyc),
+            Err(ParseSmError::InvalidPlan(BuildPlanError::Cycle(_)))
+        ));
     }
 }

@@ -59,14 +59,62 @@ pub enum ScheduleError {
         /// Its deadline.
         deadline: i64,
     },
+    /// The plan's worst-case horizon is too long for the time-indexed resource profile.
+    #[error("the plan may span {horizon} time units, more than the {limit} the schedulers support")]
+    HorizonTooLong {
+        /// An upper bound on the makespan of any generated schedule.
+        horizon: i64,
+        /// [`MAX_HORIZON`].
+        limit: i64,
+    },
+}
+
+/// The largest worst-case horizon (in time units) of a plan that the resource-constrained
+/// schedulers accept: their resource profile is an array indexed by time. Use coarser time
+/// units for plans above it.
+pub const MAX_HORIZON: i64 = 50_000_000;
+
+/// Rejects plans whose worst-case serial schedule would exceed [`MAX_HORIZON`]: with
+/// `E = max(0, max over edges of (δ − d_from))`, every task starts by
+/// `max release + Σ (d + E)`.
+pub(crate) fn check_horizon(plan: &Plan) -> Result<(), ScheduleError> {
+    let net = plan.network();
+    let tasks = plan.tasks();
+    let extra = (0..tasks.len())
+        .flat_map(|j| {
+            net.preds(j)
+                .iter()
+                .map(move |a| a.delta - tasks[a.other as usize].duration)
+        })
+        .max()
+        .unwrap_or(0)
+        .max(0);
+    let max_release = tasks.iter().map(|t| t.release).max().unwrap_or(0);
+    let horizon = tasks
+        .iter()
+        .try_fold(max_release, |acc: i64, t| {
+            acc.checked_add(t.duration)?.checked_add(extra)
+        })
+        .unwrap_or(i64::MAX);
+    if horizon > MAX_HORIZON {
+        return Err(ScheduleError::HorizonTooLong {
+            horizon,
+            limit: MAX_HORIZON,
+        });
+    }
+    Ok(())
 }
 
 pub(crate) fn check_deadlines(plan: &Plan, starts: &[i64]) -> Result<(), ScheduleError> {
     for (t, &s) in plan.tasks().iter().zip(starts) {
-        if let Some(deadline) = t.deadline {
-            if s + t.duration > deadline {
-                return Err(ScheduleError::DeadlineMissed { task: t.id.clone(), finish: s + t.duration, deadline });
-            }
+        if let Some(deadline) = t.deadline
+            && s + t.duration > deadline
+        {
+            return Err(ScheduleError::DeadlineMissed {
+                task: t.id.clone(),
+                finish: s + t.duration,
+                deadline,
+            });
         }
     }
     Ok(())
@@ -105,7 +153,15 @@ pub enum PriorityRule {
 
 impl PriorityRule {
     /// All rules, in declaration order.
-    pub const ALL: [Self; 7] = [Self::Lft, Self::Lst, Self::Mslk, Self::Mts, Self::Grpw, Self::Spt, Self::Est];
+    pub const ALL: [Self; 7] = [
+        Self::Lft,
+        Self::Lst,
+        Self::Mslk,
+        Self::Mts,
+        Self::Grpw,
+        Self::Spt,
+        Self::Est,
+    ];
 }
 
 /// Priority values (smaller = scheduled first) of every task under `rule`.
@@ -115,14 +171,21 @@ pub(crate) fn priorities(plan: &Plan, rule: PriorityRule) -> Vec<i64> {
     let cp = critical_path(plan);
     let net = plan.network();
     match rule {
-        PriorityRule::Lft => (0..n).map(|j| cp.latest_start[j] + tasks[j].duration).collect(),
+        PriorityRule::Lft => (0..n)
+            .map(|j| cp.latest_start[j] + tasks[j].duration)
+            .collect(),
         PriorityRule::Lst => cp.latest_start.clone(),
         PriorityRule::Mslk => (0..n).map(|j| cp.slack(j)).collect(),
         PriorityRule::Est => cp.earliest_start.clone(),
         PriorityRule::Spt => tasks.iter().map(|t| t.duration).collect(),
         PriorityRule::Grpw => (0..n)
             .map(|j| {
-                -(tasks[j].duration + net.succs(j).iter().map(|a| tasks[a.other as usize].duration).sum::<i64>())
+                -(tasks[j].duration
+                    + net
+                        .succs(j)
+                        .iter()
+                        .map(|a| tasks[a.other as usize].duration)
+                        .sum::<i64>())
             })
             .collect(),
         PriorityRule::Mts => {
@@ -140,7 +203,14 @@ pub(crate) fn priorities(plan: &Plan, rule: PriorityRule) -> Vec<i64> {
                 }
             }
             (0..n)
-                .map(|j| -i64::from(reach[j * words..(j + 1) * words].iter().map(|w| w.count_ones()).sum::<u32>()))
+                .map(|j| {
+                    -i64::from(
+                        reach[j * words..(j + 1) * words]
+                            .iter()
+                            .map(|w| w.count_ones())
+                            .sum::<u32>(),
+                    )
+                })
                 .collect()
         }
     }
@@ -175,8 +245,14 @@ pub enum Scheme {
 ///
 /// # Errors
 ///
-/// [`ScheduleError::DeadlineMissed`] when the schedule misses a task's deadline.
-pub fn generate(plan: &Plan, scheme: Scheme, rule: PriorityRule) -> Result<Schedule, ScheduleError> {
+/// [`ScheduleError::DeadlineMissed`] when the schedule misses a task's deadline;
+/// [`ScheduleError::HorizonTooLong`] when the plan exceeds [`MAX_HORIZON`].
+pub fn generate(
+    plan: &Plan,
+    scheme: Scheme,
+    rule: PriorityRule,
+) -> Result<Schedule, ScheduleError> {
+    check_horizon(plan)?;
     let p = Problem::forward(plan);
     let prio = priorities(plan, rule);
     let mut ws = Workspace::default();
@@ -205,12 +281,14 @@ pub fn generate(plan: &Plan, scheme: Scheme, rule: PriorityRule) -> Result<Sched
 ///
 /// # Errors
 ///
-/// [`ScheduleError::DeadlineMissed`] when the result misses a task's deadline.
+/// [`ScheduleError::DeadlineMissed`] when the result misses a task's deadline;
+/// [`ScheduleError::HorizonTooLong`] when the plan exceeds [`MAX_HORIZON`].
 ///
 /// # Panics
 ///
 /// If `schedule` has fewer entries than the plan has tasks.
 pub fn justify(plan: &Plan, schedule: &Schedule) -> Result<Schedule, ScheduleError> {
+    check_horizon(plan)?;
     let mut j = Justifier::new(plan);
     let mut starts = schedule.starts[..plan.tasks().len()].to_vec();
     let mut t = schedule.makespan(plan);
@@ -266,9 +344,17 @@ mod tests {
         // two parallel chains competing for one unit
         let r: ResourceId = "r".parse().expect("id");
         let t = |s: &str, d, q| Task::new(s.parse().expect("id"), d).with_demand(r.clone(), q);
-        let e = |a: &str, b: &str| Precedence::finish_to_start(a.parse().expect("id"), b.parse().expect("id"));
+        let e = |a: &str, b: &str| {
+            Precedence::finish_to_start(a.parse().expect("id"), b.parse().expect("id"))
+        };
         Plan::new(
-            vec![t("a", 3, 2), t("b", 2, 1), t("c", 4, 1), t("d", 1, 2), t("e", 2, 1)],
+            vec![
+                t("a", 3, 2),
+                t("b", 2, 1),
+                t("c", 4, 1),
+                t("d", 1, 2),
+                t("e", 2, 1),
+            ],
             vec![Resource::new(r.clone(), 2)],
             vec![e("a", "d"), e("b", "c"), e("c", "e")],
         )
@@ -290,6 +376,40 @@ mod tests {
                 assert!(j.makespan(&plan) <= s.makespan(&plan));
             }
         }
+    }
+
+    #[test]
+    fn huge_values_are_typed_errors_not_allocations() {
+        let r: ResourceId = "r".parse().expect("id");
+        let task = |d| Task::new("a".parse().expect("id"), d).with_demand(r.clone(), 1);
+        let err = Plan::new(
+            vec![task(crate::MAX_TIME + 1)],
+            vec![Resource::new(r.clone(), 1)],
+            vec![],
+        )
+        .expect_err("too large");
+        assert!(matches!(
+            err,
+            crate::BuildPlanError::ValueTooLarge {
+                field: "duration",
+                ..
+            }
+        ));
+        let plan = Plan::new(
+            vec![task(crate::MAX_TIME)],
+            vec![Resource::new(r.clone(), 1)],
+            vec![],
+        )
+        .expect("valid");
+        assert!(matches!(
+            generate(&plan, Scheme::Serial, PriorityRule::Lft),
+            Err(ScheduleError::HorizonTooLong {
+                limit: MAX_HORIZON,
+                ..
+            })
+        ));
+        assert!(crate::search(&plan, &crate::SearchOptions::new(0, 10)).is_err());
+        assert_eq!(crate::critical_path(&plan).makespan, crate::MAX_TIME);
     }
 
     #[test]

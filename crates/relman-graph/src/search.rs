@@ -17,7 +17,10 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Justifier;
 use crate::plan::Plan;
 use crate::rng::Rng;
-use crate::schedule::{PriorityRule, Schedule, ScheduleError, check_deadlines, deadline_excess, lower_bound, priorities};
+use crate::schedule::{
+    PriorityRule, Schedule, ScheduleError, check_deadlines, deadline_excess, lower_bound,
+    priorities,
+};
 
 /// Settings of [`search`] and [`search_until`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,14 +37,22 @@ pub struct SearchOptions {
 
 impl Default for SearchOptions {
     fn default() -> Self {
-        Self { seed: 0, max_schedules: 50_000, population: 40 }
+        Self {
+            seed: 0,
+            max_schedules: 50_000,
+            population: 40,
+        }
     }
 }
 
 impl SearchOptions {
     /// Default options with the given seed and schedule budget.
     pub fn new(seed: u64, max_schedules: u64) -> Self {
-        Self { seed, max_schedules, ..Self::default() }
+        Self {
+            seed,
+            max_schedules,
+            ..Self::default()
+        }
     }
 }
 
@@ -103,7 +114,9 @@ pub enum Optimality {
 ///
 /// # Errors
 ///
-/// [`ScheduleError::DeadlineMissed`] when the best schedule found misses a deadline.
+/// [`ScheduleError::DeadlineMissed`] when the best schedule found misses a deadline;
+/// [`ScheduleError::HorizonTooLong`] when the plan exceeds
+/// [`MAX_HORIZON`](crate::MAX_HORIZON).
 pub fn search(plan: &Plan, options: &SearchOptions) -> Result<SearchOutcome, ScheduleError> {
     search_until(plan, options, |_| true)
 }
@@ -113,12 +126,15 @@ pub fn search(plan: &Plan, options: &SearchOptions) -> Result<SearchOutcome, Sch
 ///
 /// # Errors
 ///
-/// [`ScheduleError::DeadlineMissed`] when the best schedule found misses a deadline.
+/// [`ScheduleError::DeadlineMissed`] when the best schedule found misses a deadline;
+/// [`ScheduleError::HorizonTooLong`] when the plan exceeds
+/// [`MAX_HORIZON`](crate::MAX_HORIZON).
 pub fn search_until(
     plan: &Plan,
     options: &SearchOptions,
     keep_going: impl FnMut(&Progress) -> bool,
 ) -> Result<SearchOutcome, ScheduleError> {
+    crate::schedule::check_horizon(plan)?;
     let mut ga = Ga::new(plan, options);
     ga.run(keep_going);
     let starts = ga.best_starts.clone();
@@ -129,7 +145,11 @@ pub fn search_until(
         makespan,
         lower_bound: ga.lb,
         schedules: ga.count,
-        optimality: if makespan <= ga.lb { Optimality::Proven } else { Optimality::Unknown },
+        optimality: if makespan <= ga.lb {
+            Optimality::Proven
+        } else {
+            Optimality::Unknown
+        },
     })
 }
 
@@ -248,21 +268,36 @@ impl<'a> Ga<'a> {
         let t = self.jz.decode(list, &mut self.starts);
         self.count += 1;
         let mut t_best = t;
-        if self.count + 2 <= self.max.max(3) {
+        let mut first = true;
+        // forward-backward improvement, repeated while it shortens the schedule
+        while self.count + 2 <= self.max.max(3) {
             let mut justified = std::mem::take(&mut self.spare_starts);
             justified.clone_from(&self.starts);
-            let t2 = self.jz.justify(&mut justified, t, &mut self.tmp_list);
+            let t2 = self.jz.justify(&mut justified, t_best, &mut self.tmp_list);
             self.count += 2;
-            let better = t2 < t
-                || (t2 == t && (!self.has_deadlines || deadline_excess(self.plan, &justified) <= deadline_excess(self.plan, &self.starts)));
+            let better = t2 < t_best
+                || (first
+                    && t2 == t_best
+                    && (!self.has_deadlines
+                        || deadline_excess(self.plan, &justified)
+                            <= deadline_excess(self.plan, &self.starts)));
+            first = false;
+            let improved = t2 < t_best;
             if better {
                 std::mem::swap(list, &mut self.tmp_list);
                 std::mem::swap(&mut self.starts, &mut justified);
                 t_best = t2;
             }
             self.spare_starts = justified;
+            if !improved {
+                break;
+            }
         }
-        let excess = if self.has_deadlines { deadline_excess(self.plan, &self.starts) } else { 0 };
+        let excess = if self.has_deadlines {
+            deadline_excess(self.plan, &self.starts)
+        } else {
+            0
+        };
         let fit = (excess, t_best);
         if fit < self.best_fit {
             self.best_fit = fit;
@@ -312,11 +347,11 @@ impl<'a> Ga<'a> {
         list
     }
 
-
     /// Swaps adjacent tasks that are not precedence-related, each position with probability `pm`.
     fn mutate(&mut self, list: &mut [u32], pm: f64) {
         for i in 0..list.len().saturating_sub(1) {
-            if self.rng.unit() < pm && !self.jz.fwd.has_edge(list[i] as usize, list[i + 1] as usize) {
+            if self.rng.unit() < pm && !self.jz.fwd.has_edge(list[i] as usize, list[i + 1] as usize)
+            {
                 list.swap(i, i + 1);
             }
         }
@@ -339,9 +374,15 @@ impl<'a> Ga<'a> {
             if !self.can_evaluate() {
                 break;
             }
-            let prio = if rule == PriorityRule::Lft { lft.clone() } else { priorities(self.plan, rule) };
+            let prio = if rule == PriorityRule::Lft {
+                lft.clone()
+            } else {
+                priorities(self.plan, rule)
+            };
             let mut list = Vec::with_capacity(self.n);
-            self.jz.ws.order_by_key(&self.jz.fwd, |j| prio[j], &mut list);
+            self.jz
+                .ws
+                .order_by_key(&self.jz.fwd, |j| prio[j], &mut list);
             pop.push(self.individual(list));
         }
         while pop.len() < self.pop_size {
@@ -355,9 +396,16 @@ impl<'a> Ga<'a> {
         let mut spare: Vec<Vec<u32>> = Vec::new();
         let mut pm = 0.05;
         while self.can_evaluate()
-            && keep_going(&Progress { schedules: self.count, best_makespan: self.best_fit.1 })
+            && keep_going(&Progress {
+                schedules: self.count,
+                best_makespan: self.best_fit.1,
+            })
         {
-            let before = self.best_fit;
+            let before = pop
+                .iter()
+                .map(|i| i.fit)
+                .min()
+                .unwrap_or((i64::MAX, i64::MAX));
             // random pairing
             let len = pop.len();
             let mut order: Vec<usize> = (0..len).collect();
@@ -405,7 +453,7 @@ impl<'a> Ga<'a> {
                 }
             }
             pop = kept;
-            if self.best_fit < before {
+            if pop[0].fit < before {
                 stagnation = 0;
                 pm = 0.05;
             } else {
@@ -416,17 +464,9 @@ impl<'a> Ga<'a> {
                 // restart: keep the best, refill with fresh samples and mutants of the best
                 stagnation = 0;
                 pm = 0.05;
-                pop.truncate(1);
+                pop.clear();
                 while pop.len() < self.pop_size {
-                    let ind = if pop.len() % 2 == 0 {
-                        self.fresh(&lft, &lst)
-                    } else if self.can_evaluate() {
-                        let mut l = self.best_list.clone();
-                        self.mutate(&mut l, 0.2);
-                        Some(self.individual(l))
-                    } else {
-                        None
-                    };
+                    let ind = self.fresh(&lft, &lst);
                     match ind {
                         Some(ind) => pop.push(ind),
                         None => break,
@@ -445,12 +485,29 @@ mod tests {
 
     fn plan() -> Plan {
         let r: ResourceId = "r".parse().expect("id");
-        let t = |i: usize, d, q| Task::new(format!("t{i}").parse().expect("id"), d).with_demand(r.clone(), q);
-        let tasks: Vec<Task> = (0..12).map(|i| t(i, 1 + (i as i64 * 7) % 5, 1 + (i as u32 * 3) % 3)).collect();
-        let e = |a: usize, b: usize| {
-            Precedence::finish_to_start(format!("t{a}").parse().expect("id"), format!("t{b}").parse().expect("id"))
+        let t = |i: usize, d, q| {
+            Task::new(format!("t{i}").parse().expect("id"), d).with_demand(r.clone(), q)
         };
-        let precs = vec![e(0, 3), e(1, 4), e(2, 5), e(3, 6), e(4, 7), e(5, 8), e(6, 9), e(7, 10), e(8, 11)];
+        let tasks: Vec<Task> = (0..12)
+            .map(|i| t(i, 1 + (i as i64 * 7) % 5, 1 + (i as u32 * 3) % 3))
+            .collect();
+        let e = |a: usize, b: usize| {
+            Precedence::finish_to_start(
+                format!("t{a}").parse().expect("id"),
+                format!("t{b}").parse().expect("id"),
+            )
+        };
+        let precs = vec![
+            e(0, 3),
+            e(1, 4),
+            e(2, 5),
+            e(3, 6),
+            e(4, 7),
+            e(5, 8),
+            e(6, 9),
+            e(7, 10),
+            e(8, 11),
+        ];
         Plan::new(tasks, vec![Resource::new(r, 3)], precs).expect("valid")
     }
 

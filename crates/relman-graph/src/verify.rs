@@ -85,17 +85,28 @@ pub fn verify(plan: &Plan, schedule: &Schedule) -> Vec<Violation> {
     let n = tasks.len();
     let s = &schedule.starts;
     if s.len() != n {
-        return vec![Violation::WrongLength { expected: n, found: s.len() }];
+        return vec![Violation::WrongLength {
+            expected: n,
+            found: s.len(),
+        }];
     }
     let mut out = Vec::new();
     for (t, &st) in tasks.iter().zip(s) {
         if st < t.release || st < 0 {
-            out.push(Violation::TooEarly { task: t.id.clone(), start: st, release: t.release });
+            out.push(Violation::TooEarly {
+                task: t.id.clone(),
+                start: st,
+                release: t.release,
+            });
         }
-        if let Some(deadline) = t.deadline {
-            if st + t.duration > deadline {
-                out.push(Violation::TooLate { task: t.id.clone(), finish: st + t.duration, deadline });
-            }
+        if let Some(deadline) = t.deadline
+            && st + t.duration > deadline
+        {
+            out.push(Violation::TooLate {
+                task: t.id.clone(),
+                finish: st + t.duration,
+                deadline,
+            });
         }
     }
     for (p, &(a, b)) in plan.precedences().iter().zip(plan.edge_indices()) {
@@ -179,21 +190,66 @@ mod tests {
             )],
         )
         .expect("valid");
-        assert_eq!(verify(&plan, &Schedule { starts: vec![1, 4, 7] }), vec![]);
-        let v = verify(&plan, &Schedule { starts: vec![0, 8, 1] });
+        assert_eq!(
+            verify(
+                &plan,
+                &Schedule {
+                    starts: vec![1, 4, 7]
+                }
+            ),
+            vec![]
+        );
+        let v = verify(
+            &plan,
+            &Schedule {
+                starts: vec![0, 8, 1],
+            },
+        );
         assert_eq!(
             v,
             vec![
-                Violation::TooEarly { task: "a".parse().expect("id"), start: 0, release: 1 },
-                Violation::TooLate { task: "b".parse().expect("id"), finish: 10, deadline: 9 },
-                Violation::Overload { resource: r, from: 1, to: 3, usage: 2, capacity: 1 },
+                Violation::TooEarly {
+                    task: "a".parse().expect("id"),
+                    start: 0,
+                    release: 1
+                },
+                Violation::TooLate {
+                    task: "b".parse().expect("id"),
+                    finish: 10,
+                    deadline: 9
+                },
+                Violation::Overload {
+                    resource: r,
+                    from: 1,
+                    to: 3,
+                    usage: 2,
+                    capacity: 1
+                },
             ]
         );
-        let v = verify(&plan, &Schedule { starts: vec![1, 2, 7] });
-        assert!(matches!(v[..], [Violation::Precedence { actual: 1, lag: 2, .. }, Violation::Overload { .. }]));
+        let v = verify(
+            &plan,
+            &Schedule {
+                starts: vec![1, 2, 7],
+            },
+        );
+        assert!(matches!(
+            v[..],
+            [
+                Violation::Precedence {
+                    actual: 1,
+                    lag: 2,
+                    ..
+                },
+                Violation::Overload { .. }
+            ]
+        ));
         assert_eq!(
             verify(&plan, &Schedule { starts: vec![1] }),
-            vec![Violation::WrongLength { expected: 3, found: 1 }]
+            vec![Violation::WrongLength {
+                expected: 3,
+                found: 1
+            }]
         );
     }
 }

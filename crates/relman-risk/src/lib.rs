@@ -60,3 +60,20 @@ pub use model::{
     ModelKind, ParseModelKindError, RiskModel, Weighting, sigmoid,
 };
 pub use train::{TrainError, TrainOptions, train};
+
+/// The model shipped with relman (`models/default.json`): the default learner trained on the
+/// shared openstack and qt data sets. Rebuild it with the command in `docs/risk.md`.
+pub fn default_model() -> Model {
+    Model::from_json(include_str!("../models/default.json"))
+        .expect("the shipped default model is valid (checked by a unit test)")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shipped_default_model_loads() {
+        let model = super::default_model();
+        let p = super::RiskModel::probability(&model, &super::ChangeMetrics::default());
+        assert!((0.0..=1.0).contains(&p));
+    }
+}

@@ -4,4 +4,8 @@ pub mod bump;
 pub mod changelog;
 pub mod commit;
 pub mod commit_range;
+pub mod env;
 pub mod gate;
+pub mod graph;
+pub mod risk;
+pub mod schedule;

@@ -149,8 +149,8 @@ impl GbdtTree {
 
     /// Adds this tree's exact TreeSHAP values for `x` to `phi`.
     fn shap(&self, x: &[f64; FEATURE_COUNT], phi: &mut [f64; FEATURE_COUNT]) {
-        let mut path = Vec::with_capacity(16);
-        self.shap_recurse(0, x, phi, &mut path, 1.0, 1.0, None);
+        let path: Vec<PathElement> = Vec::new();
+        self.shap_recurse(0, x, phi, &path, 1.0, 1.0, None);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -159,12 +159,12 @@ impl GbdtTree {
         node: usize,
         x: &[f64; FEATURE_COUNT],
         phi: &mut [f64; FEATURE_COUNT],
-        parent_path: &mut Vec<PathElement>,
+        parent_path: &[PathElement],
         zero_fraction: f64,
         one_fraction: f64,
         feature: Option<usize>,
     ) {
-        let mut path = parent_path.clone();
+        let mut path = parent_path.to_vec();
         extend_path(&mut path, zero_fraction, one_fraction, feature);
         match &self.nodes[node] {
             GbdtNode::Leaf { value, .. } => {
@@ -201,7 +201,7 @@ impl GbdtTree {
                     hot,
                     x,
                     phi,
-                    &mut path,
+                    &path,
                     hot_zero * incoming_zero,
                     incoming_one,
                     Some(*split),
@@ -210,7 +210,7 @@ impl GbdtTree {
                     cold,
                     x,
                     phi,
-                    &mut path,
+                    &path,
                     cold_zero * incoming_zero,
                     0.0,
                     Some(*split),

@@ -83,7 +83,7 @@ impl LogisticModel {
         }
         for s in &mut scale {
             *s = (*s / wsum).sqrt();
-            if !(*s > 1e-12) {
+            if s.is_nan() || *s <= 1e-12 {
                 *s = 1.0;
             }
         }
@@ -242,7 +242,7 @@ fn solve_spd(a: &[f64], b: &[f64], d: usize) -> Option<Vec<f64>> {
                 s -= l[i * d + k] * l[j * d + k];
             }
             if i == j {
-                if !(s > 0.0) {
+                if s.is_nan() || s <= 0.0 {
                     return None;
                 }
                 l[i * d + i] = s.sqrt();

@@ -242,7 +242,9 @@ impl Model {
         }
     }
 
-    /// Serialises the model to pretty JSON with its `schema_version`.
+    /// Serialises the model to JSON with its `schema_version` (object keys sorted). Expert and
+    /// logistic models are pretty-printed for people to read and edit; tree models, which run
+    /// to thousands of nodes, are written compactly on one line.
     pub fn to_json(&self) -> String {
         let mut value = serde_json::to_value(self).expect("models serialise to json");
         if let serde_json::Value::Object(map) = &mut value {
@@ -250,20 +252,12 @@ impl Model {
                 "schema_version".to_owned(),
                 serde_json::Value::from(MODEL_SCHEMA_VERSION),
             );
-            // Put the version first so a reader sees it at once.
-            let mut ordered = serde_json::Map::new();
-            ordered.insert(
-                "schema_version".to_owned(),
-                serde_json::Value::from(MODEL_SCHEMA_VERSION),
-            );
-            for (k, v) in std::mem::take(map) {
-                if k != "schema_version" {
-                    ordered.insert(k, v);
-                }
-            }
-            *map = ordered;
         }
-        let mut text = serde_json::to_string_pretty(&value).expect("json values serialise");
+        let mut text = match self {
+            Model::Expert(_) | Model::Logistic(_) => serde_json::to_string_pretty(&value),
+            _ => serde_json::to_string(&value),
+        }
+        .expect("json values serialise");
         text.push('\n');
         text
     }

@@ -1,0 +1,359 @@
+//! `relman schedule`: resource-constrained scheduling with relman-graph.
+//!
+//! `relman schedule PLAN.toml` schedules a release plan (format in `docs/schedule-plan.md`)
+//! and renders it as text, JSON, Mermaid, SVG or iCalendar. `relman schedule psplib FILE...`
+//! solves PSPLIB `.sm` instances and prints one result per instance (one JSON object per line
+//! with `--format json`). The CLI reads the clock for
+//! `--budget-ms` and hands the library a stop closure; `--schedules N` is fully deterministic.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
+
+/// Arguments of `relman schedule`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ScheduleArgs {
+    #[command(subcommand)]
+    command: Option<ScheduleCommand>,
+    #[command(flatten)]
+    plan: PlanArgs,
+}
+
+/// Output formats of `relman schedule PLAN.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlanFormat {
+    Text,
+    Json,
+    Mermaid,
+    Svg,
+    Ics,
+    Dot,
+}
+
+#[derive(Debug, Args)]
+struct PlanArgs {
+    /// The plan file (TOML, see docs/schedule-plan.md).
+    #[arg(required = true)]
+    plan: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    format: PlanFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+/// Time unit of a plan file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum UnitSpec {
+    Minute,
+    Hour,
+    Day,
+}
+
+/// A freeze window of a plan file, in plan units.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FreezeSpec {
+    label: String,
+    from: i64,
+    to: i64,
+}
+
+/// The plan file (`docs/schedule-plan.md`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanFile {
+    title: Option<String>,
+    start: chrono::DateTime<chrono::Utc>,
+    unit: UnitSpec,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default = "default_schedules")]
+    schedules: u64,
+    #[serde(default)]
+    resources: Vec<relman_graph::Resource>,
+    tasks: Vec<relman_graph::Task>,
+    #[serde(default)]
+    precedences: Vec<relman_graph::Precedence>,
+    #[serde(default)]
+    freezes: Vec<FreezeSpec>,
+}
+
+fn default_schedules() -> u64 {
+    20_000
+}
+
+/// `relman schedule PLAN.toml --format json`.
+#[derive(Debug, Serialize)]
+struct PlanOutput {
+    title: String,
+    makespan: i64,
+    lower_bound: i64,
+    finish_at: chrono::DateTime<chrono::Utc>,
+    schedules: u64,
+    tasks: Vec<PlanTaskOutput>,
+}
+
+#[derive(Debug, Serialize)]
+struct PlanTaskOutput {
+    id: String,
+    start: i64,
+    finish: i64,
+    start_at: chrono::DateTime<chrono::Utc>,
+    finish_at: chrono::DateTime<chrono::Utc>,
+    critical: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum ScheduleCommand {
+    /// Solve PSPLIB single-mode `.sm` instances.
+    Psplib(PsplibArgs),
+}
+
+/// Which clock measures `--budget-ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Clock {
+    /// Elapsed real time.
+    Wall,
+    /// CPU time of the scheduling thread (Linux `/proc/thread-self/schedstat`; falls back to
+    /// real time elsewhere), so that a budget means the same on a loaded machine.
+    Cpu,
+}
+
+/// CPU time consumed by the calling thread, if the platform exposes it.
+fn thread_cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
+}
+
+/// A stopwatch over the chosen clock.
+struct Stopwatch {
+    clock: Clock,
+    wall: Instant,
+    cpu: Option<Duration>,
+}
+
+impl Stopwatch {
+    fn start(clock: Clock) -> Self {
+        let cpu = if clock == Clock::Cpu {
+            thread_cpu_time()
+        } else {
+            None
+        };
+        Self {
+            clock,
+            wall: Instant::now(),
+            cpu,
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        match (self.clock, self.cpu) {
+            (Clock::Cpu, Some(start)) => thread_cpu_time()
+                .map_or_else(|| self.wall.elapsed(), |now| now.saturating_sub(start)),
+            _ => self.wall.elapsed(),
+        }
+    }
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct PsplibArgs {
+    /// Instance files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Time budget per instance in milliseconds.
+    #[arg(long, conflicts_with = "schedules")]
+    budget_ms: Option<u64>,
+    /// Schedule-generation budget per instance (deterministic).
+    #[arg(long)]
+    schedules: Option<u64>,
+    /// Seed of the search.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Clock that measures `--budget-ms` (and `millis` in the output).
+    #[arg(long, value_enum, default_value_t = Clock::Wall)]
+    clock: Clock,
+    /// Population size of the genetic algorithm.
+    #[arg(long, default_value_t = 40)]
+    population: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// One line of `relman schedule psplib --format json`.
+#[derive(Debug, Serialize)]
+struct PsplibLine {
+    instance: String,
+    makespan: i64,
+    lower_bound: i64,
+    schedules: u64,
+    millis: u64,
+    starts: Vec<i64>,
+}
+
+/// Runs `relman schedule`.
+pub fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Some(ScheduleCommand::Psplib(a)) => psplib(a),
+        None => plan(args.plan),
+    }
+}
+
+fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
+    let path = args.plan.context("a plan file is required")?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let file: PlanFile =
+        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let title = file
+        .title
+        .clone()
+        .unwrap_or_else(|| path.display().to_string());
+    let plan = relman_graph::Plan::new(file.tasks, file.resources, file.precedences)
+        .with_context(|| format!("invalid plan {}", path.display()))?;
+    let out = match relman_graph::search(
+        &plan,
+        &relman_graph::SearchOptions::new(file.seed, file.schedules),
+    ) {
+        Ok(out) => out,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let unit = match file.unit {
+        UnitSpec::Minute => relman_graph::TimeUnit::Minute,
+        UnitSpec::Hour => relman_graph::TimeUnit::Hour,
+        UnitSpec::Day => relman_graph::TimeUnit::Day,
+    };
+    let scale = relman_graph::TimeScale::new(file.start, unit);
+    let shades: Vec<relman_graph::Shade> = file
+        .freezes
+        .into_iter()
+        .map(|f| relman_graph::Shade {
+            label: f.label,
+            from: f.from,
+            to: f.to,
+        })
+        .collect();
+    let report = relman_graph::ScheduleReport::new(&plan, &out.schedule, &scale);
+    let rendered = match args.format {
+        PlanFormat::Json => {
+            let o = PlanOutput {
+                title,
+                makespan: out.makespan,
+                lower_bound: out.lower_bound,
+                finish_at: report.finish_at,
+                schedules: out.schedules,
+                tasks: report
+                    .tasks
+                    .into_iter()
+                    .map(|t| PlanTaskOutput {
+                        id: t.id,
+                        start: t.start,
+                        finish: t.finish,
+                        start_at: t.start_at,
+                        finish_at: t.finish_at,
+                        critical: t.critical,
+                    })
+                    .collect(),
+            };
+            serde_json::to_string_pretty(&o)? + "\n"
+        }
+        PlanFormat::Mermaid => relman_graph::to_mermaid(&plan, &out.schedule, &scale, &title),
+        PlanFormat::Svg => relman_graph::to_svg(&plan, &out.schedule, &scale, &shades),
+        PlanFormat::Dot => relman_graph::task_dot(&plan, Some(&out.schedule)),
+        PlanFormat::Ics => relman_graph::to_ics(
+            &plan,
+            &out.schedule,
+            &scale,
+            chrono::Utc::now(),
+            "relman.invalid",
+        ),
+        PlanFormat::Text => {
+            let mut t = format!(
+                "{title}: makespan {} (lower bound {}), ends {}\n",
+                out.makespan,
+                out.lower_bound,
+                report.finish_at.format("%Y-%m-%d %H:%M UTC")
+            );
+            for task in &report.tasks {
+                t.push_str(&format!(
+                    "{} {:<24} {} -> {}\n",
+                    if task.critical { "*" } else { " " },
+                    task.id,
+                    task.start_at.format("%Y-%m-%d %H:%M"),
+                    task.finish_at.format("%Y-%m-%d %H:%M")
+                ));
+            }
+            t
+        }
+    };
+    match args.output {
+        Some(file) => std::fs::write(&file, rendered)
+            .with_context(|| format!("writing {}", file.display()))?,
+        None => print!("{rendered}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn psplib(args: PsplibArgs) -> anyhow::Result<ExitCode> {
+    let max_schedules = match (args.schedules, args.budget_ms) {
+        (Some(n), _) => n,
+        (None, Some(_)) => u64::MAX,
+        (None, None) => 50_000,
+    };
+    let mut options = relman_graph::SearchOptions::new(args.seed, max_schedules);
+    options.population = args.population;
+    let mut code = ExitCode::SUCCESS;
+    for file in &args.files {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let plan =
+            relman_graph::parse_sm(&text).with_context(|| format!("parsing {}", file.display()))?;
+        let watch = Stopwatch::start(args.clock);
+        let budget = args.budget_ms.map(Duration::from_millis);
+        let out = relman_graph::search_until(&plan, &options, |_| {
+            budget.is_none_or(|b| watch.elapsed() < b)
+        })?;
+        let millis = u64::try_from(watch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if !relman_graph::verify(&plan, &out.schedule).is_empty() {
+            code = ExitCode::from(1);
+        }
+        let line = PsplibLine {
+            instance: file.file_stem().map_or_else(
+                || file.display().to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            ),
+            makespan: out.makespan,
+            lower_bound: out.lower_bound,
+            schedules: out.schedules,
+            millis,
+            starts: out.schedule.starts,
+        };
+        match args.format {
+            Format::Json => println!("{}", serde_json::to_string(&line)?),
+            Format::Text => println!(
+                "{}: makespan {} (lower bound {}), {} schedules in {} ms",
+                line.instance, line.makespan, line.lower_bound, line.schedules, line.millis
+            ),
+        }
+    }
+    Ok(code)
+}

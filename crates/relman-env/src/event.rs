@@ -1,0 +1,299 @@
+//! The events of the environment ledger.
+//!
+//! An [`Event`] is something that happened at a time, done by someone; its [`EventKind`] says
+//! what. The ledger only grows: a failed deployment is corrected by a later event, never by
+//! editing an earlier one. Current state ([`EnvState`](crate::EnvState)) is a fold of the events.
+//!
+//! JSON: `{"at": "2026-11-28T10:00:00Z", "by": "ana", "kind": "deployment_started",
+//! "env": "staging", "component": "api", "version": "1.2.3", ...}`: the kind's fields are
+//! flattened next to `at` and `by`.
+
+use chrono::{DateTime, Utc};
+use relman_model::{
+    ChangeId, ComponentId, Digest, Environment, EnvironmentId, PersonId, ReleaseId, Window,
+};
+use semver::Version;
+use serde::{Deserialize, Serialize};
+
+use crate::policy::Lifecycle;
+
+/// One entry of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// When it happened (given by the caller; the library never reads the clock).
+    pub at: DateTime<Utc>,
+    /// Who did it, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<PersonId>,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+impl Event {
+    /// An event of `kind` at `at` by `by`.
+    pub fn new(at: DateTime<Utc>, by: Option<PersonId>, kind: EventKind) -> Self {
+        Self { at, by, kind }
+    }
+}
+
+/// A change shipped by a deployment, with its commit time (for lead time).
+///
+/// JSON: `{"id": "3f2a...", "committed_at": "2026-11-27T09:00:00Z"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippedChange {
+    /// The change.
+    pub id: ChangeId,
+    /// When it was committed.
+    pub committed_at: DateTime<Utc>,
+}
+
+/// Why a deployment happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployReason {
+    /// A planned deployment of a new version.
+    #[default]
+    Planned,
+    /// A rollback to an earlier version.
+    Rollback,
+    /// A promotion of what runs in the previous environment.
+    Promotion,
+    /// An unplanned fix deployed because of an incident (counts as rework in DORA).
+    Hotfix,
+}
+
+/// What happened. Deployments are identified by environment, component and version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EventKind {
+    /// The environments of the pipeline were declared (replaces earlier declarations).
+    EnvironmentsDeclared {
+        /// The environments, in promotion order.
+        environments: Vec<Environment>,
+    },
+    /// The promotion lifecycle was declared (replaces earlier declarations).
+    LifecycleDeclared {
+        /// The lifecycle.
+        lifecycle: Lifecycle,
+    },
+    /// A deployment started.
+    DeploymentStarted {
+        /// Where.
+        env: EnvironmentId,
+        /// What.
+        component: ComponentId,
+        /// Which version.
+        version: Version,
+        /// The release it belongs to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        release: Option<ReleaseId>,
+        /// Why.
+        #[serde(default)]
+        reason: DeployReason,
+        /// The changes it ships (for lead time).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        changes: Vec<ShippedChange>,
+    },
+    /// A deployment finished successfully.
+    DeploymentSucceeded {
+        /// Where.
+        env: EnvironmentId,
+        /// What.
+        component: ComponentId,
+        /// Which version.
+        version: Version,
+    },
+    /// A deployment failed.
+    DeploymentFailed {
+        /// Where.
+        env: EnvironmentId,
+        /// What.
+        component: ComponentId,
+        /// Which version.
+        version: Version,
+        /// Why.
+        reason: String,
+    },
+    /// An approval of a release for an environment, bound to the release digest.
+    Approved {
+        /// The release approved.
+        release: ReleaseId,
+        /// For which environment.
+        env: EnvironmentId,
+        /// The digest of what was approved.
+        digest: Digest,
+    },
+    /// A version of a component must not be deployed.
+    Quarantined {
+        /// What.
+        component: ComponentId,
+        /// Which version.
+        version: Version,
+        /// Why.
+        reason: String,
+    },
+    /// A quarantine was lifted.
+    QuarantineResolved {
+        /// What.
+        component: ComponentId,
+        /// Which version.
+        version: Version,
+        /// How it was resolved.
+        resolution: String,
+    },
+    /// A one-off window (freeze or maintenance) was declared.
+    WindowDeclared {
+        /// The window.
+        window: Window,
+    },
+    /// A lease on an environment was taken. Its fencing token is the event's revision.
+    LockAcquired {
+        /// The environment.
+        env: EnvironmentId,
+        /// Until when (the lease's TTL ends).
+        expires_at: DateTime<Utc>,
+        /// Why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A lease was released by its holder, or forced open (then `forced` holds the reason).
+    LockReleased {
+        /// The environment.
+        env: EnvironmentId,
+        /// The fencing token of the lease released.
+        token: u64,
+        /// The recorded reason when someone other than the holder forced it open.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        forced: Option<String>,
+    },
+    /// An incident, linked to the deployment that caused it.
+    IncidentOpened {
+        /// The incident's id, e.g. `INC-7`.
+        id: String,
+        /// Where.
+        env: EnvironmentId,
+        /// Which component.
+        component: ComponentId,
+        /// Which version caused it.
+        version: Version,
+    },
+    /// An incident was resolved.
+    IncidentResolved {
+        /// The incident's id.
+        id: String,
+    },
+    /// The version that should run somewhere.
+    DesiredStateSet {
+        /// Where.
+        env: EnvironmentId,
+        /// What.
+        component: ComponentId,
+        /// Which version.
+        version: Version,
+    },
+    /// The version found running somewhere.
+    ObservedStateReported {
+        /// Where.
+        env: EnvironmentId,
+        /// What.
+        component: ComponentId,
+        /// Which version.
+        version: Version,
+    },
+}
+
+impl EventKind {
+    /// The kind's name as in JSON, e.g. `"deployment_started"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::EnvironmentsDeclared { .. } => "environments_declared",
+            EventKind::LifecycleDeclared { .. } => "lifecycle_declared",
+            EventKind::DeploymentStarted { .. } => "deployment_started",
+            EventKind::DeploymentSucceeded { .. } => "deployment_succeeded",
+            EventKind::DeploymentFailed { .. } => "deployment_failed",
+            EventKind::Approved { .. } => "approved",
+            EventKind::Quarantined { .. } => "quarantined",
+            EventKind::QuarantineResolved { .. } => "quarantine_resolved",
+            EventKind::WindowDeclared { .. } => "window_declared",
+            EventKind::LockAcquired { .. } => "lock_acquired",
+            EventKind::LockReleased { .. } => "lock_released",
+            EventKind::IncidentOpened { .. } => "incident_opened",
+            EventKind::IncidentResolved { .. } => "incident_resolved",
+            EventKind::DesiredStateSet { .. } => "desired_state_set",
+            EventKind::ObservedStateReported { .. } => "observed_state_reported",
+        }
+    }
+
+    /// The environment the event is about, if any.
+    pub fn env(&self) -> Option<&EnvironmentId> {
+        match self {
+            EventKind::DeploymentStarted { env, .. }
+            | EventKind::DeploymentSucceeded { env, .. }
+            | EventKind::DeploymentFailed { env, .. }
+            | EventKind::Approved { env, .. }
+            | EventKind::LockAcquired { env, .. }
+            | EventKind::LockReleased { env, .. }
+            | EventKind::IncidentOpened { env, .. }
+            | EventKind::DesiredStateSet { env, .. }
+            | EventKind::ObservedStateReported { env, .. } => Some(env),
+            _ => None,
+        }
+    }
+
+    /// The component the event is about, if any.
+    pub fn component(&self) -> Option<&ComponentId> {
+        match self {
+            EventKind::DeploymentStarted { component, .. }
+            | EventKind::DeploymentSucceeded { component, .. }
+            | EventKind::DeploymentFailed { component, .. }
+            | EventKind::Quarantined { component, .. }
+            | EventKind::QuarantineResolved { component, .. }
+            | EventKind::IncidentOpened { component, .. }
+            | EventKind::DesiredStateSet { component, .. }
+            | EventKind::ObservedStateReported { component, .. } => Some(component),
+            _ => None,
+        }
+    }
+
+    /// The version the event is about, if any.
+    pub fn version(&self) -> Option<&Version> {
+        match self {
+            EventKind::DeploymentStarted { version, .. }
+            | EventKind::DeploymentSucceeded { version, .. }
+            | EventKind::DeploymentFailed { version, .. }
+            | EventKind::Quarantined { version, .. }
+            | EventKind::QuarantineResolved { version, .. }
+            | EventKind::IncidentOpened { version, .. }
+            | EventKind::DesiredStateSet { version, .. }
+            | EventKind::ObservedStateReported { version, .. } => Some(version),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_shape_is_flat_and_tagged() {
+        let e = Event::new(
+            "2026-11-28T10:00:00Z".parse().unwrap(),
+            Some("ana".parse().unwrap()),
+            EventKind::DeploymentSucceeded {
+                env: "staging".parse().unwrap(),
+                component: "api".parse().unwrap(),
+                version: Version::new(1, 2, 3),
+            },
+        );
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            json,
+            r#"{"at":"2026-11-28T10:00:00Z","by":"ana","kind":"deployment_succeeded","env":"staging","component":"api","version":"1.2.3"}"#
+        );
+        assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
+        assert_eq!(e.kind.name(), "deployment_succeeded");
+    }
+}

@@ -1,0 +1,480 @@
+//! Behaviour of the git adapter on small fixture repositories built with the `git` command in
+//! temp dirs, with pinned dates and an isolated configuration.
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use relman_git::{
+    DiffStats, GitRepository, Head, Layout, MailmapUse, Merges, Parents, ReadHistoryError,
+    RepositoryKind, TagPattern, TagRejection, WalkOptions,
+};
+use relman_model::{Change, DependencyKind, HistorySource, Revision, RevisionRange, Version};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    clock: u64,
+}
+
+fn git_in(path: &Path, args: &[&str], date: u64) -> String {
+    let out = Command::new("git")
+        .current_dir(path)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Ada Park")
+        .env("GIT_AUTHOR_EMAIL", "ada@old.example.org")
+        .env("GIT_COMMITTER_NAME", "Ada Park")
+        .env("GIT_COMMITTER_EMAIL", "ada@old.example.org")
+        .env("GIT_AUTHOR_DATE", format!("{date} +0000"))
+        .env("GIT_COMMITTER_DATE", format!("{date} +0000"))
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("repo");
+        std::fs::create_dir(&path).expect("mkdir");
+        git_in(&path, &["init", "-q", "-b", "main"], 0);
+        Self {
+            _dir: dir,
+            path,
+            clock: 1_700_000_000,
+        }
+    }
+
+    fn git(&mut self, args: &[&str]) -> String {
+        self.clock += 60;
+        git_in(&self.path, args, self.clock)
+    }
+
+    fn write(&self, file: &str, text: &str) {
+        let p = self.path.join(file);
+        std::fs::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+
+    /// Writes the files and commits them; returns the commit id.
+    fn commit(&mut self, message: &str, files: &[(&str, &str)]) -> String {
+        for (file, text) in files {
+            self.write(file, text);
+        }
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    fn open(&self) -> GitRepository {
+        GitRepository::open(&self.path).expect("opens")
+    }
+}
+
+fn summaries(repo: &GitRepository, range: &str, options: &WalkOptions) -> Vec<String> {
+    let mut out = Vec::new();
+    repo.walk_with(&range.parse().expect("range"), options, &mut |c: Change| {
+        out.push(c.summary);
+        ControlFlow::Continue(())
+    })
+    .expect("walks");
+    out
+}
+
+#[test]
+fn tags_are_read_by_pattern_reachability_and_kind() {
+    let mut f = Fixture::new();
+    f.commit("feat: one", &[("a.txt", "1\n")]);
+    f.git(&["tag", "v0.1.0"]);
+    f.commit("fix: two", &[("a.txt", "2\n")]);
+    f.git(&["tag", "-a", "v0.1.1", "-m", "release 0.1.1"]);
+    f.git(&["tag", "v1.0"]);
+    f.git(&["tag", "nightly"]);
+    let tree = f.git(&["rev-parse", "HEAD^{tree}"]);
+    f.git(&["tag", "v9.0.0-tree", &tree]);
+    f.git(&["checkout", "-q", "-b", "side"]);
+    f.commit("feat: side", &[("b.txt", "1\n")]);
+    f.git(&["tag", "v0.2.0"]);
+    f.git(&["checkout", "-q", "main"]);
+
+    let repo = f.open();
+    let listing = repo.read_tags(&Revision::head()).expect("tags");
+    let names: Vec<(&str, String)> = listing
+        .tags
+        .iter()
+        .map(|t| (t.name.as_str(), t.version.to_string()))
+        .collect();
+    assert_eq!(
+        names,
+        [("v0.1.0", "0.1.0".into()), ("v0.1.1", "0.1.1".into())]
+    );
+    let ignored: Vec<(&str, &TagRejection)> = listing
+        .ignored
+        .iter()
+        .map(|t| (t.name.as_str(), &t.reason))
+        .collect();
+    assert_eq!(
+        ignored,
+        [
+            ("nightly", &TagRejection::NoPattern),
+            (
+                "v1.0",
+                &TagRejection::NotSemVer {
+                    version: "1.0".into()
+                }
+            ),
+            ("v9.0.0-tree", &TagRejection::NotACommit),
+        ]
+    );
+    let last = repo.last_release(None, &Revision::head()).expect("tags");
+    assert_eq!(last.map(|t| t.name), Some("v0.1.1".to_owned()));
+    let side = repo
+        .last_release(None, &"side".parse().expect("rev"))
+        .expect("tags");
+    assert_eq!(side.map(|t| t.version), Some(Version::new(0, 2, 0)));
+    let (range, _) = repo
+        .since_last_release(None, &Revision::head())
+        .expect("range");
+    assert!(repo.changes(&range).expect("walks").is_empty());
+}
+
+#[test]
+fn unborn_branch_missing_tag_and_detached_head_are_reported() {
+    let mut f = Fixture::new();
+    let repo = f.open();
+    assert_eq!(
+        repo.head().expect("head"),
+        Head::Unborn {
+            branch: "refs/heads/main".into()
+        }
+    );
+    let err = repo.changes(&RevisionRange::default()).expect_err("unborn");
+    assert!(
+        matches!(err, ReadHistoryError::UnbornHead { ref branch } if branch == "refs/heads/main")
+    );
+    assert_eq!(err.to_string(), "branch refs/heads/main has no commits yet");
+
+    let first = f.commit("feat: one", &[("a.txt", "1\n")]);
+    f.commit("fix: two", &[("a.txt", "2\n")]);
+    let repo = f.open();
+    let err = repo
+        .changes(&"v9.9.9..HEAD".parse().expect("range"))
+        .expect_err("missing tag");
+    assert!(
+        err.to_string().starts_with("revision v9.9.9 not found"),
+        "{err}"
+    );
+
+    f.git(&["checkout", "-q", "--detach", "HEAD~1"]);
+    let repo = f.open();
+    assert_eq!(
+        repo.head().expect("head"),
+        Head::Detached {
+            commit: first.parse().expect("id")
+        }
+    );
+    assert_eq!(summaries(&repo, "HEAD", &WalkOptions::new()), ["feat: one"]);
+}
+
+#[test]
+fn merges_are_skipped_and_first_parent_follows_the_mainline() {
+    let mut f = Fixture::new();
+    f.commit("feat: base", &[("a.txt", "1\n")]);
+    f.git(&["checkout", "-q", "-b", "topic"]);
+    f.commit("feat: on topic", &[("b.txt", "1\n")]);
+    f.git(&["checkout", "-q", "main"]);
+    f.commit("fix: on main", &[("a.txt", "2\n")]);
+    f.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge branch 'topic'",
+        "topic",
+    ]);
+    let repo = f.open();
+
+    let default = summaries(&repo, "HEAD", &WalkOptions::new());
+    assert_eq!(default.len(), 3);
+    assert!(default.contains(&"feat: on topic".to_owned()));
+    assert!(!default.iter().any(|s| s.starts_with("Merge")));
+
+    let mut with_merges = WalkOptions::new();
+    with_merges.merges(Merges::Include);
+    assert_eq!(
+        summaries(&repo, "HEAD", &with_merges)[0],
+        "Merge branch 'topic'"
+    );
+
+    let mut first = WalkOptions::new();
+    first.parents(Parents::First).merges(Merges::Include);
+    assert_eq!(
+        summaries(&repo, "HEAD", &first),
+        ["Merge branch 'topic'", "fix: on main", "feat: base"]
+    );
+}
+
+#[test]
+fn mailmap_maps_authors_unless_ignored() {
+    let mut f = Fixture::new();
+    f.commit(
+        "docs: mailmap",
+        &[(
+            ".mailmap",
+            "Ada Park <ada@example.org> <ada@old.example.org>\n",
+        )],
+    );
+    let repo = f.open();
+    let change = &repo.changes(&RevisionRange::default()).expect("walks")[0];
+    assert_eq!(change.author.email, "ada@example.org");
+    let mut raw = WalkOptions::new();
+    raw.mailmap(MailmapUse::Ignore);
+    let mut emails = Vec::new();
+    repo.walk_with(&RevisionRange::default(), &raw, &mut |c| {
+        emails.push(c.author.email);
+        ControlFlow::Continue(())
+    })
+    .expect("walks");
+    assert_eq!(emails, ["ada@old.example.org"]);
+    assert_eq!(change.time.timestamp(), 1_700_000_060 + 60);
+}
+
+#[test]
+fn path_filters_and_diff_stats() {
+    let mut f = Fixture::new();
+    f.commit(
+        "feat: start",
+        &[
+            ("crates/a/src/lib.rs", "a\nb\nc\n"),
+            ("crates/ab/src/lib.rs", "x\n"),
+            ("README", "r\n"),
+        ],
+    );
+    f.commit("fix(a): a only", &[("crates/a/src/lib.rs", "a\nB\nc\nd\n")]);
+    f.commit("fix(ab): ab only", &[("crates/ab/src/lib.rs", "y\n")]);
+    f.git(&["mv", "crates/a/src/lib.rs", "crates/a/src/main.rs"]);
+    f.commit("refactor(a): rename", &[]);
+    let repo = f.open();
+
+    let mut a = WalkOptions::new();
+    a.paths(vec!["crates/a".into()]);
+    assert_eq!(
+        summaries(&repo, "HEAD", &a),
+        ["refactor(a): rename", "fix(a): a only", "feat: start"]
+    );
+    let mut readme = WalkOptions::new();
+    readme.paths(vec!["README".into(), "docs/".into()]);
+    assert_eq!(summaries(&repo, "HEAD", &readme), ["feat: start"]);
+
+    let mut stats = WalkOptions::new();
+    stats.diff(DiffStats::Compute);
+    let changes = {
+        let mut v = Vec::new();
+        repo.walk_with(&RevisionRange::default(), &stats, &mut |c| {
+            v.push(c);
+            ControlFlow::Continue(())
+        })
+        .expect("walks");
+        v
+    };
+    let diff = |i: usize| changes[i].diff.clone().expect("computed");
+    let rename = diff(0);
+    assert_eq!(rename.len(), 1);
+    assert_eq!(rename[0].old_path.as_deref(), Some("crates/a/src/lib.rs"));
+    assert_eq!(rename[0].path, "crates/a/src/main.rs");
+    assert_eq!((rename[0].added, rename[0].deleted), (0, 0));
+    let edit = diff(2);
+    assert_eq!(edit.len(), 1);
+    assert_eq!((edit[0].added, edit[0].deleted), (2, 1));
+    assert_eq!(diff(3).len(), 3);
+    assert!(
+        repo.changes(&RevisionRange::default()).expect("walks")[0]
+            .diff
+            .is_none()
+    );
+}
+
+#[test]
+fn threads_do_not_change_the_output() {
+    let mut f = Fixture::new();
+    for i in 0..40 {
+        f.commit(&format!("fix: change {i}"), &[("a.txt", &format!("{i}\n"))]);
+    }
+    let repo = f.open();
+    let mut one = WalkOptions::new();
+    one.diff(DiffStats::Compute);
+    let mut three = one.clone();
+    three.threads(3);
+    let a = repo.changes(&RevisionRange::default()).expect("walks");
+    let mut b = Vec::new();
+    repo.walk_with(&RevisionRange::default(), &three, &mut |c| {
+        b.push(c);
+        ControlFlow::Continue(())
+    })
+    .expect("walks");
+    assert_eq!(a.len(), 40);
+    assert_eq!(
+        a.iter().map(|c| &c.id).collect::<Vec<_>>(),
+        b.iter().map(|c| &c.id).collect::<Vec<_>>()
+    );
+    assert!(
+        b.iter()
+            .all(|c| c.diff.as_ref().is_some_and(|d| d.len() == 1))
+    );
+}
+
+#[test]
+fn bare_and_shallow_clones() {
+    let mut f = Fixture::new();
+    for i in 0..5 {
+        f.commit(&format!("fix: change {i}"), &[("a.txt", &format!("{i}\n"))]);
+    }
+    let parent = f.path.parent().expect("a parent").to_owned();
+    let url = format!("file://{}", f.path.display());
+    git_in(
+        &parent,
+        &["clone", "-q", "--bare", &url, "bare.git"],
+        f.clock,
+    );
+    let bare = GitRepository::open(parent.join("bare.git")).expect("opens");
+    assert_eq!(bare.kind(), RepositoryKind::Bare);
+    assert_eq!(f.open().kind(), RepositoryKind::WorkTree);
+    assert_eq!(
+        bare.changes(&RevisionRange::default())
+            .expect("walks")
+            .len(),
+        5
+    );
+
+    git_in(
+        &parent,
+        &["clone", "-q", "--depth", "2", &url, "shallow"],
+        f.clock,
+    );
+    let shallow = GitRepository::open(parent.join("shallow")).expect("opens");
+    assert!(shallow.is_shallow());
+    let err = shallow
+        .changes(&RevisionRange::default())
+        .expect_err("truncated");
+    assert!(
+        matches!(err, ReadHistoryError::ShallowHistory { .. }),
+        "{err}"
+    );
+    let recent = shallow
+        .changes(&"HEAD~1..HEAD".parse().expect("range"))
+        .expect("above the boundary");
+    assert_eq!(recent.len(), 1);
+}
+
+#[test]
+fn cargo_workspaces_become_components() {
+    let mut f = Fixture::new();
+    f.commit(
+        "chore: workspace",
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"crates/*\", \"tools/cli\"]\nexclude = [\"crates/skip\"]\n\
+                 [workspace.package]\nversion = \"2.1.0\"\n\
+                 [workspace.dependencies]\ncore = { path = \"crates/core\", version = \"2\" }\n",
+            ),
+            ("crates/core/Cargo.toml", "[package]\nname = \"core\"\nversion.workspace = true\n"),
+            (
+                "crates/api/Cargo.toml",
+                "[package]\nname = \"api\"\nversion = \"0.3.0\"\n\
+                 [dependencies]\ncore.workspace = true\nserde = \"1\"\n\
+                 [dev-dependencies]\nhelper = { path = \"../../tools/cli\", package = \"relman-tool\" }\n",
+            ),
+            ("crates/skip/Cargo.toml", "[package]\nname = \"skip\"\nversion = \"1.0.0\"\n"),
+            ("crates/notes/README", "not a crate\n"),
+            ("tools/cli/Cargo.toml", "[package]\nname = \"relman-tool\"\nversion = \"0.1.0\"\n"),
+        ],
+    );
+    let repo = f.open();
+    let ws = repo
+        .discover_components(&Revision::head())
+        .expect("discovers");
+    assert_eq!(ws.layout, Layout::Workspace);
+    let names: Vec<(&str, String, &[String])> = ws
+        .components
+        .iter()
+        .map(|c| (c.id.as_str(), c.version.to_string(), c.paths.as_slice()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("api", "0.3.0".into(), &["crates/api".to_owned()][..]),
+            ("core", "2.1.0".into(), &["crates/core".to_owned()][..]),
+            ("relman-tool", "0.1.0".into(), &["tools/cli".to_owned()][..]),
+        ]
+    );
+    let api = ws.component("api").expect("api");
+    let deps: Vec<(&str, DependencyKind, bool)> = api
+        .dependencies
+        .iter()
+        .map(|d| (d.component.as_str(), d.kind, d.requirement.is_some()))
+        .collect();
+    assert_eq!(
+        deps,
+        [
+            ("core", DependencyKind::Normal, true),
+            ("relman-tool", DependencyKind::Dev, false)
+        ]
+    );
+    assert_eq!(ws.tag_patterns, [TagPattern::component_v_version()]);
+    assert_eq!(
+        ws.read_tag("relman-tool-v0.2.0")
+            .map(|(c, v)| (c.to_string(), v.to_string())),
+        Some(("relman-tool".into(), "0.2.0".into()))
+    );
+    assert_eq!(ws.read_tag("other-v1.0.0"), None);
+
+    f.commit(
+        "chore: break it",
+        &[(
+            "crates/api/Cargo.toml",
+            "[package]\nname = \"api\"\nversion = \"x\"\n",
+        )],
+    );
+    let err = f
+        .open()
+        .discover_components(&Revision::head())
+        .expect_err("bad version");
+    assert_eq!(
+        err.to_string(),
+        "crates/api/Cargo.toml: key package.version is not a SemVer version"
+    );
+}
+
+#[test]
+fn a_single_package_is_tagged_v_version() {
+    let mut f = Fixture::new();
+    f.commit(
+        "feat: init",
+        &[(
+            "Cargo.toml",
+            "[package]\nname = \"tool\"\nversion = \"1.4.0\"\n",
+        )],
+    );
+    f.git(&["tag", "v1.4.0"]);
+    let mut repo = f.open();
+    let ws = repo
+        .discover_components(&Revision::head())
+        .expect("discovers");
+    assert_eq!(ws.layout, Layout::SinglePackage);
+    assert!(ws.components[0].paths.is_empty());
+    repo.set_tag_patterns(ws.tag_patterns.clone());
+    let tags = repo.version_tags(&Revision::head()).expect("tags");
+    assert_eq!(tags[0].component.as_ref().map(|c| c.as_str()), Some("tool"));
+
+    let mut empty = Fixture::new();
+    empty.commit("docs: no manifest", &[("README", "x\n")]);
+    assert!(empty.open().discover_components(&Revision::head()).is_err());
+}

@@ -1,0 +1,633 @@
+//! Pictures and files of a schedule: Mermaid gantt, Graphviz DOT, a self-contained SVG Gantt
+//! chart, iCalendar (RFC 5545) and a JSON report. All renderers are pure functions: dates come
+//! from a caller-supplied [`TimeScale`], the iCalendar `DTSTAMP` from a caller-supplied `now`.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::components::ComponentGraph;
+use crate::cpm::critical_path;
+use crate::plan::{Plan, PrecedenceKind};
+use crate::schedule::Schedule;
+
+/// The length of one plan time unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeUnit {
+    /// One minute.
+    Minute,
+    /// One hour.
+    Hour,
+    /// One (24-hour) day.
+    Day,
+}
+
+/// Maps plan times (integers from `0`) to dates: `origin + t × unit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TimeScale {
+    /// The date of time `0`.
+    pub origin: DateTime<Utc>,
+    /// The length of one time unit.
+    pub unit: TimeUnit,
+}
+
+impl TimeScale {
+    /// A scale starting at `origin`.
+    pub fn new(origin: DateTime<Utc>, unit: TimeUnit) -> Self {
+        Self { origin, unit }
+    }
+
+    /// The date of plan time `t` (saturating at the far ends of the calendar).
+    pub fn date(&self, t: i64) -> DateTime<Utc> {
+        let delta = match self.unit {
+            TimeUnit::Minute => TimeDelta::try_minutes(t),
+            TimeUnit::Hour => TimeDelta::try_hours(t),
+            TimeUnit::Day => TimeDelta::try_days(t),
+        };
+        delta
+            .and_then(|d| self.origin.checked_add_signed(d))
+            .unwrap_or(if t < 0 {
+                DateTime::<Utc>::MIN_UTC
+            } else {
+                DateTime::<Utc>::MAX_UTC
+            })
+    }
+}
+
+/// A shaded interval in the SVG chart (e.g. a freeze window), in plan time units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shade {
+    /// Label shown in the chart.
+    pub label: String,
+    /// Start (inclusive).
+    pub from: i64,
+    /// End (exclusive).
+    pub to: i64,
+}
+
+/// The tasks that cannot slip without delaying `schedule`: every task that finishes at the
+/// makespan, and recursively every task that binds one of them, either by a tight precedence
+/// edge or by finishing exactly when it starts while sharing a resource with it.
+///
+/// For a schedule without resource conflicts this is the critical path of the critical path
+/// method; under resource limits it is the critical chain. O(n² · k + e).
+///
+/// # Panics
+///
+/// If `schedule` has fewer entries than the plan has tasks.
+pub fn critical_tasks(plan: &Plan, schedule: &Schedule) -> Vec<bool> {
+    let tasks = plan.tasks();
+    let n = tasks.len();
+    let s = &schedule.starts;
+    let fin = |j: usize| s[j] + tasks[j].duration;
+    let makespan = schedule.makespan(plan);
+    let net = plan.network();
+    let k = plan.resources().len();
+    let mut crit = vec![false; n];
+    let mut stack: Vec<usize> = (0..n).filter(|&j| fin(j) == makespan).collect();
+    for &j in &stack {
+        crit[j] = true;
+    }
+    while let Some(j) = stack.pop() {
+        let bind = |i: usize, crit: &mut Vec<bool>, stack: &mut Vec<usize>| {
+            if !crit[i] {
+                crit[i] = true;
+                stack.push(i);
+            }
+        };
+        for a in net.preds(j) {
+            let i = a.other as usize;
+            if s[i] + a.delta == s[j] {
+                bind(i, &mut crit, &mut stack);
+            }
+        }
+        if s[j] > tasks[j].release {
+            for (i, ti) in tasks.iter().enumerate() {
+                if i != j
+                    && fin(i) == s[j]
+                    && ti.duration > 0
+                    && (0..k).any(|r| plan.demand(i, r) > 0 && plan.demand(j, r) > 0)
+                {
+                    bind(i, &mut crit, &mut stack);
+                }
+            }
+        }
+    }
+    crit
+}
+
+fn mermaid_text(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if matches!(c, ':' | '#' | ';' | '\n' | '\r') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Renders a Mermaid `gantt` chart: one line per task in plan order, critical tasks tagged
+/// `crit`, zero-duration tasks as milestones. O(n² · k + e) for the critical chain.
+///
+/// # Panics
+///
+/// If `schedule` has fewer entries than the plan has tasks.
+pub fn to_mermaid(plan: &Plan, schedule: &Schedule, scale: &TimeScale, title: &str) -> String {
+    let crit = critical_tasks(plan, schedule);
+    let mut out = String::new();
+    let fmt = "%Y-%m-%dT%H:%M";
+    let _ = writeln!(
+        out,
+        "gantt\n    title {}\n    dateFormat YYYY-MM-DDTHH:mm\n    section Tasks",
+        mermaid_text(title)
+    );
+    for (j, t) in plan.tasks().iter().enumerate() {
+        let start = scale.date(schedule.starts[j]).format(fmt);
+        let mut tags = Vec::new();
+        if crit[j] {
+            tags.push("crit".to_owned());
+        }
+        if t.duration == 0 {
+            tags.push("milestone".to_owned());
+        }
+        tags.push(format!("t{j}"));
+        tags.push(start.to_string());
+        if t.duration == 0 {
+            tags.push("0d".to_owned());
+        } else {
+            tags.push(
+                scale
+                    .date(schedule.starts[j] + t.duration)
+                    .format(fmt)
+                    .to_string(),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "    {} :{}",
+            mermaid_text(t.id.as_str()),
+            tags.join(", ")
+        );
+    }
+    out
+}
+
+fn dot_id(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Renders the task graph as Graphviz DOT: nodes labelled with id and duration, critical
+/// tasks and the edges between them in red (from `schedule` when given, otherwise the critical
+/// path method), edge labels for non finish-to-start edges and lags. O(n² · k + e).
+///
+/// # Panics
+///
+/// If `schedule` has fewer entries than the plan has tasks.
+pub fn task_dot(plan: &Plan, schedule: Option<&Schedule>) -> String {
+    let crit: Vec<bool> = match schedule {
+        Some(s) => critical_tasks(plan, s),
+        None => {
+            let cp = critical_path(plan);
+            (0..plan.tasks().len()).map(|j| cp.is_critical(j)).collect()
+        }
+    };
+    let mut out =
+        String::from("digraph plan {\n    rankdir=LR;\n    node [shape=box, style=rounded];\n");
+    for (j, t) in plan.tasks().iter().enumerate() {
+        let style = if crit[j] {
+            ", color=red, penwidth=2"
+        } else {
+            ""
+        };
+        let label = dot_id(&format!("{}\n{}", t.id, t.duration));
+        let _ = writeln!(out, "    {} [label={label}{style}];", dot_id(t.id.as_str()));
+    }
+    for (p, &(a, b)) in plan.precedences().iter().zip(plan.edge_indices()) {
+        let mut attrs = Vec::new();
+        let label = match (p.kind, p.lag) {
+            (PrecedenceKind::FinishToStart, 0) => String::new(),
+            (PrecedenceKind::FinishToStart, lag) => format!("+{lag}"),
+            (PrecedenceKind::StartToStart, lag) => format!("SS+{lag}"),
+            (PrecedenceKind::FinishToFinish, lag) => format!("FF+{lag}"),
+        };
+        if !label.is_empty() {
+            attrs.push(format!("label={}", dot_id(&label)));
+        }
+        if crit[a as usize] && crit[b as usize] {
+            attrs.push("color=red".to_owned());
+            attrs.push("penwidth=2".to_owned());
+        }
+        let attrs = if attrs.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", attrs.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "    {} -> {}{attrs};",
+            dot_id(p.from.as_str()),
+            dot_id(p.to.as_str())
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Renders the component graph as Graphviz DOT: an edge from each dependent to its
+/// dependency labelled with the version requirement; dev-dependencies dashed; components
+/// grouped by release wave (`rank=same`). O(n log n + e).
+pub fn component_dot(graph: &ComponentGraph) -> String {
+    let mut out = String::from("digraph components {\n    rankdir=BT;\n    node [shape=box];\n");
+    for (w, wave) in graph.waves().iter().enumerate() {
+        let ids: Vec<String> = wave.iter().map(|c| dot_id(c.as_str())).collect();
+        let _ = writeln!(
+            out,
+            "    {{ rank=same; /* wave {w} */ {}; }}",
+            ids.join("; ")
+        );
+    }
+    for c in graph.components() {
+        let _ = writeln!(
+            out,
+            "    {} [label={}];",
+            dot_id(c.id.as_str()),
+            dot_id(&format!("{}\n{}", c.id, c.version))
+        );
+    }
+    for c in graph.components() {
+        for d in &c.dependencies {
+            let mut attrs = Vec::new();
+            if let Some(req) = &d.requirement {
+                attrs.push(format!("label={}", dot_id(&req.to_string())));
+            }
+            if !d.kind.orders_releases() {
+                attrs.push("style=dashed".to_owned());
+            }
+            let attrs = if attrs.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", attrs.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "    {} -> {}{attrs};",
+                dot_id(c.id.as_str()),
+                dot_id(d.component.as_str())
+            );
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Renders the component graph as a Mermaid flowchart: an arrow from each dependent to its
+/// dependency (dotted for dev-dependencies), nodes labelled with name and version. O(n + e).
+pub fn component_mermaid(graph: &ComponentGraph) -> String {
+    let comps = graph.components();
+    let index: std::collections::HashMap<&relman_model::ComponentId, usize> =
+        comps.iter().enumerate().map(|(i, c)| (&c.id, i)).collect();
+    let mut out = String::from("graph BT\n");
+    for (i, c) in comps.iter().enumerate() {
+        let label: String = format!("{} {}", c.id, c.version)
+            .chars()
+            .filter(|&ch| ch != '"')
+            .collect();
+        let _ = writeln!(out, "    n{i}[\"{label}\"]");
+    }
+    for (i, c) in comps.iter().enumerate() {
+        for d in &c.dependencies {
+            if let Some(&j) = index.get(&d.component) {
+                let arrow = if d.kind.orders_releases() {
+                    "-->"
+                } else {
+                    "-.->"
+                };
+                let _ = writeln!(out, "    n{i} {arrow} n{j}");
+            }
+        }
+    }
+    out
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders a self-contained SVG Gantt chart: a dated time axis, one row per task (plan order)
+/// with its label, bars coloured red on the critical chain, milestones as diamonds, and
+/// `shades` (e.g. freeze windows) as hatched grey bands. O(n² · k + e + width).
+///
+/// # Panics
+///
+/// If `schedule` has fewer entries than the plan has tasks.
+pub fn to_svg(plan: &Plan, schedule: &Schedule, scale: &TimeScale, shades: &[Shade]) -> String {
+    let crit = critical_tasks(plan, schedule);
+    let tasks = plan.tasks();
+    // the chart spans the schedule and every shade that starts inside it or after it
+    let makespan = schedule
+        .makespan(plan)
+        .max(shades.iter().map(|s| s.to).max().unwrap_or(0))
+        .max(1);
+    let label_w = 12
+        + 7 * tasks
+            .iter()
+            .map(|t| t.id.as_str().chars().count())
+            .max()
+            .unwrap_or(4)
+            .min(40) as i64;
+    let px = (800 / makespan).clamp(4, 60);
+    let (top, row) = (40i64, 24i64);
+    let width = label_w + makespan * px + 40;
+    let height = top + row * tasks.len() as i64 + 20;
+    let x = |t: i64| label_w + t * px;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
+    );
+    o.push_str(r##"<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="3" height="6" fill="#bbb"/></pattern></defs>"##);
+    o.push('\n');
+    let _ = writeln!(
+        o,
+        r##"<rect width="{width}" height="{height}" fill="#fff"/>"##
+    );
+    for sh in shades {
+        let (a, b) = (sh.from.clamp(0, makespan), sh.to.clamp(0, makespan));
+        if b > a {
+            let _ = writeln!(
+                o,
+                r#"<rect x="{}" y="{}" width="{}" height="{}" fill="url(#hatch)" opacity="0.6"><title>{}</title></rect>"#,
+                x(a),
+                top - 8,
+                (b - a) * px,
+                height - top,
+                xml(&sh.label)
+            );
+        }
+    }
+    // time axis: a tick every `step` units, labelled with the date
+    let step = (1..=makespan).find(|s| s * px >= 90).unwrap_or(makespan);
+    let mut t = 0;
+    while t <= makespan {
+        let label = scale.date(t).format(match scale.unit {
+            TimeUnit::Day => "%Y-%m-%d",
+            _ => "%m-%d %H:%M",
+        });
+        let _ = writeln!(
+            o,
+            r##"<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#ddd"/><text x="{0}" y="{3}" fill="#333">{4}</text>"##,
+            x(t),
+            top - 6,
+            height - 10,
+            top - 14,
+            label
+        );
+        t += step;
+    }
+    for (j, task) in tasks.iter().enumerate() {
+        let y = top + row * j as i64;
+        let color = if crit[j] { "#d62728" } else { "#1f77b4" };
+        let (s, f) = (schedule.starts[j], schedule.starts[j] + task.duration);
+        let title = format!(
+            "{}: {} → {}",
+            task.id,
+            scale.date(s).format("%Y-%m-%d %H:%M"),
+            scale.date(f).format("%Y-%m-%d %H:%M")
+        );
+        let _ = writeln!(
+            o,
+            r##"<text x="4" y="{}" fill="#000">{}</text>"##,
+            y + 16,
+            xml(task.id.as_str())
+        );
+        if task.duration == 0 {
+            let (cx, cy) = (x(s), y + 12);
+            let _ = writeln!(
+                o,
+                r#"<polygon points="{},{} {},{} {},{} {},{}" fill="{color}"><title>{}</title></polygon>"#,
+                cx,
+                cy - 7,
+                cx + 7,
+                cy,
+                cx,
+                cy + 7,
+                cx - 7,
+                cy,
+                xml(&title)
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                r#"<rect x="{}" y="{}" width="{}" height="16" rx="3" fill="{color}"><title>{}</title></rect>"#,
+                x(s),
+                y + 4,
+                (f - s) * px,
+                xml(&title)
+            );
+        }
+    }
+    o.push_str("</svg>\n");
+    o
+}
+
+fn ics_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Appends a content line folded at 75 octets (RFC 5545 §3.1), never inside a UTF-8 character.
+fn ics_line(out: &mut String, line: &str) {
+    let mut width = 0;
+    for c in line.chars() {
+        let len = c.len_utf8();
+        if width + len > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += len;
+    }
+    out.push_str("\r\n");
+}
+
+/// Renders an iCalendar (RFC 5545) file: one `VEVENT` per task (zero-duration tasks are
+/// milestones with `DTEND = DTSTART`), UTC times, CRLF line ends and folded lines. `now` is the
+/// `DTSTAMP`; `domain` makes the `UID`s globally unique (`<task>@<domain>`). O(total length).
+///
+/// # Panics
+///
+/// If `schedule` has fewer entries than the plan has tasks.
+pub fn to_ics(
+    plan: &Plan,
+    schedule: &Schedule,
+    scale: &TimeScale,
+    now: DateTime<Utc>,
+    domain: &str,
+) -> String {
+    let crit = critical_tasks(plan, schedule);
+    let fmt = "%Y%m%dT%H%M%SZ";
+    let mut out = String::new();
+    for l in [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//relman//relman-graph//EN",
+        "CALSCALE:GREGORIAN",
+    ] {
+        ics_line(&mut out, l);
+    }
+    for (j, t) in plan.tasks().iter().enumerate() {
+        let s = schedule.starts[j];
+        ics_line(&mut out, "BEGIN:VEVENT");
+        ics_line(
+            &mut out,
+            &format!("UID:{}@{}", ics_text(t.id.as_str()), ics_text(domain)),
+        );
+        ics_line(&mut out, &format!("DTSTAMP:{}", now.format(fmt)));
+        ics_line(&mut out, &format!("DTSTART:{}", scale.date(s).format(fmt)));
+        ics_line(
+            &mut out,
+            &format!("DTEND:{}", scale.date(s + t.duration).format(fmt)),
+        );
+        let kind = if t.duration == 0 { "milestone" } else { "task" };
+        ics_line(&mut out, &format!("SUMMARY:{}", ics_text(t.id.as_str())));
+        let mut desc = format!("{kind} {}, duration {}", t.id, t.duration);
+        if crit[j] {
+            desc.push_str(", critical");
+        }
+        ics_line(&mut out, &format!("DESCRIPTION:{}", ics_text(&desc)));
+        ics_line(
+            &mut out,
+            &format!("CATEGORIES:{}", if crit[j] { "CRITICAL" } else { "TASK" }),
+        );
+        ics_line(&mut out, "TRANSP:OPAQUE");
+        ics_line(&mut out, "END:VEVENT");
+    }
+    ics_line(&mut out, "END:VCALENDAR");
+    out
+}
+
+/// One task of a [`ScheduleReport`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskReport {
+    /// Task id.
+    pub id: String,
+    /// Start in plan units.
+    pub start: i64,
+    /// Finish in plan units.
+    pub finish: i64,
+    /// Start date.
+    pub start_at: DateTime<Utc>,
+    /// Finish date.
+    pub finish_at: DateTime<Utc>,
+    /// Whether the task is on the critical chain.
+    pub critical: bool,
+}
+
+/// A JSON-ready view of a schedule.
+///
+/// JSON shape: `{"makespan": 9, "finish_at": "2026-01-01T09:00:00Z", "tasks": [{"id": "a",
+/// "start": 0, "finish": 3, "start_at": "...", "finish_at": "...", "critical": true}]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleReport {
+    /// Project length in plan units.
+    pub makespan: i64,
+    /// The project's end date.
+    pub finish_at: DateTime<Utc>,
+    /// Every task, in plan order.
+    pub tasks: Vec<TaskReport>,
+}
+
+impl ScheduleReport {
+    /// Builds the report. O(n² · k + e) for the critical chain.
+    ///
+    /// # Panics
+    ///
+    /// If `schedule` has fewer entries than the plan has tasks.
+    pub fn new(plan: &Plan, schedule: &Schedule, scale: &TimeScale) -> Self {
+        let crit = critical_tasks(plan, schedule);
+        let makespan = schedule.makespan(plan);
+        let tasks = plan
+            .tasks()
+            .iter()
+            .enumerate()
+            .map(|(j, t)| {
+                let s = schedule.starts[j];
+                TaskReport {
+                    id: t.id.to_string(),
+                    start: s,
+                    finish: s + t.duration,
+                    start_at: scale.date(s),
+                    finish_at: scale.date(s + t.duration),
+                    critical: crit[j],
+                }
+            })
+            .collect();
+        Self {
+            makespan,
+            finish_at: scale.date(makespan),
+            tasks,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ics_lines_fold_at_75_octets_without_splitting_characters() {
+        let mut out = String::new();
+        let long = format!("SUMMARY:{}", "é".repeat(60));
+        ics_line(&mut out, &long);
+        for l in out.split("\r\n").filter(|l| !l.is_empty()) {
+            assert!(l.len() <= 75, "{} octets", l.len());
+        }
+        let unfolded = out.replace("\r\n ", "");
+        assert_eq!(unfolded, format!("{long}\r\n"));
+        assert_eq!(ics_text("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+    }
+
+    #[test]
+    fn escapes() {
+        assert_eq!(xml("<a&\"b\">"), "&lt;a&amp;&quot;b&quot;&gt;");
+        assert_eq!(dot_id("a\"b"), "\"a\\\"b\"");
+        assert_eq!(mermaid_text("a:b#c"), "a b c");
+    }
+}
