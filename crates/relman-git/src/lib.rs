@@ -63,7 +63,9 @@ mod walk;
 mod workspace;
 
 pub use error::{GitFailure, OpenRepositoryError, ReadHistoryError};
-pub use repository::{GitRepository, Head, RepositoryKind};
+pub use repository::{
+    GitRepository, Head, ObjectVerification, RepositoryKind, set_object_verification,
+};
 pub use tags::{
     IgnoredTag, ParseTagPatternError, TagListing, TagPattern, TagPatternRejection, TagRejection,
 };

@@ -145,6 +145,9 @@ impl WalkOptions {
 /// the repository) while keeping threads busy.
 const BLOCK: usize = 2048;
 
+/// Commits per block handed to a reader thread.
+const PARALLEL_BLOCK: usize = 256;
+
 type Block = Result<Vec<Option<Change>>, ReadHistoryError>;
 
 impl GitRepository {
@@ -185,13 +188,62 @@ impl GitRepository {
         let threads = options.threads.max(1);
         let git_dir = self.git_dir.as_path();
 
+        let next_oid = |walk: &mut git2::Revwalk<'_>| -> Result<Option<Oid>, ReadHistoryError> {
+            match walk.next() {
+                None => Ok(None),
+                Some(oid) => {
+                    let oid = oid.map_err(ReadHistoryError::git("walking the history"))?;
+                    if shallow.contains(&oid) {
+                        return Err(ReadHistoryError::ShallowHistory {
+                            boundary: change_id(oid),
+                        });
+                    }
+                    Ok(Some(oid))
+                }
+            }
+        };
+
+        if threads == 1 {
+            // One thread: the reader shares the walker's repository handle, so the commits the
+            // walk has just parsed come from libgit2's object cache.
+            let mut reader = Reader::new(&self.repo, mailmap)?;
+            let mut block = Vec::with_capacity(BLOCK);
+            loop {
+                let oid = next_oid(&mut walk)?;
+                if let Some(oid) = oid {
+                    block.push(oid);
+                }
+                if block.len() == BLOCK || (oid.is_none() && !block.is_empty()) {
+                    for change in reader.read(&block, options)?.into_iter().flatten() {
+                        if visit(change).is_break() {
+                            return Ok(());
+                        }
+                    }
+                    block.clear();
+                }
+                if oid.is_none() {
+                    return Ok(());
+                }
+            }
+        }
+
+        // Several threads: this thread walks and hands blocks round-robin to the readers (each
+        // with its own repository handle), then hands their results to `visit` in walk order.
+        // At most two blocks per reader are in flight, so memory stays bounded.
         std::thread::scope(|scope| {
             let mut helpers = Vec::new();
-            for _ in 1..threads {
+            for _ in 0..threads {
                 let (job_tx, job_rx) = mpsc::channel::<Vec<Oid>>();
                 let (out_tx, out_rx) = mpsc::channel::<Block>();
                 scope.spawn(move || {
-                    let mut reader = match Reader::open(git_dir, mailmap) {
+                    let repo = match Repository::open(git_dir) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            let _ = out_tx.send(Err(ReadHistoryError::git("opening")(e)));
+                            return;
+                        }
+                    };
+                    let mut reader = match Reader::new(&repo, mailmap) {
                         Ok(r) => r,
                         Err(e) => {
                             let _ = out_tx.send(Err(e));
@@ -206,51 +258,49 @@ impl GitRepository {
                 });
                 helpers.push((job_tx, out_rx));
             }
-            let mut reader = Reader::open(git_dir, mailmap)?;
-            let mut flush = |block: &[Oid]| -> Result<ControlFlow<()>, ReadHistoryError> {
-                let share = block.len().div_ceil(threads).max(1);
-                let mut chunks = block.chunks(share);
-                let own = chunks.next().unwrap_or_default();
-                let mut sent = 0;
-                for (chunk, (tx, _)) in chunks.zip(&helpers) {
-                    tx.send(chunk.to_vec()).map_err(|_| ReadHistoryError::Git {
-                        operation: "handing commits to a reader thread",
-                        source: git2::Error::from_str("the reader thread stopped").into(),
-                    })?;
-                    sent += 1;
-                }
-                let mut results = vec![reader.read(own, options)?];
-                for (_, rx) in helpers.iter().take(sent) {
-                    let block = rx.recv().map_err(|_| ReadHistoryError::Git {
-                        operation: "reading commits on a reader thread",
-                        source: git2::Error::from_str("the reader thread stopped").into(),
-                    })?;
-                    results.push(block?);
-                }
-                for change in results.into_iter().flatten().flatten() {
+            let stopped = || ReadHistoryError::Git {
+                operation: "reading commits on a reader thread",
+                source: git2::Error::from_str("the reader thread stopped").into(),
+            };
+            let mut pending = std::collections::VecDeque::new();
+            let mut turn = 0usize;
+            let mut receive = |helper: usize| -> Result<ControlFlow<()>, ReadHistoryError> {
+                let (_, rx): &(mpsc::Sender<Vec<Oid>>, mpsc::Receiver<Block>) = &helpers[helper];
+                for change in rx.recv().map_err(|_| stopped())??.into_iter().flatten() {
                     if visit(change).is_break() {
                         return Ok(ControlFlow::Break(()));
                     }
                 }
                 Ok(ControlFlow::Continue(()))
             };
-            let mut block = Vec::with_capacity(BLOCK);
-            for oid in walk {
-                let oid = oid.map_err(ReadHistoryError::git("walking the history"))?;
-                if shallow.contains(&oid) {
-                    return Err(ReadHistoryError::ShallowHistory {
-                        boundary: change_id(oid),
-                    });
+            let mut block = Vec::with_capacity(PARALLEL_BLOCK);
+            loop {
+                let oid = next_oid(&mut walk)?;
+                if let Some(oid) = oid {
+                    block.push(oid);
                 }
-                block.push(oid);
-                if block.len() == BLOCK {
-                    if flush(&block)?.is_break() {
-                        return Ok(());
+                if block.len() == PARALLEL_BLOCK || (oid.is_none() && !block.is_empty()) {
+                    let job = std::mem::replace(&mut block, Vec::with_capacity(PARALLEL_BLOCK));
+                    helpers[turn].0.send(job).map_err(|_| stopped())?;
+                    pending.push_back(turn);
+                    turn = (turn + 1) % threads;
+                    if pending.len() >= 2 * threads {
+                        let first = pending.pop_front().expect("a pending block");
+                        if receive(first)?.is_break() {
+                            return Ok(());
+                        }
                     }
-                    block.clear();
+                }
+                if oid.is_none() {
+                    break;
                 }
             }
-            flush(&block).map(|_| ())
+            while let Some(first) = pending.pop_front() {
+                if receive(first)?.is_break() {
+                    return Ok(());
+                }
+            }
+            Ok(())
         })
     }
 
@@ -315,17 +365,16 @@ impl GitRepository {
 }
 
 /// One handle on the repository that turns commit ids into changes.
-struct Reader {
-    repo: Repository,
+struct Reader<'r> {
+    repo: &'r Repository,
     mailmap: Option<Mailmap>,
     /// The path entry ids of the last parent looked at: in `git log` order the parent is
     /// usually the next commit.
     cache: Option<(Oid, Vec<Option<Oid>>)>,
 }
 
-impl Reader {
-    fn open(git_dir: &Path, mailmap: bool) -> Result<Self, ReadHistoryError> {
-        let repo = Repository::open(git_dir).map_err(ReadHistoryError::git("opening"))?;
+impl<'r> Reader<'r> {
+    fn new(repo: &'r Repository, mailmap: bool) -> Result<Self, ReadHistoryError> {
         let mailmap = if mailmap {
             Some(
                 repo.mailmap()
@@ -351,7 +400,7 @@ impl Reader {
                 continue;
             }
             if !options.paths.is_empty()
-                && !touches(&self.repo, &mut self.cache, &commit, &options.paths)?
+                && !touches(self.repo, &mut self.cache, &commit, &options.paths)?
             {
                 out.push(None);
                 continue;

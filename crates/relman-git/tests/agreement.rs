@@ -110,7 +110,10 @@ fn check_agreement(path: &Path) -> usize {
 fn single_repository_tags_agree_with_relman_bumps() {
     let dir = tempfile::tempdir().expect("temp dir");
     let dest = dir.path().join("single");
-    if !generate(&dest, &["--commits", "3000", "--seed", "7"]) {
+    if !generate(
+        &dest,
+        &["--commits", "2000", "--seed", "7", "--tag-every", "30"],
+    ) {
         return;
     }
     let pairs = check_agreement(&dest);
@@ -121,7 +124,18 @@ fn single_repository_tags_agree_with_relman_bumps() {
 fn monorepo_tags_agree_with_relman_bumps() {
     let dir = tempfile::tempdir().expect("temp dir");
     let dest = dir.path().join("mono");
-    if !generate(&dest, &["--commits", "3000", "--seed", "11", "--monorepo"]) {
+    if !generate(
+        &dest,
+        &[
+            "--commits",
+            "2000",
+            "--seed",
+            "11",
+            "--monorepo",
+            "--tag-every",
+            "30",
+        ],
+    ) {
         return;
     }
     let pairs = check_agreement(&dest);

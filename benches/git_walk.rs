@@ -1,0 +1,125 @@
+//! History walks over a 100k-commit synthetic repository, against the `git log` walks they
+//! replace.
+//!
+//! `cargo bench --bench git_walk`. The repository is generated once into
+//! `target/history-100k` by `shared/scripts/make-history.py --commits 100000 --seed 1` (found
+//! next to an ancestor of this package); without the script the bench does nothing. Set
+//! `RELMAN_BENCH_COMMITS` to use another size (the directory name follows it).
+//!
+//! Groups (each with its `git log` reference, run as a child process):
+//! - `walk`: every commit as a `Change` (message parsed as a Conventional Commit, mailmap
+//!   applied) vs `git log --format=%H%x00%an%x00%at%x00%s%x00%b HEAD`;
+//! - `walk_numstat`: the same with per-file diff stats on two threads vs
+//!   `git log --numstat`, over the newest 10k commits (`HEAD~10000..HEAD`: a whole-history
+//!   numstat walk takes minutes; `examples/git_walk_time.rs` times one).
+#![allow(clippy::print_stderr)]
+
+use std::hint::black_box;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use relman::git::{DiffStats, GitRepository, Merges, WalkOptions};
+use relman::model::RevisionRange;
+
+fn repository() -> Option<PathBuf> {
+    let commits: usize = std::env::var("RELMAN_BENCH_COMMITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dest = root.join(format!("target/history-{}k", commits / 1000));
+    if dest.join(".git").is_dir() {
+        return Some(dest);
+    }
+    let script = root
+        .ancestors()
+        .map(|a| a.join("shared/scripts/make-history.py"))
+        .find(|p| p.is_file())?;
+    let status = Command::new("python3")
+        .arg(script)
+        .arg(&dest)
+        .args(["--commits", &commits.to_string(), "--seed", "1"])
+        .status()
+        .ok()?;
+    status.success().then_some(dest)
+}
+
+fn git_log(repo: &Path, args: &[&str]) -> usize {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .expect("git runs");
+    assert!(out.status.success());
+    out.stdout.len()
+}
+
+fn walk(repo: &GitRepository, options: &WalkOptions) -> usize {
+    walk_range(repo, &RevisionRange::default(), options)
+}
+
+fn walk_range(repo: &GitRepository, range: &RevisionRange, options: &WalkOptions) -> usize {
+    let mut n = 0usize;
+    repo.walk_with(range, options, &mut |c| {
+        n += 1;
+        black_box(c);
+        ControlFlow::Continue(())
+    })
+    .expect("walks");
+    n
+}
+
+fn benches(c: &mut Criterion) {
+    let Some(path) = repository() else {
+        eprintln!("git_walk: make-history.py not found, nothing to measure");
+        return;
+    };
+    // `git log` does not re-hash objects on read; neither do these walks.
+    relman::git::set_object_verification(relman::git::ObjectVerification::Trust);
+    let repo = GitRepository::open(&path).expect("opens");
+
+    let mut group = c.benchmark_group("walk");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("git_log_format", |b| {
+        b.iter(|| {
+            git_log(
+                &path,
+                &["log", "--format=%H%x00%an%x00%at%x00%s%x00%b", "HEAD"],
+            )
+        })
+    });
+    let mut all = WalkOptions::new();
+    all.merges(Merges::Include);
+    group.bench_function("relman_changes", |b| b.iter(|| walk(&repo, &all)));
+    let mut two = all.clone();
+    two.threads(2);
+    group.bench_function("relman_changes_2_threads", |b| b.iter(|| walk(&repo, &two)));
+    group.finish();
+
+    let mut group = c.benchmark_group("walk_numstat");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(60));
+    group.bench_function("git_log_numstat", |b| {
+        b.iter(|| git_log(&path, &["log", "--numstat", "HEAD"]))
+    });
+    let mut stats = WalkOptions::new();
+    stats
+        .merges(Merges::Include)
+        .diff(DiffStats::Compute)
+        .threads(2);
+    group.bench_function("relman_diff_stats_2_threads", |b| {
+        b.iter(|| walk(&repo, &stats))
+    });
+    group.finish();
+}
+
+criterion_group!(git_walk, benches);
+criterion_main!(git_walk);
