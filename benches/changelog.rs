@@ -15,8 +15,12 @@ use relman::model::change::{Change, Person};
 
 const N: usize = 100_000;
 const PER_RELEASE: usize = 500;
-const TYPES: &[&str] = &["feat", "fix", "chore", "docs", "refactor", "test", "perf", "ci"];
-const WORDS: &[&str] = &["parser", "cache", "index", "client", "server", "config", "queue"];
+const TYPES: &[&str] = &[
+    "feat", "fix", "chore", "docs", "refactor", "test", "perf", "ci",
+];
+const WORDS: &[&str] = &[
+    "parser", "cache", "index", "client", "server", "config", "queue",
+];
 
 fn changes(n: usize) -> Vec<Change> {
     let people: Vec<Person> = (0..40)
