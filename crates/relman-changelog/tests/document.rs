@@ -82,7 +82,7 @@ fn remove(text: &str, range: std::ops::Range<usize>) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// Removing the inserted section gives back the original file exactly (plus the replaced
     /// `[Unreleased]` section when there was one).

@@ -134,8 +134,8 @@ pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
         Some(tag) => Some(next_release(tag, &patterns)?),
         None => None,
     };
-    let cuts = collect(&repo, &scope, component.as_ref())?;
     let all_tags = tags_of(&repo, component.as_ref())?;
+    let cuts = collect(&repo, &scope, &all_tags)?;
 
     let remote = match &config.remote {
         Some(url) => Some(
@@ -246,13 +246,13 @@ fn tags_of<H: HistorySource>(
     Ok(tags)
 }
 
-/// Walks the scope's range once and cuts it into releases at tagged changes (newest first).
+/// Walks the scope's range once and cuts it into releases at the changes `tags` (highest
+/// version first, from [`tags_of`]) point at, newest first.
 fn collect<H: HistorySource>(
     history: &H,
     scope: &Scope,
-    component: Option<&ComponentId>,
+    tags: &[VersionTag],
 ) -> anyhow::Result<Vec<Cut>> {
-    let tags = tags_of(history, component)?;
     let range = match scope {
         Scope::All => RevisionRange::default(),
         Scope::Range(r) => r.clone(),
@@ -276,7 +276,7 @@ fn collect<H: HistorySource>(
     };
     // The highest version per tagged change (tags are sorted highest first).
     let mut by_target: HashMap<&ChangeId, &VersionTag> = HashMap::with_capacity(tags.len());
-    for t in &tags {
+    for t in tags {
         by_target.entry(&t.target).or_insert(t);
     }
     let mut cuts = vec![Cut {
@@ -575,7 +575,7 @@ mod tests {
     #[test]
     fn cuts_the_history_at_release_tags() {
         let h = history();
-        let cuts = collect(&h, &Scope::All, None).expect("walks");
+        let cuts = collect(&h, &Scope::All, &tags_of(&h, None).expect("tags")).expect("walks");
         assert_eq!(
             labels(&cuts),
             vec![
@@ -584,12 +584,13 @@ mod tests {
                 (Some("v0.1.0"), vec!["fix: two", "feat: one"]),
             ]
         );
-        let cuts = collect(&h, &Scope::Unreleased, None).expect("walks");
+        let cuts =
+            collect(&h, &Scope::Unreleased, &tags_of(&h, None).expect("tags")).expect("walks");
         assert_eq!(labels(&cuts), vec![(None, vec!["fix: four"])]);
-        let cuts = collect(&h, &Scope::Latest, None).expect("walks");
+        let cuts = collect(&h, &Scope::Latest, &tags_of(&h, None).expect("tags")).expect("walks");
         assert_eq!(labels(&cuts), vec![(Some("v0.2.0"), vec!["feat: three"])]);
         let range = Scope::Range("c1..v0.2.0".parse().expect("range"));
-        let cuts = collect(&h, &range, None).expect("walks");
+        let cuts = collect(&h, &range, &tags_of(&h, None).expect("tags")).expect("walks");
         assert_eq!(
             labels(&cuts),
             vec![
@@ -603,7 +604,7 @@ mod tests {
     #[test]
     fn inputs_carry_dates_previous_tags_and_next() {
         let h = history();
-        let cuts = collect(&h, &Scope::All, None).expect("walks");
+        let cuts = collect(&h, &Scope::All, &tags_of(&h, None).expect("tags")).expect("walks");
         let tags = tags_of(&h, None).expect("tags");
         let today = NaiveDate::from_ymd_opt(2026, 2, 1).expect("date");
         let next = ("0.2.1".to_owned(), "v0.2.1".to_owned());
