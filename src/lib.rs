@@ -9,7 +9,7 @@
 //! | [`graph`] | `relman-graph` | component dependency graphs and release task scheduling |
 //! | [`risk`] | `relman-risk` | change- and release-risk scoring |
 //! | [`changelog`] | `relman-changelog` | changelogs and release notes |
-//! | [`env`] | `relman-env` | environment state, promotion policy, durable history, DORA metrics |
+//! | [`env`](mod@env) | `relman-env` | environment state, promotion policy, durable history, DORA metrics |
 //! | [`git`] | `relman-git` | the git adapter |
 //!
 //! Tool authors who need only one capability depend on that crate alone; every crate speaks only
