@@ -160,6 +160,30 @@ struct RelmanHolder {
     relman: Option<Config>,
 }
 
+impl Config {
+    /// The changelog engine these settings describe: sections, skip rules and links from
+    /// `remote` (with `forge` when the host is not recognised). `source` names where the
+    /// settings came from, for error messages.
+    pub fn changelog_engine(
+        &self,
+        source: &impl fmt::Display,
+    ) -> anyhow::Result<relman_changelog::Changelog> {
+        use anyhow::Context as _;
+        let remote = match &self.remote {
+            Some(url) => Some(
+                match self.forge {
+                    Some(forge) => relman_changelog::remote::Remote::with_forge(url, forge),
+                    None => relman_changelog::remote::Remote::parse(url),
+                }
+                .with_context(|| format!("`remote` in {source}"))?,
+            ),
+            None => None,
+        };
+        relman_changelog::Changelog::new(self.changelog.clone(), remote)
+            .with_context(|| format!("invalid changelog settings in {source}"))
+    }
+}
+
 /// Loads the configuration: `explicit` if given, else `relman.toml` in `repo`, else the
 /// `relman` metadata of `repo/Cargo.toml`, else the defaults.
 ///

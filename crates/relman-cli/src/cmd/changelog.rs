@@ -28,7 +28,6 @@ use clap::{ArgGroup, Args, ValueEnum};
 use relman_changelog::document::{
     ChangelogFile, InsertReleaseError, LinkTarget, NewRelease, insert_release,
 };
-use relman_changelog::remote::Remote;
 use relman_changelog::template::{BuiltinTemplate, Template};
 use relman_changelog::{Changelog, ChangelogContext, ReleaseInput, SectionLabel};
 use relman_git::{GitRepository, TagPattern, WalkOptions};
@@ -137,18 +136,7 @@ pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
     let all_tags = tags_of(&repo, component.as_ref())?;
     let cuts = collect(&repo, &scope, &all_tags)?;
 
-    let remote = match &config.remote {
-        Some(url) => Some(
-            match config.forge {
-                Some(forge) => Remote::with_forge(url, forge),
-                None => Remote::parse(url),
-            }
-            .with_context(|| format!("`remote` in {source}"))?,
-        ),
-        None => None,
-    };
-    let engine = Changelog::new(config.changelog.clone(), remote)
-        .with_context(|| format!("invalid changelog settings in {source}"))?;
+    let engine = config.changelog_engine(&source)?;
     let today = chrono::Utc::now().date_naive();
     let releases = inputs(&cuts, &all_tags, next.as_ref(), today, &scope);
 

@@ -40,8 +40,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
-use relman_changelog::remote::Remote;
-use relman_changelog::{Changelog, ReleaseInput, SectionLabel};
+use relman_changelog::{ReleaseInput, SectionLabel};
 use relman_git::{
     DiffStats, DiscoverComponentsError, GitRepository, OpenRepositoryError, TagPattern, WalkOptions,
 };
@@ -475,18 +474,7 @@ fn build(args: &PlanArgs, start: DateTime<Utc>) -> anyhow::Result<(PlanBody, Opt
         .collect();
 
     // Changelog previews.
-    let remote = match &config.remote {
-        Some(url) => Some(
-            match config.forge {
-                Some(forge) => Remote::with_forge(url, forge),
-                None => Remote::parse(url),
-            }
-            .with_context(|| format!("`remote` in {source}"))?,
-        ),
-        None => None,
-    };
-    let engine = Changelog::new(config.changelog.clone(), remote)
-        .with_context(|| format!("invalid changelog settings in {source}"))?;
+    let engine = config.changelog_engine(&source)?;
 
     let risk = release_risk(&planned);
     let scheduled = schedule(args, &graph, &waves, start)?;
