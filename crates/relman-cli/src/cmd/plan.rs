@@ -52,6 +52,7 @@ use relman_model::{
     ApprovalRule, Bump, Change, ChangeKind, ChangeRequest, Component, Digest, ReleaseChannel,
     Revision, RiskLevel, Version, next_version,
 };
+use relman_risk::release::{Mitigation, ReleaseFactor, ReleaseFactors, assess_release};
 use relman_risk::{ChangeMetrics, Metric, RiskModel};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
@@ -186,7 +187,7 @@ struct EvidenceOutput {
 
 #[derive(Debug, Serialize)]
 struct RiskOutput {
-    score: f64,
+    score: u8,
     level: RiskLevel,
     method: &'static str,
     reasons: Vec<String>,
@@ -695,14 +696,10 @@ fn change_metrics(change: &Change, earlier_by_author: usize) -> ChangeMetrics {
     m
 }
 
-/// Release risk, aggregated by the CLI (relman-risk has no release aggregation yet):
-///
-/// - change risk `c`: the mean probability of the 5 riskiest released changes (default model);
-/// - release factors: `f_major` 0.25 if a component gets a major bump (0.1 for a breaking
-///   change in `0.y.z`); `f_components` 0.03 per released component beyond the first (at most
-///   0.3); `f_volume` changes / 1000 (at most 0.3);
-/// - `score = 100 · (1 − (1 − c)(1 − f_major)(1 − f_components)(1 − f_volume))`, rounded to
-///   one decimal; level low below 25, medium below 50, high below 75, critical above.
+/// Release risk: every released change is scored and explained by the default model, and
+/// relman-risk's [`assess_release`] turns the probabilities and the release factors the plan
+/// knows (largest bump, components released together) into the 0–100 score, level, reasons and
+/// mitigations; the reasons name the riskiest changes.
 fn release_risk(planned: &[Planned]) -> RiskOutput {
     let model = relman_risk::default_model();
     let mut scored: Vec<ChangeRiskOutput> = Vec::new();
@@ -745,123 +742,99 @@ fn release_risk(planned: &[Planned]) -> RiskOutput {
             .then_with(|| a.commit.cmp(&b.commit))
             .then_with(|| a.component.cmp(&b.component))
     });
-    let top: Vec<&ChangeRiskOutput> = scored.iter().take(5).collect();
-    let c = if top.is_empty() {
-        0.0
-    } else {
-        top.iter().map(|s| s.probability).sum::<f64>() / top.len() as f64
-    };
     let released: Vec<&Planned> = planned.iter().filter(|p| p.release).collect();
-    let majors: Vec<&Planned> = released
-        .iter()
-        .copied()
-        .filter(|p| p.bump == Bump::Major)
-        .collect();
-    let zero_breaking: Vec<&Planned> = released
-        .iter()
-        .copied()
-        .filter(|p| p.bump != Bump::Major && p.changes.iter().any(Change::is_breaking))
-        .collect();
-    let f_major = if !majors.is_empty() {
-        0.25
-    } else if !zero_breaking.is_empty() {
-        0.1
+    let mut factors = ReleaseFactors::default();
+    factors.change_probabilities = scored.iter().map(|s| s.probability).collect();
+    factors.bump = released.iter().map(|p| p.bump).max().unwrap_or(Bump::None);
+    factors.components = released.len();
+    let assessed = if released.is_empty() {
+        None
     } else {
-        0.0
-    };
-    let f_components = (0.03 * released.len().saturating_sub(1) as f64).min(0.3);
-    let n_changes = seen.len();
-    let f_volume = (n_changes as f64 / 1000.0).min(0.3);
-    let score = if released.is_empty() {
-        0.0
-    } else {
-        100.0 * (1.0 - (1.0 - c) * (1.0 - f_major) * (1.0 - f_components) * (1.0 - f_volume))
-    };
-    let score = (score * 10.0).round() / 10.0;
-    let level = match score {
-        s if s < 25.0 => RiskLevel::Low,
-        s if s < 50.0 => RiskLevel::Medium,
-        s if s < 75.0 => RiskLevel::High,
-        _ => RiskLevel::Critical,
+        Some(assess_release(&factors))
     };
     let mut reasons = Vec::new();
-    let mut mitigations = Vec::new();
     if released.is_empty() {
         reasons.push("nothing to release: no component has changes since its last release".into());
     }
-    if !top.is_empty() {
-        reasons.push(format!(
-            "change risk {:.0} %: mean defect probability of the {} riskiest changes (default model)",
-            c * 100.0,
-            top.len()
-        ));
-        for s in scored.iter().take(3) {
-            reasons.push(format!(
-                "{} {} \"{}\": {:.0} %{}",
-                s.component,
-                s.commit.get(..10).unwrap_or(&s.commit),
-                s.summary,
-                s.probability * 100.0,
-                if s.top_factors.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", s.top_factors.join(", "))
+    for reason in assessed.iter().flat_map(|a| &a.reasons) {
+        let points = reason.points;
+        match reason.factor {
+            ReleaseFactor::Changes => {
+                let expected: f64 = factors.change_probabilities.iter().sum();
+                reasons.push(format!(
+                    "changes +{points:.1}: {expected:.2} expected defect-inducing changes among {} (default model)",
+                    scored.len()
+                ));
+                for s in scored.iter().take(3) {
+                    reasons.push(format!(
+                        "{} {} \"{}\": {:.0} %{}",
+                        s.component,
+                        s.commit.get(..10).unwrap_or(&s.commit),
+                        s.summary,
+                        s.probability * 100.0,
+                        if s.top_factors.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", s.top_factors.join(", "))
+                        }
+                    ));
                 }
-            ));
+            }
+            ReleaseFactor::Bump => {
+                let names: Vec<&str> = released
+                    .iter()
+                    .filter(|p| p.bump == factors.bump)
+                    .map(|p| p.component.id.as_str())
+                    .collect();
+                reasons.push(format!(
+                    "{} bump of {} +{points:.1}",
+                    factors.bump,
+                    names.join(", ")
+                ));
+            }
+            ReleaseFactor::Components => {
+                reasons.push(format!(
+                    "{} components released together +{points:.1}",
+                    released.len()
+                ));
+            }
+            other => reasons.push(format!("{other:?} +{points:.1}")),
         }
-        if c >= 0.5 {
-            mitigations.push(
-                "review the riskiest changes again and add targeted tests before approval".into(),
-            );
-        }
     }
-    if !majors.is_empty() {
-        reasons.push(format!(
-            "major bump of {}",
-            majors
-                .iter()
-                .map(|p| p.component.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-        mitigations.push(
-            "announce the breaking changes with migration notes; keep the previous major supported"
-                .into(),
-        );
-    } else if !zero_breaking.is_empty() {
-        reasons.push(format!(
-            "breaking changes in 0.y.z releases of {}",
-            zero_breaking
-                .iter()
-                .map(|p| p.component.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-        mitigations.push("document the breaking changes in the release notes".into());
-    }
-    if released.len() > 1 {
-        reasons.push(format!("{} components released together", released.len()));
-        mitigations.push("release in waves and verify each wave in staging before the next".into());
-    }
-    if n_changes > 0 {
-        reasons.push(format!(
-            "{n_changes} distinct changes since the last releases"
-        ));
-    }
-    if n_changes > 200 {
-        mitigations.push("release more often: smaller batches are easier to verify".into());
-    }
-    if !released.is_empty() {
-        mitigations
-            .push("deploy to production one component at a time with a tested rollback".into());
-    }
+    let mitigations = assessed
+        .iter()
+        .flat_map(|a| &a.mitigations)
+        .map(|m| mitigation_text(*m))
+        .collect();
     RiskOutput {
-        score,
-        level,
-        method: "cli: 100*(1-(1-c)(1-major)(1-components)(1-volume)), c = mean of top-5 change probabilities",
+        score: assessed.as_ref().map_or(0, |a| a.score),
+        level: assessed.as_ref().map_or(RiskLevel::Low, |a| a.level),
+        method: "relman-risk assess_release: capped points per release factor (docs/risk.md)",
         reasons,
         mitigations,
         riskiest_changes: scored.into_iter().take(10).collect(),
+    }
+}
+
+fn mitigation_text(m: Mitigation) -> String {
+    match m {
+        Mitigation::ReviewRiskiestChanges => {
+            "review the riskiest changes again and add targeted tests before approval".into()
+        }
+        Mitigation::SmallerBatches => {
+            "release more often: smaller batches are easier to verify".into()
+        }
+        Mitigation::Canary => {
+            "deploy to a canary first and watch it before the full rollout".into()
+        }
+        Mitigation::ExtraApprovals => "require an extra approval for production".into(),
+        Mitigation::StagedRollout => {
+            "release in waves and verify each wave in staging before the next".into()
+        }
+        Mitigation::FixGates => "make the failing or missing quality gates pass first".into(),
+        Mitigation::Reschedule => "move the deployment out of the freeze".into(),
+        Mitigation::RollbackPlan => "prepare and rehearse the rollback".into(),
+        other => format!("{other:?}"),
     }
 }
 
@@ -1317,7 +1290,7 @@ mod tests {
     #[test]
     fn nothing_to_release_is_low_risk_with_a_reason() {
         let risk = release_risk(&[]);
-        assert_eq!(risk.score, 0.0);
+        assert_eq!(risk.score, 0);
         assert_eq!(risk.level, RiskLevel::Low);
         assert!(risk.reasons[0].starts_with("nothing to release"));
     }
