@@ -68,8 +68,6 @@ pub struct BumpConfig {
 
 impl BumpConfig {
     /// The policy: relman's defaults with these settings applied.
-    // `relman bump` does not read the configuration yet; the coordinator wires it in.
-    #[allow(dead_code)]
     pub fn to_policy(&self) -> BumpPolicy {
         let mut policy = BumpPolicy::default();
         for (kind, bump) in &self.types {

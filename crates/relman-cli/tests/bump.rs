@@ -132,3 +132,66 @@ fn bump_replays_past_releases_and_commit_check_reports_offenders() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// A repository with one tagged release and one `docs` commit after it, pinned dates, no user config.
+fn docs_after_release(dir: &Path) -> PathBuf {
+    let repo = dir.join("single");
+    std::fs::create_dir_all(&repo).expect("test setup");
+    let run = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args(["-c", "user.name=Ada", "-c", "user.email=ada@example.org"])
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+            .output()
+            .expect("test setup");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("README.md"), "one\n").expect("test setup");
+    run(&["add", "."]);
+    run(&["commit", "-q", "-m", "feat: first"]);
+    run(&["tag", "v1.0.0"]);
+    std::fs::write(repo.join("README.md"), "two\n").expect("test setup");
+    run(&["commit", "-q", "-am", "docs: explain more"]);
+    repo
+}
+
+#[test]
+fn bump_applies_the_configured_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = docs_after_release(dir.path());
+    let default = relman(&repo, &["bump", "--format", "json"]);
+    assert!(
+        default.status.success(),
+        "{}",
+        String::from_utf8_lossy(&default.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&default.stdout).unwrap();
+    assert_eq!(json["bump"], "none", "{json}");
+    assert_eq!(json["next"], "1.0.0");
+
+    std::fs::write(repo.join("relman.toml"), "[bump.types]\ndocs = \"patch\"\n").unwrap();
+    let configured = relman(&repo, &["bump", "--format", "json"]);
+    assert!(
+        configured.status.success(),
+        "{}",
+        String::from_utf8_lossy(&configured.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&configured.stdout).unwrap();
+    assert_eq!(json["bump"], "patch", "{json}");
+    assert_eq!(json["next"], "1.0.1");
+
+    std::fs::write(repo.join("relman.toml"), "[bump]\nmystery = 1\n").unwrap();
+    let bad = relman(&repo, &["bump"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("mystery"));
+}

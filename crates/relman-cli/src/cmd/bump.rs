@@ -21,15 +21,15 @@
 //! Exit codes: 0 success (also when nothing is to be released), 2 usage or repository errors.
 
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use relman_git::{DiscoverComponentsError, GitRepository, TagPattern, WalkOptions};
 use relman_model::{
-    BreakingSource, BumpPolicy, BumpReason, ComponentId, ReleaseChannel, Revision, RevisionRange,
-    Version, next_version,
+    BreakingSource, BumpReason, ComponentId, ReleaseChannel, Revision, RevisionRange, Version,
+    next_version,
 };
 use serde::Serialize;
 
@@ -54,6 +54,10 @@ pub struct BumpArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// The configuration file whose `[bump]` policy applies (default: relman.toml, then
+    /// Cargo.toml metadata, then relman's defaults).
+    #[arg(long, value_name = "F")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -191,7 +195,11 @@ fn compute(args: &BumpArgs) -> anyhow::Result<BumpOutput> {
     })
     .context("cannot read the history")?;
 
-    let decision = BumpPolicy::default().decide(&changes, current.as_ref());
+    let root = repo
+        .work_tree()
+        .map_or_else(|| args.repo.clone(), Path::to_path_buf);
+    let (config, _) = crate::config::load(&root, args.config.as_deref())?;
+    let decision = config.bump.to_policy().decide(&changes, current.as_ref());
     let next: Option<Version> = match &current {
         Some(v) => next_version(Some(v), decision.bump, &channel)
             .context("cannot compute the next version")?
