@@ -159,6 +159,24 @@ struct RelmanHolder {
 }
 
 impl Config {
+    /// Takes `url` (the repository's `origin` remote) for links when no `remote` is configured
+    /// and the URL names a forge relman knows; anything else is left alone.
+    pub fn default_remote(&mut self, url: Option<String>) {
+        use relman_changelog::remote::Remote;
+        if self.remote.is_some() {
+            return;
+        }
+        if let Some(url) = url {
+            let known = match self.forge {
+                Some(forge) => Remote::with_forge(&url, forge).is_ok(),
+                None => Remote::parse(&url).is_ok(),
+            };
+            if known {
+                self.remote = Some(url);
+            }
+        }
+    }
+
     /// The changelog engine these settings describe: sections, skip rules and links from
     /// `remote` (with `forge` when the host is not recognised). `source` names where the
     /// settings came from, for error messages.

@@ -222,3 +222,37 @@ fn bad_config_names_the_key_and_exits_2() {
         "{err}"
     );
 }
+
+#[test]
+fn links_come_from_origin_when_no_remote_is_configured() {
+    let repo = fixture();
+    let d = repo.path();
+    std::fs::remove_file(d.join("relman.toml")).expect("remove config");
+    let without = stdout(&relman(d, &["--latest"]));
+    assert!(!without.contains("acme/widget"), "{without}");
+
+    git(
+        d,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://gitlab.com/acme/widget.git",
+        ],
+        "2026-01-09T00:00:00Z",
+    );
+    let with = stdout(&relman(d, &["--latest"]));
+    assert!(
+        with.contains("https://gitlab.com/acme/widget/-/compare/v0.1.0...v0.2.0"),
+        "{with}"
+    );
+
+    // A remote that is no forge (a local path) is not a link target and no error.
+    git(
+        d,
+        &["remote", "set-url", "origin", "/srv/git/widget.git"],
+        "2026-01-09T00:00:00Z",
+    );
+    let local = stdout(&relman(d, &["--latest"]));
+    assert!(!local.contains("widget"), "{local}");
+}

@@ -141,6 +141,25 @@ impl GitRepository {
         self.repo.is_shallow()
     }
 
+    /// The URL of the remote called `name` (usually `origin`), as configured; `None` when there
+    /// is no such remote or it has no URL (or one that is not UTF-8).
+    ///
+    /// # Errors
+    ///
+    /// [`ReadHistoryError::Git`] when the configuration cannot be read.
+    pub fn remote_url(&self, name: &str) -> Result<Option<String>, ReadHistoryError> {
+        match self.repo.find_remote(name) {
+            Ok(remote) => Ok(remote.url().ok().map(str::to_owned)),
+            Err(e)
+                if e.code() == git2::ErrorCode::NotFound
+                    || e.class() == git2::ErrorClass::Config =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(ReadHistoryError::git("reading the remotes")(e)),
+        }
+    }
+
     /// The walk options used by [`HistorySource::walk`].
     pub fn walk_options(&self) -> &WalkOptions {
         &self.options

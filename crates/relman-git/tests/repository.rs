@@ -478,3 +478,21 @@ fn a_single_package_is_tagged_v_version() {
     empty.commit("docs: no manifest", &[("README", "x\n")]);
     assert!(empty.open().discover_components(&Revision::head()).is_err());
 }
+
+#[test]
+fn remote_urls_are_read_from_the_configuration() {
+    let mut f = Fixture::new();
+    assert_eq!(f.open().remote_url("origin").expect("readable"), None);
+    f.git(&["remote", "add", "origin", "git@github.com:acme/widget.git"]);
+    f.git(&["remote", "add", "mirror", "/srv/git/widget.git"]);
+    let repo = f.open();
+    assert_eq!(
+        repo.remote_url("origin").expect("readable").as_deref(),
+        Some("git@github.com:acme/widget.git")
+    );
+    assert_eq!(
+        repo.remote_url("mirror").expect("readable").as_deref(),
+        Some("/srv/git/widget.git")
+    );
+    assert_eq!(repo.remote_url("upstream").expect("readable"), None);
+}

@@ -102,9 +102,10 @@ struct Cut {
 /// Runs `relman changelog`.
 pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
     let repo_root = args.repo.clone();
-    let (config, source) = config::load(&repo_root, args.config.as_deref())?;
+    let (mut config, source) = config::load(&repo_root, args.config.as_deref())?;
     let mut repo = GitRepository::open(&args.repo)
         .with_context(|| format!("cannot open the repository {}", args.repo.display()))?;
+    config.default_remote(repo.remote_url("origin")?);
     let component = args
         .component
         .as_deref()

@@ -330,7 +330,8 @@ fn build(args: &PlanArgs, start: DateTime<Utc>) -> anyhow::Result<(PlanBody, Opt
     let root = repo
         .work_tree()
         .map_or_else(|| args.repo.clone(), Path::to_path_buf);
-    let (config, source) = config::load(&root, args.config.as_deref())?;
+    let (mut config, source) = config::load(&root, args.config.as_deref())?;
+    config.default_remote(repo.remote_url("origin")?);
     let head = Revision::head();
     let head_id = repo
         .resolve(&head)
