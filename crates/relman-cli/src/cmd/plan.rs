@@ -53,7 +53,7 @@ use relman_model::{
     Revision, RiskLevel, Version, next_version,
 };
 use relman_risk::release::{Mitigation, ReleaseFactor, ReleaseFactors, assess_release};
-use relman_risk::{ChangeMetrics, Metric, RiskModel};
+use relman_risk::{ChangeMetrics, RiskModel};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
@@ -478,7 +478,15 @@ fn build(args: &PlanArgs, start: DateTime<Utc>) -> anyhow::Result<(PlanBody, Opt
     // Changelog previews.
     let engine = config.changelog_engine(&source)?;
 
-    let risk = release_risk(&planned);
+    let metrics: HashMap<String, ChangeMetrics> = if planned.iter().any(|p| p.release) {
+        super::risk::history_metrics(&repo, &head)?
+            .into_iter()
+            .map(|(c, m)| (c.id.into_string(), m))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let risk = release_risk(&planned, &metrics);
     let scheduled = schedule(args, &graph, &waves, start)?;
     let schedule_out = schedule_output(scheduled.as_ref());
 
@@ -652,56 +660,11 @@ fn components(
     }
 }
 
-/// The change metrics the walk can give for one change: `ns`, `nd`, `nf`, `entropy`, `la`,
-/// `ld` from its diff, `fix` from its type (or a summary starting with "fix"), and `exp`
-/// (earlier changes by the same author within the walked ranges). `lt`, `ndev`, `age`, `nuc`,
-/// `rexp` and `sexp` need the whole file history and stay 0 (a typical-change default of the
-/// model's features).
-fn change_metrics(change: &Change, earlier_by_author: usize) -> ChangeMetrics {
-    let mut m = ChangeMetrics::default();
-    let diff = change.diff.as_deref().unwrap_or(&[]);
-    let subsystems: BTreeSet<&str> = diff
-        .iter()
-        .map(|d| d.path.split('/').next().unwrap_or(""))
-        .collect();
-    let dirs: BTreeSet<&str> = diff
-        .iter()
-        .map(|d| d.path.rsplit_once('/').map_or("", |(dir, _)| dir))
-        .collect();
-    let la: u64 = diff.iter().map(|d| d.added).sum();
-    let ld: u64 = diff.iter().map(|d| d.deleted).sum();
-    let total = (la + ld) as f64;
-    let entropy = if total > 0.0 {
-        diff.iter()
-            .map(|d| d.churn() as f64 / total)
-            .filter(|p| *p > 0.0)
-            .map(|p| -p * p.log2())
-            .sum()
-    } else {
-        0.0
-    };
-    let is_fix = change
-        .commit
-        .as_ref()
-        .map_or(change.summary.to_lowercase().starts_with("fix"), |c| {
-            c.kind.to_string() == "fix"
-        });
-    m.set(Metric::Ns, subsystems.len() as f64);
-    m.set(Metric::Nd, dirs.len() as f64);
-    m.set(Metric::Nf, diff.len() as f64);
-    m.set(Metric::Entropy, entropy);
-    m.set(Metric::La, la as f64);
-    m.set(Metric::Ld, ld as f64);
-    m.set(Metric::Fix, if is_fix { 1.0 } else { 0.0 });
-    m.set(Metric::Exp, earlier_by_author as f64);
-    m
-}
-
 /// Release risk: every released change is scored and explained by the default model, and
 /// relman-risk's [`assess_release`] turns the probabilities and the release factors the plan
 /// knows (largest bump, components released together) into the 0–100 score, level, reasons and
 /// mitigations; the reasons name the riskiest changes.
-fn release_risk(planned: &[Planned]) -> RiskOutput {
+fn release_risk(planned: &[Planned], metrics: &HashMap<String, ChangeMetrics>) -> RiskOutput {
     let model = relman_risk::default_model();
     let mut scored: Vec<ChangeRiskOutput> = Vec::new();
     let mut seen = BTreeSet::new();
@@ -712,16 +675,12 @@ fn release_risk(planned: &[Planned]) -> RiskOutput {
         std::cmp::Reverse(p.component.paths.iter().map(String::len).max().unwrap_or(0))
     });
     for p in order {
-        // Walks are newest first: count each author's earlier changes oldest first.
-        let mut by_author: HashMap<&str, usize> = HashMap::new();
-        for change in p.changes.iter().rev() {
-            let n = by_author.entry(change.author.email.as_str()).or_default();
-            let metrics = change_metrics(change, *n);
-            *n += 1;
+        for change in &p.changes {
             if !seen.insert(change.id.to_string()) {
                 continue;
             }
-            let why = model.explain(&metrics);
+            let change_metrics = metrics.get(change.id.as_str()).copied().unwrap_or_default();
+            let why = model.explain(&change_metrics);
             scored.push(ChangeRiskOutput {
                 component: p.component.id.to_string(),
                 commit: change.id.to_string(),
@@ -730,7 +689,7 @@ fn release_risk(planned: &[Planned]) -> RiskOutput {
                 top_factors: why
                     .contributions
                     .iter()
-                    .filter(|c| c.contribution > 0.0 && !uses_unknown_metric(&c.feature))
+                    .filter(|c| c.contribution > 0.0)
                     .take(3)
                     .map(|c| c.feature.clone())
                     .collect(),
@@ -837,14 +796,6 @@ fn mitigation_text(m: Mitigation) -> String {
         Mitigation::RollbackPlan => "prepare and rehearse the rollback".into(),
         other => format!("{other:?}"),
     }
-}
-
-/// Whether a model feature reads a metric that [`change_metrics`] cannot compute (left at 0):
-/// naming it as a reason would mislead.
-fn uses_unknown_metric(feature: &str) -> bool {
-    feature
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|t| matches!(t, "lt" | "ndev" | "age" | "nuc" | "rexp" | "sexp"))
 }
 
 fn round3(x: f64) -> f64 {
@@ -1241,56 +1192,10 @@ fn empty_ics() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use relman_model::{ChangeId, DiffStat, Person};
-
-    fn change(id: &str, message: &str, diff: Vec<DiffStat>) -> Change {
-        Change::from_message(
-            ChangeId::new(id).expect("id"),
-            message,
-            Person::new("Ada", "ada@example.org"),
-            "2026-01-01T00:00:00Z".parse().expect("time"),
-        )
-        .with_diff(diff)
-    }
-
-    #[test]
-    fn metrics_come_from_the_diff_and_the_type() {
-        let c = change(
-            "aaaaaaaa",
-            "fix(core): x",
-            vec![
-                DiffStat::new("src/a.rs", 3, 1),
-                DiffStat::new("src/b.rs", 4, 0),
-                DiffStat::new("docs/x.md", 0, 0),
-            ],
-        );
-        let m = change_metrics(&c, 7);
-        assert_eq!(m.get(Metric::Nf), 3.0);
-        assert_eq!(m.get(Metric::Ns), 2.0);
-        assert_eq!(m.get(Metric::Nd), 2.0);
-        assert_eq!(m.get(Metric::La), 7.0);
-        assert_eq!(m.get(Metric::Ld), 1.0);
-        assert_eq!(m.get(Metric::Fix), 1.0);
-        assert_eq!(m.get(Metric::Exp), 7.0);
-        // Two files with half the churn each: one bit.
-        assert!((m.get(Metric::Entropy) - 1.0).abs() < 1e-12);
-        let feat = change_metrics(&change("bbbbbbbb", "feat: y", Vec::new()), 0);
-        assert_eq!(feat.get(Metric::Fix), 0.0);
-        assert_eq!(feat.get(Metric::Entropy), 0.0);
-    }
-
-    #[test]
-    fn unknown_metrics_are_not_named_as_reasons() {
-        assert!(uses_unknown_metric("lt/nf"));
-        assert!(uses_unknown_metric("log(ndev)"));
-        assert!(!uses_unknown_metric("la"));
-        assert!(!uses_unknown_metric("exp"));
-        assert!(!uses_unknown_metric("entropy"));
-    }
 
     #[test]
     fn nothing_to_release_is_low_risk_with_a_reason() {
-        let risk = release_risk(&[]);
+        let risk = release_risk(&[], &HashMap::new());
         assert_eq!(risk.score, 0);
         assert_eq!(risk.level, RiskLevel::Low);
         assert!(risk.reasons[0].starts_with("nothing to release"));

@@ -319,13 +319,47 @@ pub fn run(args: RiskArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Every commit up to `to` with its change metrics, oldest first. The metrics need each file's
+/// whole past (LT, NDEV, AGE, NUC, the experience metrics), so the walk covers the whole history
+/// with diff stats and feeds relman-risk's `MetricsTracker` in time order.
+pub(crate) fn history_metrics(
+    repo: &relman_git::GitRepository,
+    to: &relman_model::Revision,
+) -> anyhow::Result<Vec<(relman_model::Change, relman_risk::ChangeMetrics)>> {
+    use std::ops::ControlFlow;
+
+    let mut options = relman_git::WalkOptions::new();
+    options.diff(relman_git::DiffStats::Compute);
+    let mut changes = Vec::new();
+    repo.walk_with(
+        &relman_model::RevisionRange::up_to(to.clone()),
+        &options,
+        &mut |c| {
+            changes.push(c);
+            ControlFlow::Continue(())
+        },
+    )
+    .with_context(|| format!("cannot walk the history up to {to}"))?;
+    changes.reverse();
+    let mut tracker = relman_risk::MetricsTracker::new();
+    changes
+        .into_iter()
+        .map(|change| {
+            let metrics = tracker
+                .observe(&change)
+                .context("cannot compute change metrics")?;
+            Ok((change, metrics))
+        })
+        .collect()
+}
+
 /// `relman risk --repo P [--range A..B]`: metrics from the full history up to `B`, scores for
 /// the commits of the range.
 fn score_repository(args: &RiskArgs) -> anyhow::Result<ExitCode> {
     use std::collections::HashSet;
     use std::ops::ControlFlow;
 
-    use relman_git::{DiffStats, GitRepository, WalkOptions};
+    use relman_git::{GitRepository, WalkOptions};
     use relman_model::RevisionRange;
 
     let repo = GitRepository::open(&args.repo)
@@ -334,19 +368,7 @@ fn score_repository(args: &RiskArgs) -> anyhow::Result<ExitCode> {
         Some(r) => r.parse().context("invalid --range")?,
         None => RevisionRange::default(),
     };
-    let mut options = WalkOptions::new();
-    options.diff(DiffStats::Compute);
-    let mut changes = Vec::new();
-    repo.walk_with(
-        &RevisionRange::up_to(range.to.clone()),
-        &options,
-        &mut |c| {
-            changes.push(c);
-            ControlFlow::Continue(())
-        },
-    )
-    .with_context(|| format!("cannot walk the history up to {}", range.to))?;
-    changes.reverse();
+    let history = history_metrics(&repo, &range.to)?;
     let in_range: Option<HashSet<String>> = if range.from.is_some() {
         let mut ids = HashSet::new();
         repo.walk_with(&range, &WalkOptions::new(), &mut |c| {
@@ -359,17 +381,13 @@ fn score_repository(args: &RiskArgs) -> anyhow::Result<ExitCode> {
         None
     };
     let model = relman_risk::default_model();
-    let mut tracker = relman_risk::MetricsTracker::new();
     let mut scored = Vec::new();
-    for change in &changes {
-        let metrics = tracker
-            .observe(change)
-            .context("cannot compute change metrics")?;
+    for (change, metrics) in &history {
         if in_range
             .as_ref()
             .is_none_or(|ids| ids.contains(&change.id.to_string()))
         {
-            scored.push((change, metrics, model.explain(&metrics)));
+            scored.push((change, *metrics, model.explain(metrics)));
         }
     }
     scored.reverse();
