@@ -288,20 +288,20 @@ pub fn task_dot(plan: &Plan, schedule: Option<&Schedule>) -> String {
             attrs.push("color=red".to_owned());
             attrs.push("penwidth=2".to_owned());
         }
-        let attrs = if attrs.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", attrs.join(", "))
-        };
-        let _ = writeln!(
-            out,
-            "    {} -> {}{attrs};",
-            dot_id(p.from.as_str()),
-            dot_id(p.to.as_str())
-        );
+        dot_edge(&mut out, p.from.as_str(), p.to.as_str(), &attrs);
     }
     out.push_str("}\n");
     out
+}
+
+/// Writes one DOT edge line `from -> to [attrs];` (no brackets without attributes).
+fn dot_edge(out: &mut String, from: &str, to: &str, attrs: &[String]) {
+    let attrs = if attrs.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", attrs.join(", "))
+    };
+    let _ = writeln!(out, "    {} -> {}{attrs};", dot_id(from), dot_id(to));
 }
 
 /// Renders the component graph as Graphviz DOT: an edge from each dependent to its
@@ -334,17 +334,7 @@ pub fn component_dot(graph: &ComponentGraph) -> String {
             if !d.kind.orders_releases() {
                 attrs.push("style=dashed".to_owned());
             }
-            let attrs = if attrs.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", attrs.join(", "))
-            };
-            let _ = writeln!(
-                out,
-                "    {} -> {}{attrs};",
-                dot_id(c.id.as_str()),
-                dot_id(d.component.as_str())
-            );
+            dot_edge(&mut out, c.id.as_str(), d.component.as_str(), &attrs);
         }
     }
     out.push_str("}\n");

@@ -397,6 +397,26 @@ fn scan_records<E: DeserializeOwned>(
     })
 }
 
+/// Checks the 8-byte `magic` at the start of `buf` and decodes the JSON frame after it;
+/// returns the value and the offset after the frame. Shared by the journal header and snapshots.
+fn read_leading_frame<T: DeserializeOwned>(
+    buf: &[u8],
+    magic: &[u8; 8],
+    path: &Path,
+) -> Result<(T, usize), StoreError> {
+    let corrupt = |offset: u64, problem| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        offset,
+        problem,
+    };
+    if buf.get(..8) != Some(magic.as_slice()) {
+        return Err(corrupt(0, Corruption::BadMagic));
+    }
+    let (payload, next) = read_frame(buf, 8).map_err(|p| corrupt(8, p))?;
+    let value = serde_json::from_slice(payload).map_err(|e| corrupt(8, payload_error(&e)))?;
+    Ok((value, next))
+}
+
 /// Parses the magic and header frame; returns the header and where the records start.
 fn parse_header(buf: &[u8], path: &Path) -> Result<(Header, usize), StoreError> {
     let corrupt = |offset: u64, problem| StoreError::Corrupt {
@@ -404,12 +424,7 @@ fn parse_header(buf: &[u8], path: &Path) -> Result<(Header, usize), StoreError> 
         offset,
         problem,
     };
-    if buf.get(..8) != Some(JOURNAL_MAGIC.as_slice()) {
-        return Err(corrupt(0, Corruption::BadMagic));
-    }
-    let (payload, next) = read_frame(buf, 8).map_err(|p| corrupt(8, p))?;
-    let header: Header =
-        serde_json::from_slice(payload).map_err(|e| corrupt(8, payload_error(&e)))?;
+    let (header, next): (Header, usize) = read_leading_frame(buf, JOURNAL_MAGIC, path)?;
     if header.format != JOURNAL_FORMAT {
         return Err(corrupt(
             8,
@@ -835,12 +850,7 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
             offset,
             problem,
         };
-        if buf.get(..8) != Some(SNAPSHOT_MAGIC.as_slice()) {
-            return Err(corrupt(0, Corruption::BadMagic));
-        }
-        let (payload, _) = read_frame(&buf, 8).map_err(|p| corrupt(8, p))?;
-        let snap: SnapshotIn<S> =
-            serde_json::from_slice(payload).map_err(|e| corrupt(8, payload_error(&e)))?;
+        let (snap, _): (SnapshotIn<S>, usize) = read_leading_frame(&buf, SNAPSHOT_MAGIC, &path)?;
         if snap.format != SNAPSHOT_FORMAT {
             return Err(corrupt(8, Corruption::Format { found: snap.format }));
         }
