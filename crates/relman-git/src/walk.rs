@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::mpsc;
 
 use chrono::{DateTime, Utc};
-use git2::{Commit, DiffFindOptions, Mailmap, Oid, Patch, Repository, Tree};
+use git2::{Commit, DiffFindOptions, DiffOptions, Mailmap, Odb, Oid, Patch, Repository, Tree};
 use relman_model::{Change, DiffStat, Person, RevisionRange};
 use serde::{Deserialize, Serialize};
 
@@ -206,7 +206,7 @@ impl GitRepository {
         if threads == 1 {
             // One thread: the reader shares the walker's repository handle, so the commits the
             // walk has just parsed come from libgit2's object cache.
-            let mut reader = Reader::new(&self.repo, mailmap)?;
+            let reader = Reader::new(&self.repo, mailmap)?;
             let mut block = Vec::with_capacity(BLOCK);
             loop {
                 let oid = next_oid(&mut walk)?;
@@ -243,7 +243,7 @@ impl GitRepository {
                             return;
                         }
                     };
-                    let mut reader = match Reader::new(&repo, mailmap) {
+                    let reader = match Reader::new(&repo, mailmap) {
                         Ok(r) => r,
                         Err(e) => {
                             let _ = out_tx.send(Err(e));
@@ -365,12 +365,133 @@ impl GitRepository {
 }
 
 /// One handle on the repository that turns commit ids into changes.
+///
+/// Commits are read straight from the object database and parsed here: libgit2's object
+/// cache would otherwise keep every commit of the walk alive (up to 256 MiB), so memory would
+/// grow with the repository instead of the output.
 struct Reader<'r> {
     repo: &'r Repository,
+    odb: Odb<'r>,
     mailmap: Option<Mailmap>,
     /// The path entry ids of the last parent looked at: in `git log` order the parent is
     /// usually the next commit.
-    cache: Option<(Oid, Vec<Option<Oid>>)>,
+    cache: std::cell::Cell<Option<(Oid, Vec<Option<Oid>>)>>,
+}
+
+/// The parts of a commit the walk needs, borrowed from its raw object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RawCommit<'a> {
+    tree: Oid,
+    first_parent: Option<Oid>,
+    parents: usize,
+    author_name: &'a [u8],
+    author_email: &'a [u8],
+    /// The committer time in seconds (what libgit2's `git_commit_time` returns).
+    time: i64,
+    message: &'a [u8],
+}
+
+impl<'a> RawCommit<'a> {
+    /// Parses a raw commit object as libgit2 does; `None` when a required header is missing
+    /// or malformed (the caller then asks libgit2, which reports the error).
+    fn parse(data: &'a [u8]) -> Option<Self> {
+        let (header, message) = match data.windows(2).position(|w| w == b"\n\n") {
+            Some(i) => (&data[..=i], &data[i + 2..]),
+            None => (data, &data[data.len()..]),
+        };
+        let mut tree = None;
+        let mut first_parent = None;
+        let mut parents = 0;
+        let mut author = None;
+        let mut time = None;
+        for line in header.split(|&b| b == b'\n') {
+            if let Some(hex) = line.strip_prefix(b"tree ") {
+                tree = tree.or(Some(oid(hex)?));
+            } else if let Some(hex) = line.strip_prefix(b"parent ") {
+                let parent = oid(hex)?;
+                first_parent = first_parent.or(Some(parent));
+                parents += 1;
+            } else if let Some(sig) = line.strip_prefix(b"author ") {
+                author = author.or(Some(signature(sig)?));
+            } else if let Some(sig) = line.strip_prefix(b"committer ") {
+                time = time.or(Some(signature(sig)?.2));
+            }
+        }
+        let (author_name, author_email, _) = author?;
+        Some(Self {
+            tree: tree?,
+            first_parent,
+            parents,
+            author_name,
+            author_email,
+            time: time?,
+            message,
+        })
+    }
+}
+
+/// An object id from its 40 hexadecimal digits.
+fn oid(hex: &[u8]) -> Option<Oid> {
+    Oid::from_str(std::str::from_utf8(hex).ok()?).ok()
+}
+
+/// Name, e-mail and time of a signature line after its `author ` / `committer ` header, as
+/// libgit2's `git_signature__parse` reads them: the last `<` and `>` delimit the e-mail, name
+/// and e-mail are trimmed of crud, a missing time is 0 and an unreadable one an error.
+fn signature(line: &[u8]) -> Option<(&[u8], &[u8], i64)> {
+    let lt = line.iter().rposition(|&b| b == b'<')?;
+    let gt = line.iter().rposition(|&b| b == b'>')?;
+    if gt <= lt {
+        return None;
+    }
+    let time = match line.get(gt + 2..) {
+        Some(rest) if !rest.is_empty() => leading_integer(rest)?,
+        _ => 0,
+    };
+    Some((trim(&line[..lt]), trim(&line[lt + 1..gt]), time))
+}
+
+/// The integer at the start of `text` (after white space, with an optional sign), as libgit2's
+/// `git__strntol64` reads it; `None` without digits or on overflow.
+fn leading_integer(text: &[u8]) -> Option<i64> {
+    let text = &text[text.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let digits = &digits[..digits.iter().take_while(|b| b.is_ascii_digit()).count()];
+    if digits.is_empty() {
+        return None;
+    }
+    let value: i64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    Some(if negative { -value } else { value })
+}
+
+/// Trims what libgit2 calls crud (control characters, space and `,:;<>"\'`) at both ends.
+fn trim(bytes: &[u8]) -> &[u8] {
+    let crud = |b: &u8| *b <= 32 || b",:;<>\"\\'".contains(b);
+    let start = bytes.iter().position(|b| !crud(b)).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !crud(b))
+        .map_or(start, |e| e + 1);
+    &bytes[start..end]
+}
+
+/// A commit read by [`RawCommit::parse`], or by libgit2 when that parser gives up.
+enum Parsed<'a, 'r> {
+    Raw(RawCommit<'a>),
+    Libgit2(Commit<'r>),
+}
+
+/// The ids a walk needs to filter and diff a commit.
+#[derive(Debug, Clone, Copy)]
+struct Links {
+    id: Oid,
+    tree: Oid,
+    first_parent: Option<Oid>,
+    parents: usize,
 }
 
 impl<'r> Reader<'r> {
@@ -385,33 +506,69 @@ impl<'r> Reader<'r> {
         };
         Ok(Self {
             repo,
+            odb: repo
+                .odb()
+                .map_err(ReadHistoryError::git("opening the object database"))?,
             mailmap,
-            cache: None,
+            cache: std::cell::Cell::new(None),
         })
     }
 
-    fn read(&mut self, oids: &[Oid], options: &WalkOptions) -> Block {
+    fn read(&self, oids: &[Oid], options: &WalkOptions) -> Block {
         let reading = || ReadHistoryError::git("reading a commit");
         let mut out = Vec::with_capacity(oids.len());
         for &oid in oids {
-            let commit = self.repo.find_commit(oid).map_err(reading())?;
-            if options.merges == Merges::Exclude && commit.parent_count() > 1 {
+            let object = self.odb.read(oid).map_err(reading())?;
+            // A commit libgit2 reads but this parser does not: let libgit2 read it.
+            let parsed = match RawCommit::parse(object.data()) {
+                Some(raw) => Parsed::Raw(raw),
+                None => Parsed::Libgit2(self.repo.find_commit(oid).map_err(reading())?),
+            };
+            let links = match &parsed {
+                Parsed::Raw(raw) => Links {
+                    id: oid,
+                    tree: raw.tree,
+                    first_parent: raw.first_parent,
+                    parents: raw.parents,
+                },
+                Parsed::Libgit2(commit) => Links {
+                    id: oid,
+                    tree: commit.tree_id(),
+                    first_parent: commit.parent_ids().next(),
+                    parents: commit.parent_count(),
+                },
+            };
+            if options.merges == Merges::Exclude && links.parents > 1 {
                 out.push(None);
                 continue;
             }
-            if !options.paths.is_empty()
-                && !touches(self.repo, &mut self.cache, &commit, &options.paths)?
-            {
+            if !options.paths.is_empty() && !self.touches(&links, &options.paths)? {
                 out.push(None);
                 continue;
             }
-            let mut change = self.change(&commit)?;
+            let mut change = match &parsed {
+                Parsed::Raw(raw) => self.change_from_raw(oid, raw),
+                Parsed::Libgit2(commit) => self.change(commit)?,
+            };
             if options.diff == DiffStats::Compute {
-                change = change.with_diff(self.diff(&commit)?);
+                change = change.with_diff(self.diff(&links)?);
             }
             out.push(Some(change));
         }
         Ok(out)
+    }
+
+    fn change_from_raw(&self, oid: Oid, raw: &RawCommit<'_>) -> Change {
+        let name = String::from_utf8_lossy(raw.author_name);
+        let email = String::from_utf8_lossy(raw.author_email);
+        let mapped = self.mailmap.as_ref().and_then(|mailmap| {
+            let sig = git2::Signature::new(&name, &email, &git2::Time::new(raw.time, 0)).ok()?;
+            mailmap.resolve_signature(&sig).ok().map(|s| person(&s))
+        });
+        let person = mapped.unwrap_or_else(|| Person::new(name, email));
+        let time = DateTime::<Utc>::from_timestamp(raw.time, 0).unwrap_or_default();
+        let message = String::from_utf8_lossy(raw.message);
+        Change::from_message(change_id(oid), &message, person, time)
     }
 
     fn change(&self, commit: &Commit<'_>) -> Result<Change, ReadHistoryError> {
@@ -434,6 +591,11 @@ impl<'r> Reader<'r> {
         ))
     }
 
+    /// The tree of the commit `oid`, read without libgit2's object cache.
+    fn tree_of(&self, oid: Oid) -> Result<Oid, ReadHistoryError> {
+        tree_of(self.repo, &self.odb, oid)
+    }
+
     fn path_ids(tree: &Tree<'_>, paths: &[String]) -> Vec<Option<Oid>> {
         paths
             .iter()
@@ -448,33 +610,50 @@ impl<'r> Reader<'r> {
             .collect()
     }
 
-    fn diff(&self, commit: &Commit<'_>) -> Result<Vec<DiffStat>, ReadHistoryError> {
+    /// Whether the commit's tree differs from its first parent's under one of `paths`: the
+    /// entry ids of the paths are compared, which is exact (trees are content-addressed) and
+    /// needs no diff. The ids of the last parent seen are kept for the next commit.
+    fn touches(&self, links: &Links, paths: &[String]) -> Result<bool, ReadHistoryError> {
+        let reading = || ReadHistoryError::git("reading a tree");
+        let own = match self.cache.take() {
+            Some((oid, ids)) if oid == links.id => ids,
+            _ => Self::path_ids(&self.repo.find_tree(links.tree).map_err(reading())?, paths),
+        };
+        let parent = match links.first_parent {
+            Some(pid) => {
+                let tree = self.repo.find_tree(self.tree_of(pid)?).map_err(reading())?;
+                let ids = Self::path_ids(&tree, paths);
+                self.cache.set(Some((pid, ids.clone())));
+                ids
+            }
+            None => vec![None; paths.len()],
+        };
+        Ok(own != parent)
+    }
+
+    /// Per-file stats against the first parent, as `git log --numstat` counts them (renames
+    /// detected). The tree diff finds the files; lines are counted blob against blob, without
+    /// building a patch of the whole commit or looking up attributes per path.
+    fn diff(&self, links: &Links) -> Result<Vec<DiffStat>, ReadHistoryError> {
         let diffing = || ReadHistoryError::git("computing a diff");
-        let tree = commit.tree().map_err(diffing())?;
-        let parent_tree = match commit.parent_ids().next() {
-            Some(pid) => Some(
-                self.repo
-                    .find_commit(pid)
-                    .and_then(|p| p.tree())
-                    .map_err(diffing())?,
-            ),
+        let tree = self.repo.find_tree(links.tree).map_err(diffing())?;
+        let parent_tree = match links.first_parent {
+            Some(pid) => Some(self.repo.find_tree(self.tree_of(pid)?).map_err(diffing())?),
             None => None,
         };
+        let mut options = DiffOptions::new();
+        options.skip_binary_check(true);
         let mut diff = self
             .repo
-            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)
+            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut options))
             .map_err(diffing())?;
         diff.find_similar(Some(DiffFindOptions::new().renames(true)))
             .map_err(diffing())?;
         let mut stats = Vec::with_capacity(diff.deltas().len());
-        for (i, delta) in diff.deltas().enumerate() {
-            let (added, deleted) = match Patch::from_diff(&diff, i).map_err(diffing())? {
-                Some(patch) => {
-                    let (_, added, deleted) = patch.line_stats().map_err(diffing())?;
-                    (added as u64, deleted as u64)
-                }
-                None => (0, 0),
-            };
+        let mut patch_options = DiffOptions::new();
+        patch_options.context_lines(0);
+        for delta in diff.deltas() {
+            let (added, deleted) = self.line_stats(&delta, &mut patch_options)?;
             let path = |f: git2::DiffFile<'_>| {
                 f.path_bytes()
                     .map(|b| String::from_utf8_lossy(b).into_owned())
@@ -491,32 +670,80 @@ impl<'r> Reader<'r> {
         }
         Ok(stats)
     }
+
+    /// Lines added and deleted by one delta; binary files count 0 (`-` in `git log
+    /// --numstat`), a submodule's commit counts one line as git prints it.
+    fn line_stats(
+        &self,
+        delta: &git2::DiffDelta<'_>,
+        options: &mut DiffOptions,
+    ) -> Result<(u64, u64), ReadHistoryError> {
+        let diffing = || ReadHistoryError::git("computing a diff");
+        let side = |f: git2::DiffFile<'_>| -> (Option<Oid>, bool) {
+            let present = !f.id().is_zero() && f.exists();
+            let submodule = f.mode() == git2::FileMode::Commit;
+            (present.then(|| f.id()), submodule)
+        };
+        let (old, old_submodule) = side(delta.old_file());
+        let (new, new_submodule) = side(delta.new_file());
+        if old_submodule || new_submodule {
+            return Ok((u64::from(new.is_some()), u64::from(old.is_some())));
+        }
+        match (old, new) {
+            (Some(a), Some(b)) if a == b => Ok((0, 0)),
+            (Some(a), Some(b)) => {
+                let old = self.repo.find_blob(a).map_err(diffing())?;
+                let new = self.repo.find_blob(b).map_err(diffing())?;
+                if is_binary(old.content()) || is_binary(new.content()) {
+                    return Ok((0, 0));
+                }
+                // Buffers, not blobs: libgit2 looks up the attributes of a blob patch (under a
+                // made-up path), which costs more than the diff itself.
+                let patch =
+                    Patch::from_buffers(old.content(), None, new.content(), None, Some(options))
+                        .map_err(diffing())?;
+                let (_, added, deleted) = patch.line_stats().map_err(diffing())?;
+                Ok((added as u64, deleted as u64))
+            }
+            (None, Some(b)) => Ok((self.lines(b)?, 0)),
+            (Some(a), None) => Ok((0, self.lines(a)?)),
+            (None, None) => Ok((0, 0)),
+        }
+    }
+
+    /// The lines of a blob as git counts them (a last line without newline counts); 0 for a
+    /// binary blob.
+    fn lines(&self, blob: Oid) -> Result<u64, ReadHistoryError> {
+        let blob = self
+            .repo
+            .find_blob(blob)
+            .map_err(ReadHistoryError::git("computing a diff"))?;
+        Ok(count_lines(blob.content()))
+    }
 }
 
-/// Whether the commit's tree differs from its first parent's under one of `paths`: the entry
-/// ids of the paths are compared, which is exact (trees are content-addressed) and needs no
-/// diff. `cache` holds the ids of the last parent seen.
-fn touches(
-    repo: &Repository,
-    cache: &mut Option<(Oid, Vec<Option<Oid>>)>,
-    commit: &Commit<'_>,
-    paths: &[String],
-) -> Result<bool, ReadHistoryError> {
-    let reading = || ReadHistoryError::git("reading a tree");
-    let own = match cache.take() {
-        Some((oid, ids)) if oid == commit.id() => ids,
-        _ => Reader::path_ids(&commit.tree().map_err(reading())?, paths),
-    };
-    let parent = match commit.parent_ids().next() {
-        Some(pid) => {
-            let parent = repo.find_commit(pid).map_err(reading())?;
-            let ids = Reader::path_ids(&parent.tree().map_err(reading())?, paths);
-            *cache = Some((pid, ids.clone()));
-            ids
-        }
-        None => vec![None; paths.len()],
-    };
-    Ok(own != parent)
+/// The tree of the commit `oid`, read without libgit2's object cache.
+fn tree_of(repo: &Repository, odb: &Odb<'_>, oid: Oid) -> Result<Oid, ReadHistoryError> {
+    let reading = || ReadHistoryError::git("reading a commit");
+    let object = odb.read(oid).map_err(reading())?;
+    match RawCommit::parse(object.data()) {
+        Some(raw) => Ok(raw.tree),
+        None => Ok(repo.find_commit(oid).map_err(reading())?.tree_id()),
+    }
+}
+
+/// Whether git sees `content` as binary: a NUL byte in its first 8000 bytes.
+fn is_binary(content: &[u8]) -> bool {
+    content[..content.len().min(8000)].contains(&0)
+}
+
+/// Lines of a text (0 for binary content), as `git log --numstat` counts an added file.
+fn count_lines(content: &[u8]) -> u64 {
+    if is_binary(content) {
+        return 0;
+    }
+    let newlines = content.iter().filter(|&&b| b == b'\n').count() as u64;
+    newlines + u64::from(content.last().is_some_and(|&b| b != b'\n'))
 }
 
 fn person(sig: &git2::Signature<'_>) -> Person {
@@ -524,4 +751,102 @@ fn person(sig: &git2::Signature<'_>) -> Person {
         String::from_utf8_lossy(sig.name_bytes()),
         String::from_utf8_lossy(sig.email_bytes()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn repository() -> (tempfile::TempDir, Repository) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let repo = Repository::init_bare(dir.path()).expect("init");
+        (dir, repo)
+    }
+
+    /// A raw commit object with the given header fields and message.
+    fn raw(extra_headers: &str, author: &str, committer_time: &str, message: &str) -> Vec<u8> {
+        let tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+        let parent = "1111111111111111111111111111111111111111";
+        format!(
+            "tree {tree}\nparent {parent}\nauthor {author}\ncommitter C <c@x> {committer_time}\n\
+             {extra_headers}\n{message}"
+        )
+        .into_bytes()
+    }
+
+    /// The change the raw parser reads and the one libgit2's commit parser reads.
+    fn both(repo: &Repository, data: &[u8]) -> (Option<Change>, Change) {
+        let odb = repo.odb().expect("odb");
+        let oid = odb.write(git2::ObjectType::Commit, data).expect("writes");
+        let reader = Reader::new(repo, false).expect("reader");
+        let object = odb.read(oid).expect("reads");
+        let ours = RawCommit::parse(object.data()).map(|r| reader.change_from_raw(oid, &r));
+        let commit = repo.find_commit(oid).expect("libgit2 parses it");
+        (ours, reader.change(&commit).expect("reads"))
+    }
+
+    #[test]
+    fn parses_signed_and_encoded_commits_like_libgit2() {
+        let (_dir, repo) = repository();
+        let cases = [
+            raw(
+                "",
+                "Ada Park <ada@example.org> 1700000000 +0100",
+                "1700000100 +0000",
+                "feat: x\n\nbody\n",
+            ),
+            raw(
+                "encoding ISO-8859-1\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n abc\n -----END PGP SIGNATURE-----\n",
+                "  Bo  Chen   <  bo@example.org > 1 -0000",
+                "1700000200 +0200",
+                "fix: y\n",
+            ),
+            raw("", "Cy <cy@x> 5 +0000", "7", "no newline"),
+            raw("", "Eve <e@x>", "-8 +0000", "feat: no author time\n"),
+            raw("", "Dee <d@x> 5 +0000", "6 +0000", ""),
+        ];
+        for data in &cases {
+            let (ours, theirs) = both(&repo, data);
+            assert_eq!(
+                ours.as_ref(),
+                Some(&theirs),
+                "{}",
+                String::from_utf8_lossy(data)
+            );
+        }
+        assert_eq!(RawCommit::parse(b"tree nothex\n\nmsg"), None);
+        let bad_time = raw("", "A <a@x> 1 +0000", "notatime", "x");
+        assert_eq!(RawCommit::parse(&bad_time), None);
+        assert_eq!(RawCommit::parse(b"author A <a> 1 +0000\n\nmsg"), None);
+    }
+
+    #[test]
+    fn counts_lines_as_git_does() {
+        assert_eq!(count_lines(b""), 0);
+        assert_eq!(count_lines(b"a"), 1);
+        assert_eq!(count_lines(b"a\nb\n"), 2);
+        assert_eq!(count_lines(b"a\nb"), 2);
+        assert_eq!(count_lines(b"a\0b\n"), 0);
+    }
+
+    proptest! {
+        #[test]
+        fn the_raw_parser_agrees_with_libgit2(
+            name in "[A-Za-z][A-Za-z .'-]{0,20}",
+            email in "[a-z0-9.+]{1,12}@[a-z]{1,8}\\.org",
+            time in 0i64..4_000_000_000,
+            message in "[ -~\n]{0,80}",
+        ) {
+            let (_dir, repo) = repository();
+            let data = raw(
+                "",
+                &format!("{name} <{email}> {time} +0000"),
+                &format!("{time} +0000"),
+                &message,
+            );
+            let (ours, theirs) = both(&repo, &data);
+            prop_assert_eq!(ours, Some(theirs));
+        }
+    }
 }

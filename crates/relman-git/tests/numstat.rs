@@ -1,0 +1,160 @@
+//! The walk against `git log` on a synthetic history from `make-history.py` (skipped, with a
+//! message, when the script is not found next to an ancestor of this package): authors,
+//! times, summaries and per-file diff stats must be what git prints.
+#![allow(clippy::print_stderr)]
+
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use relman_git::{DiffStats, GitRepository, WalkOptions};
+use relman_model::{Change, RevisionRange};
+
+fn history(dir: &Path) -> Option<PathBuf> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("shared/scripts/make-history.py"))
+        .find(|p| p.is_file());
+    let Some(script) = script else {
+        eprintln!("numstat: make-history.py not found, nothing to compare");
+        return None;
+    };
+    let repo = dir.join("history");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(&repo)
+        .args(["--commits", "400", "--seed", "3"])
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(repo)
+}
+
+fn git(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+fn walk(repo: &GitRepository, options: &WalkOptions) -> Vec<Change> {
+    let mut changes = Vec::new();
+    repo.walk_with(&RevisionRange::default(), options, &mut |c| {
+        changes.push(c);
+        ControlFlow::Continue(())
+    })
+    .expect("walks");
+    changes
+}
+
+/// Per commit: the sorted (added, deleted, path) of `git log --numstat` (binary files count 0;
+/// renames keep git's `{old => new}` path, compared by counts only).
+type Numstat = BTreeMap<String, Vec<(u64, u64, Option<String>)>>;
+
+fn git_numstat(repo: &Path) -> Numstat {
+    let text = git(
+        repo,
+        &["log", "--no-merges", "--numstat", "--format=%x01%H", "HEAD"],
+    );
+    let mut out = Numstat::new();
+    let mut current = None;
+    for line in text.lines() {
+        if let Some(id) = line.strip_prefix('\u{1}') {
+            current = Some(id.to_owned());
+            out.entry(id.to_owned()).or_default();
+            continue;
+        }
+        let mut parts = line.splitn(3, '\t');
+        let (Some(a), Some(d), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let count = |s: &str| s.parse::<u64>().unwrap_or(0);
+        let path = (!path.contains(" => ")).then(|| path.to_owned());
+        out.get_mut(current.as_ref().expect("a commit first"))
+            .expect("an entry")
+            .push((count(a), count(d), path));
+    }
+    for files in out.values_mut() {
+        files.sort();
+    }
+    out
+}
+
+#[test]
+fn the_walk_reads_what_git_log_prints() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(path) = history(dir.path()) else {
+        return;
+    };
+    let repo = GitRepository::open(&path).expect("opens");
+    let mut options = WalkOptions::new();
+    options.diff(DiffStats::Compute);
+    let changes = walk(&repo, &options);
+
+    let log = git(
+        &path,
+        &[
+            "log",
+            "--no-merges",
+            "--format=%H%x00%aN%x00%aE%x00%ct%x00%s",
+            "HEAD",
+        ],
+    );
+    let expected: Vec<Vec<&str>> = log.lines().map(|l| l.split('\0').collect()).collect();
+    assert_eq!(changes.len(), expected.len());
+    for (change, fields) in changes.iter().zip(&expected) {
+        assert_eq!(change.id.as_str(), fields[0]);
+        assert_eq!(change.author.name, fields[1], "{}", fields[0]);
+        assert_eq!(change.author.email, fields[2], "{}", fields[0]);
+        assert_eq!(
+            change.time.timestamp().to_string(),
+            fields[3],
+            "{}",
+            fields[0]
+        );
+        assert_eq!(change.summary, fields[4], "{}", fields[0]);
+    }
+
+    let numstat = git_numstat(&path);
+    let mut files = 0;
+    for change in &changes {
+        let mut ours: Vec<(u64, u64, Option<String>)> = change
+            .diff
+            .as_ref()
+            .expect("computed")
+            .iter()
+            .map(|d| {
+                (
+                    d.added,
+                    d.deleted,
+                    d.old_path.is_none().then(|| d.path.clone()),
+                )
+            })
+            .collect();
+        ours.sort();
+        let theirs = &numstat[change.id.as_str()];
+        assert_eq!(&ours, theirs, "diff stats of {}", change.id);
+        files += ours.len();
+    }
+    assert!(files > changes.len(), "the history has diffs to compare");
+
+    // More threads, same changes.
+    options.threads(2);
+    assert_eq!(walk(&repo, &options), changes);
+}
