@@ -195,3 +195,119 @@ fn bump_applies_the_configured_policy() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("mystery"));
 }
+
+/// A monorepo without a Cargo workspace: `services/api` (tagged `release-api-{version}`),
+/// `services/web` (tagged `web-v{version}`) and `tools/cli` (never released), described by a
+/// `relman.toml` `[components]` section.
+fn configured_monorepo(dir: &Path) -> PathBuf {
+    let repo = dir.join("mono");
+    std::fs::create_dir_all(&repo).expect("test setup");
+    let run = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args(["-c", "user.name=Ada", "-c", "user.email=ada@example.org"])
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+            .output()
+            .expect("test setup");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let commit = |path: &str, text: &str, message: &str| {
+        let file = repo.join(path);
+        std::fs::create_dir_all(file.parent().expect("a parent")).expect("test setup");
+        std::fs::write(&file, text).expect("test setup");
+        run(&["add", "."]);
+        run(&["commit", "-q", "-m", message]);
+    };
+    run(&["init", "-q", "-b", "main"]);
+    std::fs::write(
+        repo.join("relman.toml"),
+        "[components.api]\npaths = [\"services/api\"]\ntag = \"release-api-{version}\"\n\n\
+         [components.web]\npaths = [\"services/web\"]\n\n\
+         [components.cli]\npaths = [\"tools/cli\"]\n",
+    )
+    .expect("test setup");
+    commit("services/api/main.rs", "api 1\n", "feat: serve the api");
+    run(&["tag", "release-api-1.0.0"]);
+    commit("services/web/index.html", "web 1\n", "feat: a web page");
+    run(&["tag", "web-v0.3.0"]);
+    // Tags of the default pattern for api and of another component's pattern are not api's.
+    run(&["tag", "api-v9.0.0"]);
+    commit(
+        "services/api/main.rs",
+        "api 2\n",
+        "fix: answer 404 for unknown routes",
+    );
+    commit("services/web/index.html", "web 2\n", "feat: a dark theme");
+    commit(
+        "services/web/style.css",
+        "body {}\n",
+        "feat!: drop the old layout",
+    );
+    commit("tools/cli/main.rs", "cli 1\n", "feat: a command line");
+    commit("README.md", "readme\n", "docs: explain the layout");
+    repo
+}
+
+fn bump_json(repo: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["bump", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = relman(repo, &all);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn bump_takes_components_tags_and_paths_from_the_configuration() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = configured_monorepo(dir.path());
+
+    let api = bump_json(&repo, &["--component", "api"]);
+    assert_eq!(api["component"], "api", "{api}");
+    assert_eq!(api["current"], "1.0.0", "{api}");
+    assert_eq!(api["next"], "1.0.1", "{api}");
+    assert_eq!(api["bump"], "patch", "{api}");
+    assert_eq!(api["changes"], 1, "{api}");
+    assert_eq!(api["range"], "release-api-1.0.0..HEAD", "{api}");
+    assert_eq!(
+        api["evidence"][0]["summary"],
+        "fix: answer 404 for unknown routes"
+    );
+
+    // web: default `{component}-v{version}`, 0.y.z so the breaking change bumps the minor.
+    let web = bump_json(&repo, &["--component", "web"]);
+    assert_eq!(web["current"], "0.3.0", "{web}");
+    assert_eq!(web["next"], "0.4.0", "{web}");
+    assert_eq!(web["changes"], 2, "{web}");
+
+    // --from names the component through the configured pattern.
+    let from = bump_json(&repo, &["--from", "release-api-1.0.0"]);
+    assert_eq!(from["component"], "api", "{from}");
+    assert_eq!(from["next"], "1.0.1", "{from}");
+
+    // Never released, no manifest: the first release follows the policy.
+    let cli = bump_json(&repo, &["--component", "cli"]);
+    assert_eq!(cli["current"], serde_json::Value::Null, "{cli}");
+    assert_eq!(cli["changes"], 1, "{cli}");
+    assert_eq!(cli["bump"], "minor", "{cli}");
+
+    let none = relman(&repo, &["bump"]);
+    assert_eq!(none.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&none.stderr);
+    assert!(stderr.contains("api, cli, web"), "{stderr}");
+
+    let unknown = relman(&repo, &["bump", "--component", "core"]);
+    assert_eq!(unknown.status.code(), Some(2));
+}

@@ -3,14 +3,19 @@
 //! `relman bump [--repo P] [--component NAME] [--from TAG] [--to REV] [--pre CHANNEL]
 //! [--format text|json]`
 //!
-//! - Components come from the Cargo workspace at `--to` (members tagged
-//!   `{component}-v{version}`; a single package is tagged `v{version}`). A repository without a
-//!   `Cargo.toml` is one component without name, tagged `v{version}`.
+//! - Components come from the `[components]` of the configuration when it has any (paths as
+//!   configured; tags read with the component's `tag`, then `[tags].patterns`, default
+//!   `{component}-v{version}`, each bound to the component; the version of a first release is
+//!   the Cargo workspace member's of the same name, else the policy's), else from the Cargo
+//!   workspace at `--to` (members tagged `{component}-v{version}`; a single package is tagged
+//!   `v{version}`). A repository without either is one component without name, tagged
+//!   `v{version}`.
 //! - Without `--from`, the range starts at the component's last release tag reachable from
 //!   `--to` (default `HEAD`); with `--from TAG`, at that tag, whose version is the current one:
 //!   `--from v1.2.0 --to v1.3.0` shows what relman would have chosen for that past release.
 //! - `current` is `null` when the component has no release yet; `next` is then the manifest
-//!   version (release-plz's first release). `next` equals `current` when `bump` is `none`.
+//!   version (release-plz's first release), or the policy's bump of 0.0.0 for a configured
+//!   component that is not a Cargo package. `next` equals `current` when `bump` is `none`.
 //!
 //! JSON (`--format json`):
 //! ```json
@@ -28,10 +33,12 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use relman_git::{DiscoverComponentsError, GitRepository, TagPattern, WalkOptions};
 use relman_model::{
-    BreakingSource, BumpReason, ComponentId, ReleaseChannel, Revision, RevisionRange, Version,
-    next_version,
+    BreakingSource, BumpReason, Component, ComponentId, ReleaseChannel, Revision, RevisionRange,
+    Version, next_version,
 };
 use serde::Serialize;
+
+use crate::config::Config;
 
 /// Arguments of `relman bump`.
 #[derive(Debug, Args)]
@@ -108,12 +115,28 @@ fn compute(args: &BumpArgs) -> anyhow::Result<BumpOutput> {
         Some(name) => ReleaseChannel::pre(name).context("invalid --pre")?,
         None => ReleaseChannel::Stable,
     };
-    let (components, patterns) = match repo.discover_components(&to) {
-        Ok(ws) => (ws.components, ws.tag_patterns),
-        Err(DiscoverComponentsError::NoManifest { .. }) => {
-            (Vec::new(), vec![TagPattern::v_version()])
-        }
+    let root = repo
+        .work_tree()
+        .map_or_else(|| args.repo.clone(), Path::to_path_buf);
+    let (config, source) = crate::config::load(&root, args.config.as_deref())?;
+    let workspace = match repo.discover_components(&to) {
+        Ok(ws) => Some(ws),
+        Err(DiscoverComponentsError::NoManifest { .. }) => None,
+        // The configured components need the workspace only for their manifest versions.
+        Err(_) if !config.components.is_empty() => None,
         Err(e) => return Err(e).context("cannot read the Cargo workspace"),
+    };
+    let (components, patterns, unversioned) = if config.components.is_empty() {
+        match workspace {
+            Some(ws) => (ws.components, ws.tag_patterns, Vec::new()),
+            None => (Vec::new(), vec![TagPattern::v_version()], Vec::new()),
+        }
+    } else {
+        configured_components(
+            &config,
+            &source,
+            workspace.as_ref().map(|w| &w.components[..]),
+        )?
     };
     repo.set_tag_patterns(patterns.clone());
 
@@ -195,18 +218,14 @@ fn compute(args: &BumpArgs) -> anyhow::Result<BumpOutput> {
     })
     .context("cannot read the history")?;
 
-    let root = repo
-        .work_tree()
-        .map_or_else(|| args.repo.clone(), Path::to_path_buf);
-    let (config, _) = crate::config::load(&root, args.config.as_deref())?;
     let decision = config.bump.to_policy().decide(&changes, current.as_ref());
     let next: Option<Version> = match &current {
         Some(v) => next_version(Some(v), decision.bump, &channel)
             .context("cannot compute the next version")?
             .or_else(|| Some(v.clone())),
         None => match component {
-            Some(c) => Some(first_release(&c.version, &channel)),
-            None => next_version(None, decision.bump, &channel)
+            Some(c) if !unversioned.contains(&c.id) => Some(first_release(&c.version, &channel)),
+            _ => next_version(None, decision.bump, &channel)
                 .context("cannot compute the next version")?,
         },
     };
@@ -232,6 +251,56 @@ fn compute(args: &BumpArgs) -> anyhow::Result<BumpOutput> {
             })
             .collect(),
     })
+}
+
+/// The components of the configuration's `[components]` (paths as configured; the version of
+/// the Cargo workspace member of the same name), the tag patterns that read their releases
+/// (each component's `tag`, then `[tags].patterns`, bound to the component; default
+/// `{component}-v{version}`), and the components without a manifest version (their first
+/// release follows the policy from 0.0.0 instead).
+fn configured_components(
+    config: &Config,
+    source: &impl std::fmt::Display,
+    members: Option<&[Component]>,
+) -> anyhow::Result<(Vec<Component>, Vec<TagPattern>, Vec<ComponentId>)> {
+    let mut components = Vec::with_capacity(config.components.len());
+    let mut patterns = Vec::new();
+    let mut unversioned = Vec::new();
+    for (name, cc) in &config.components {
+        let id: ComponentId = name
+            .parse()
+            .with_context(|| format!("component name `{name}` in {source}"))?;
+        let version = match members.and_then(|m| m.iter().find(|c| c.id == id)) {
+            Some(member) => member.version.clone(),
+            None => {
+                unversioned.push(id.clone());
+                Version::new(0, 0, 0)
+            }
+        };
+        let mut component = Component::new(id.clone(), version);
+        for path in &cc.paths {
+            component = component.with_path(path.clone());
+        }
+        components.push(component);
+        // Each pattern is bound to its component (`{component}` spelled out), so that a tag
+        // of the default shape is not read as a release of another configured component.
+        let default = "{component}-v{version}".to_owned();
+        let texts: Vec<&String> = match (&cc.tag, config.tags.patterns.is_empty()) {
+            (None, true) => vec![&default],
+            _ => cc.tag.iter().chain(&config.tags.patterns).collect(),
+        };
+        for text in texts {
+            let pattern: TagPattern =
+                text.replace("{component}", name).parse().with_context(|| {
+                    format!("tag pattern `{text}` of component `{name}` in {source}")
+                })?;
+            let pattern = pattern.for_component(id.clone());
+            if !patterns.contains(&pattern) {
+                patterns.push(pattern);
+            }
+        }
+    }
+    Ok((components, patterns, unversioned))
 }
 
 /// The first release of a component: its manifest version (on the channel with `--pre`).
