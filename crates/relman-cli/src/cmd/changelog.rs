@@ -29,7 +29,7 @@ use relman_changelog::document::{
     ChangelogFile, InsertReleaseError, LinkTarget, NewRelease, insert_release,
 };
 use relman_changelog::template::{BuiltinTemplate, Template};
-use relman_changelog::{Changelog, ChangelogContext, ReleaseInput, SectionLabel};
+use relman_changelog::{Changelog, ChangelogContext, ReleaseInput, RenderedRelease, SectionLabel};
 use relman_git::{GitRepository, TagPattern, WalkOptions};
 use relman_model::history::VersionTag;
 use relman_model::{Change, ChangeId, ComponentId, HistorySource, Revision, RevisionRange};
@@ -135,38 +135,56 @@ pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let all_tags = tags_of(&repo, component.as_ref())?;
-    let cuts = collect(&repo, &scope, &all_tags)?;
-
     let engine = config.changelog_engine(&source)?;
     let today = chrono::Utc::now().date_naive();
-    let releases = inputs(&cuts, &all_tags, next.as_ref(), today, &scope);
-
-    if let Some(path) = &args.prepend {
-        if args.format != Format::Markdown || args.template.is_some() {
-            bail!("--prepend writes Keep a Changelog Markdown; drop --format json and --template");
-        }
-        prepend(&engine, &releases, path)?;
-        return Ok(ExitCode::SUCCESS);
+    if args.prepend.is_some() && (args.format != Format::Markdown || args.template.is_some()) {
+        bail!("--prepend writes Keep a Changelog Markdown; drop --format json and --template");
     }
-    let text = match (args.format, &args.template) {
-        (Format::Json, _) => {
-            let out = ChangelogOutput::from(engine.context(&releases));
-            serde_json::to_string_pretty(&out).context("cannot serialize the changelog")? + "\n"
+    let template = match (args.format, &args.template) {
+        (Format::Markdown, Some(t)) => Some(match t.parse::<BuiltinTemplate>() {
+            Ok(builtin) => Template::builtin(builtin),
+            Err(_) => {
+                let source = std::fs::read_to_string(t)
+                    .with_context(|| format!("cannot read the template {t}"))?;
+                Template::new(&source).with_context(|| format!("template {t}"))?
+            }
+        }),
+        _ => None,
+    };
+
+    // Each release is rendered as soon as the walk has cut it and its changes are dropped:
+    // memory grows with the output, not with the history.
+    let mut sink = match (&args.prepend, args.format, &template) {
+        (Some(_), _, _) => Sink::Prepend(Vec::new()),
+        (None, Format::Markdown, None) => Sink::Markdown(MarkdownDocument::new(&engine)),
+        (None, _, _) => Sink::Context(Box::new(engine.context(&[]))),
+    };
+    cut(&repo, &scope, &all_tags, &mut |cut| {
+        if let Some(input) = input(&cut, &all_tags, next.as_ref(), today, &scope) {
+            sink.push(&engine, &input);
         }
-        (Format::Markdown, Some(t)) => {
-            let template = match t.parse::<BuiltinTemplate>() {
-                Ok(builtin) => Template::builtin(builtin),
-                Err(_) => {
-                    let source = std::fs::read_to_string(t)
-                        .with_context(|| format!("cannot read the template {t}"))?;
-                    Template::new(&source).with_context(|| format!("template {t}"))?
-                }
-            };
-            template
-                .render(&engine.context(&releases))
-                .with_context(|| format!("template {t}"))?
+        Ok(())
+    })?;
+
+    let text = match sink {
+        Sink::Prepend(releases) => {
+            let path = args
+                .prepend
+                .as_deref()
+                .expect("the prepend sink has a path");
+            prepend(&engine, &releases, path)?;
+            return Ok(ExitCode::SUCCESS);
         }
-        (Format::Markdown, None) => engine.render_document(&releases),
+        Sink::Markdown(document) => document.finish(),
+        Sink::Context(context) => match (&template, &args.template) {
+            (Some(template), Some(t)) => template
+                .render(&context)
+                .with_context(|| format!("template {t}"))?,
+            _ => {
+                let out = ChangelogOutput::from(*context);
+                serde_json::to_string_pretty(&out).context("cannot serialize the changelog")? + "\n"
+            }
+        },
     };
     match &args.output {
         Some(path) => std::fs::write(path, text)
@@ -236,12 +254,14 @@ fn tags_of<H: HistorySource>(
 }
 
 /// Walks the scope's range once and cuts it into releases at the changes `tags` (highest
-/// version first, from [`tags_of`]) point at, newest first.
-fn collect<H: HistorySource>(
+/// version first, from [`tags_of`]) point at, handing each cut to `emit` as soon as it is
+/// complete, newest first (with `--latest`, only tagged cuts).
+fn cut<H: HistorySource>(
     history: &H,
     scope: &Scope,
     tags: &[VersionTag],
-) -> anyhow::Result<Vec<Cut>> {
+    emit: &mut dyn FnMut(Cut) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let range = match scope {
         Scope::All => RevisionRange::default(),
         Scope::Range(r) => r.clone(),
@@ -268,34 +288,173 @@ fn collect<H: HistorySource>(
     for t in tags {
         by_target.entry(&t.target).or_insert(t);
     }
-    let mut cuts = vec![Cut {
+    let mut emit = |cut: Cut| -> anyhow::Result<()> {
+        if *scope == Scope::Latest && cut.tag.is_none() {
+            return Ok(());
+        }
+        emit(cut)
+    };
+    let mut current = Cut {
         tag: None,
         changes: Vec::new(),
-    }];
+    };
+    let mut failed = None;
     history
         .walk(&range, &mut |change| {
             if let Some(tag) = by_target.get(&change.id) {
-                cuts.push(Cut {
+                let next = Cut {
                     tag: Some((*tag).clone()),
                     changes: Vec::new(),
-                });
+                };
+                if let Err(e) = emit(std::mem::replace(&mut current, next)) {
+                    failed = Some(e);
+                    return std::ops::ControlFlow::Break(());
+                }
             }
-            cuts.last_mut()
-                .expect("cuts starts with one element")
-                .changes
-                .push(change);
+            current.changes.push(change);
             std::ops::ControlFlow::Continue(())
         })
         .with_context(|| format!("cannot walk {range}"))?;
-    if *scope == Scope::Latest {
-        cuts.retain(|c| c.tag.is_some());
+    if let Some(e) = failed {
+        return Err(e);
     }
+    emit(current)
+}
+
+/// All the cuts of [`cut`] at once.
+#[cfg(test)]
+fn collect<H: HistorySource>(
+    history: &H,
+    scope: &Scope,
+    tags: &[VersionTag],
+) -> anyhow::Result<Vec<Cut>> {
+    let mut cuts = Vec::new();
+    cut(history, scope, tags, &mut |c| {
+        cuts.push(c);
+        Ok(())
+    })?;
     Ok(cuts)
 }
 
-/// The renderer's view of the cuts: the unreleased part (named by `next` if given) and each
-/// release with its date (its tagged change's time) and previous tag (the highest lower
-/// version).
+/// Where the rendered releases go, one release at a time.
+enum Sink {
+    /// A Keep a Changelog document.
+    Markdown(MarkdownDocument),
+    /// The JSON / template context.
+    Context(Box<ChangelogContext>),
+    /// Sections for `--prepend`, newest first.
+    Prepend(Vec<PrependRelease>),
+}
+
+/// One release rendered for `--prepend`.
+struct PrependRelease {
+    label: SectionLabel,
+    tag: Option<String>,
+    rendered: RenderedRelease,
+}
+
+impl Sink {
+    fn push(&mut self, engine: &Changelog, release: &ReleaseInput<'_>) {
+        match self {
+            Self::Markdown(document) => document.push(engine, release),
+            Self::Context(context) => {
+                let part = engine.context(std::slice::from_ref(release));
+                context.releases.extend(part.releases);
+                context.links.extend(part.links);
+            }
+            Self::Prepend(releases) => releases.push(PrependRelease {
+                label: release.label.clone(),
+                tag: release.tag.clone(),
+                rendered: engine.render_release(release),
+            }),
+        }
+    }
+}
+
+/// [`Changelog::render_document`] written one release at a time: the same text.
+struct MarkdownDocument {
+    text: String,
+    links: Vec<LinkTarget>,
+}
+
+impl MarkdownDocument {
+    fn new(engine: &Changelog) -> Self {
+        let config = engine.config();
+        let mut text = format!("# {}\n\n", config.title);
+        if !config.preamble.is_empty() {
+            text.push_str(config.preamble.trim_end());
+            text.push('\n');
+        }
+        Self {
+            text,
+            links: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, engine: &Changelog, release: &ReleaseInput<'_>) {
+        let rendered = engine.render_release(release);
+        self.text.push('\n');
+        self.text.push_str(&rendered.section);
+        self.links.extend(rendered.links);
+    }
+
+    fn finish(mut self) -> String {
+        if !self.links.is_empty() {
+            self.text.push('\n');
+            for link in &self.links {
+                self.text
+                    .push_str(&format!("[{}]: {}\n", link.label, link.url));
+            }
+        }
+        self.text
+    }
+}
+
+/// The renderer's view of a cut: the unreleased part (named by `next` if given; `None` when
+/// it is empty and not asked for) or a release with its date (its tagged change's time) and
+/// previous tag (the highest lower version).
+fn input<'a>(
+    cut: &'a Cut,
+    all_tags: &[VersionTag],
+    next: Option<&(String, String)>,
+    today: NaiveDate,
+    scope: &Scope,
+) -> Option<ReleaseInput<'a>> {
+    match &cut.tag {
+        None => {
+            if cut.changes.is_empty() && next.is_none() && *scope != Scope::Unreleased {
+                return None;
+            }
+            let mut input = match next {
+                Some((version, tag)) => {
+                    ReleaseInput::new(SectionLabel::version(version.clone()), &cut.changes)
+                        .with_tag(tag.clone())
+                        .with_date(today)
+                }
+                None => ReleaseInput::new(SectionLabel::Unreleased, &cut.changes),
+            };
+            if let Some(previous) = all_tags.first() {
+                input = input.with_previous_tag(previous.name.clone());
+            }
+            Some(input)
+        }
+        Some(tag) => {
+            let mut input =
+                ReleaseInput::new(SectionLabel::version(tag.version.to_string()), &cut.changes)
+                    .with_tag(tag.name.clone());
+            if let Some(first) = cut.changes.first() {
+                input = input.with_date(first.time.date_naive());
+            }
+            if let Some(previous) = all_tags.iter().find(|t| t.version < tag.version) {
+                input = input.with_previous_tag(previous.name.clone());
+            }
+            Some(input)
+        }
+    }
+}
+
+/// [`input`] of each cut.
+#[cfg(test)]
 fn inputs<'a>(
     cuts: &'a [Cut],
     all_tags: &[VersionTag],
@@ -303,56 +462,32 @@ fn inputs<'a>(
     today: NaiveDate,
     scope: &Scope,
 ) -> Vec<ReleaseInput<'a>> {
-    let mut out = Vec::with_capacity(cuts.len());
-    for cut in cuts {
-        match &cut.tag {
-            None => {
-                if cut.changes.is_empty() && next.is_none() && *scope != Scope::Unreleased {
-                    continue;
-                }
-                let mut input = match next {
-                    Some((version, tag)) => {
-                        ReleaseInput::new(SectionLabel::version(version.clone()), &cut.changes)
-                            .with_tag(tag.clone())
-                            .with_date(today)
-                    }
-                    None => ReleaseInput::new(SectionLabel::Unreleased, &cut.changes),
-                };
-                if let Some(previous) = all_tags.first() {
-                    input = input.with_previous_tag(previous.name.clone());
-                }
-                out.push(input);
-            }
-            Some(tag) => {
-                let mut input =
-                    ReleaseInput::new(SectionLabel::version(tag.version.to_string()), &cut.changes)
-                        .with_tag(tag.name.clone());
-                if let Some(first) = cut.changes.first() {
-                    input = input.with_date(first.time.date_naive());
-                }
-                if let Some(previous) = all_tags.iter().find(|t| t.version < tag.version) {
-                    input = input.with_previous_tag(previous.name.clone());
-                }
-                out.push(input);
-            }
-        }
-    }
-    out
+    cuts.iter()
+        .filter_map(|c| input(c, all_tags, next, today, scope))
+        .collect()
 }
 
-/// Inserts the releases (oldest first) into the file at `path`, or writes a new file.
-fn prepend(engine: &Changelog, releases: &[ReleaseInput<'_>], path: &Path) -> anyhow::Result<()> {
+/// Inserts the releases (given newest first, inserted oldest first) into the file at `path`,
+/// or writes a new file.
+fn prepend(engine: &Changelog, releases: &[PrependRelease], path: &Path) -> anyhow::Result<()> {
     let mut text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return std::fs::write(path, engine.render_document(releases))
+            let mut document = MarkdownDocument::new(engine);
+            for release in releases {
+                document.text.push('\n');
+                document.text.push_str(&release.rendered.section);
+                document
+                    .links
+                    .extend(release.rendered.links.iter().cloned());
+            }
+            return std::fs::write(path, document.finish())
                 .with_context(|| format!("cannot write {}", path.display()));
         }
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
     for release in releases.iter().rev() {
-        let rendered = engine.render_release(release);
-        let mut links = rendered.links.clone();
+        let mut links = release.rendered.links.clone();
         let file = ChangelogFile::parse(&text);
         let has_unreleased_link = file
             .links
@@ -369,7 +504,8 @@ fn prepend(engine: &Changelog, releases: &[ReleaseInput<'_>], path: &Path) -> an
                 remote.compare_url(tag, "HEAD"),
             ));
         }
-        let new = NewRelease::new(release.label.clone(), &rendered.section).with_links(&links);
+        let new =
+            NewRelease::new(release.label.clone(), &release.rendered.section).with_links(&links);
         match insert_release(&text, &new) {
             Ok(done) => text = done.text,
             Err(InsertReleaseError::AlreadyPresent { label, line }) => {
@@ -637,5 +773,94 @@ mod tests {
             ("1.3.0".to_owned(), "v1.3.0".to_owned())
         );
         assert!(next_release("next", &[TagPattern::v_version()]).is_err());
+    }
+
+    /// A history of `n` changes of varied types, tagged every `every` changes.
+    fn varied(n: u32, every: u32) -> MemoryHistory {
+        let people = [
+            Person::new("Ada Park", "ada@example.org"),
+            Person::new("Bo Chen", "bo@example.org"),
+        ];
+        let messages = [
+            "feat(api): add a route (#12)",
+            "fix: close the file\n\nBREAKING CHANGE: the handle is gone",
+            "chore: tidy",
+            "docs: explain",
+            "not conventional",
+            "perf!: faster",
+        ];
+        let mut h = MemoryHistory::new();
+        let mut version = 0;
+        for i in 1..=n {
+            let at = Utc
+                .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+                .single()
+                .expect("valid date")
+                + chrono::Duration::hours(i64::from(i));
+            let id: ChangeId = format!("c{i}").parse().expect("id");
+            h.push(Change::from_message(
+                id.clone(),
+                messages[i as usize % messages.len()],
+                people[i as usize % 2].clone(),
+                at,
+            ));
+            if i % every == 0 {
+                version += 1;
+                h.tag(VersionTag::new(
+                    format!("v0.{version}.0"),
+                    id,
+                    None,
+                    format!("0.{version}.0").parse().expect("v"),
+                ));
+            }
+        }
+        h
+    }
+
+    #[test]
+    fn releases_rendered_one_at_a_time_make_the_whole_document() {
+        let remote = relman_changelog::remote::Remote::parse("https://github.com/o/r").ok();
+        let engine = Changelog::new(Default::default(), remote).expect("engine");
+        let today = NaiveDate::from_ymd_opt(2026, 2, 1).expect("date");
+        let next = ("9.0.0".to_owned(), "v9.0.0".to_owned());
+        for (n, every) in [(1, 1), (5, 2), (12, 3), (30, 7), (8, 100)] {
+            let h = varied(n, every);
+            let tags = tags_of(&h, None).expect("tags");
+            let mut scopes = vec![
+                Scope::All,
+                Scope::Unreleased,
+                Scope::Range(format!("c1..c{n}").parse().expect("range")),
+            ];
+            if !tags.is_empty() {
+                scopes.push(Scope::Latest);
+            }
+            for scope in &scopes {
+                for next in [None, Some(&next)] {
+                    let cuts = collect(&h, scope, &tags).expect("walks");
+                    let releases = inputs(&cuts, &tags, next, today, scope);
+                    let mut markdown = Sink::Markdown(MarkdownDocument::new(&engine));
+                    let mut context = Sink::Context(Box::new(engine.context(&[])));
+                    cut(&h, scope, &tags, &mut |c| {
+                        if let Some(i) = input(&c, &tags, next, today, scope) {
+                            markdown.push(&engine, &i);
+                            context.push(&engine, &i);
+                        }
+                        Ok(())
+                    })
+                    .expect("walks");
+                    let (Sink::Markdown(markdown), Sink::Context(context)) = (markdown, context)
+                    else {
+                        panic!("the sinks keep their kind");
+                    };
+                    let case = format!("{n} changes, a tag every {every}, {scope:?}, {next:?}");
+                    assert_eq!(
+                        markdown.finish(),
+                        engine.render_document(&releases),
+                        "{case}"
+                    );
+                    assert_eq!(*context, engine.context(&releases), "{case}");
+                }
+            }
+        }
     }
 }
