@@ -1,17 +1,19 @@
-//! History walks over a 100k-commit synthetic repository, against the `git log` walks they
-//! replace.
+//! History walks over a synthetic repository, against the `git log` walks they replace.
 //!
-//! `cargo bench --bench git_walk`. The repository is generated once into
-//! `target/history-100k` by `shared/scripts/make-history.py --commits 100000 --seed 1` (found
-//! next to an ancestor of this package); without the script the bench does nothing. Set
-//! `RELMAN_BENCH_COMMITS` to use another size (the directory name follows it).
+//! `cargo bench --bench git_walk`. By default the repository is a 10k-commit history generated
+//! once into `target/history-10k` by `shared/scripts/make-history.py --commits 10000 --seed 1`
+//! (found next to an ancestor of this package); without the script the bench does nothing.
+//! `RELMAN_BENCH_COMMITS` generates another size (the directory name follows it), and
+//! `RELMAN_BENCH_REPO=PATH` measures an existing repository instead, e.g. the 100k-commit
+//! history of the targets
+//! (`make-history.py target/history-100k --commits 100000`); `examples/git_walk_time.rs` times
+//! one pass of each walk.
 //!
-//! Groups (each with its `git log` reference, run as a child process):
+//! Groups (each with its `git log` reference, run as a child process), ten samples each:
 //! - `walk`: every commit as a `Change` (message parsed as a Conventional Commit, mailmap
 //!   applied) vs `git log --format=%H%x00%an%x00%at%x00%s%x00%b HEAD`;
 //! - `walk_numstat`: the same with per-file diff stats on two threads vs
-//!   `git log --numstat`, over the newest 10k commits (`HEAD~10000..HEAD`: a whole-history
-//!   numstat walk takes minutes; `examples/git_walk_time.rs` times one).
+//!   `git log --numstat HEAD`.
 #![allow(clippy::print_stderr)]
 
 use std::hint::black_box;
@@ -25,10 +27,13 @@ use relman::git::{DiffStats, GitRepository, Merges, WalkOptions};
 use relman::model::RevisionRange;
 
 fn repository() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("RELMAN_BENCH_REPO") {
+        return Some(PathBuf::from(path));
+    }
     let commits: usize = std::env::var("RELMAN_BENCH_COMMITS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+        .unwrap_or(10_000);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dest = root.join(format!("target/history-{}k", commits / 1000));
     if dest.join(".git").is_dir() {
@@ -42,6 +47,7 @@ fn repository() -> Option<PathBuf> {
         .arg(script)
         .arg(&dest)
         .args(["--commits", &commits.to_string(), "--seed", "1"])
+        .stdout(Stdio::null())
         .status()
         .ok()?;
     status.success().then_some(dest)
@@ -60,12 +66,8 @@ fn git_log(repo: &Path, args: &[&str]) -> usize {
 }
 
 fn walk(repo: &GitRepository, options: &WalkOptions) -> usize {
-    walk_range(repo, &RevisionRange::default(), options)
-}
-
-fn walk_range(repo: &GitRepository, range: &RevisionRange, options: &WalkOptions) -> usize {
     let mut n = 0usize;
-    repo.walk_with(range, options, &mut |c| {
+    repo.walk_with(&RevisionRange::default(), options, &mut |c| {
         n += 1;
         black_box(c);
         ControlFlow::Continue(())
@@ -76,7 +78,9 @@ fn walk_range(repo: &GitRepository, range: &RevisionRange, options: &WalkOptions
 
 fn benches(c: &mut Criterion) {
     let Some(path) = repository() else {
-        eprintln!("git_walk: make-history.py not found, nothing to measure");
+        eprintln!(
+            "git_walk: make-history.py not found and no RELMAN_BENCH_REPO, nothing to measure"
+        );
         return;
     };
     // `git log` does not re-hash objects on read; neither do these walks.
@@ -86,7 +90,7 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("walk");
     group
         .sample_size(10)
-        .measurement_time(Duration::from_secs(20));
+        .measurement_time(Duration::from_secs(5));
     group.bench_function("git_log_format", |b| {
         b.iter(|| {
             git_log(
@@ -106,7 +110,7 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("walk_numstat");
     group
         .sample_size(10)
-        .measurement_time(Duration::from_secs(60));
+        .measurement_time(Duration::from_secs(15));
     group.bench_function("git_log_numstat", |b| {
         b.iter(|| git_log(&path, &["log", "--numstat", "HEAD"]))
     });
