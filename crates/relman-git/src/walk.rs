@@ -641,6 +641,21 @@ impl<'r> Reader<'r> {
             Some(pid) => Some(self.repo.find_tree(self.tree_of(pid)?).map_err(diffing())?),
             None => None,
         };
+        let mut patch_options = DiffOptions::new();
+        patch_options.context_lines(0);
+        let mut files = Vec::new();
+        self.tree_changes(parent_tree.as_ref(), Some(&tree), "", &mut files)?;
+        let added = files.iter().any(|f| f.old.is_none());
+        let deleted = files.iter().any(|f| f.new.is_none());
+        if !(added && deleted) {
+            // No file both appears and disappears: no rename to find.
+            let mut stats = Vec::with_capacity(files.len());
+            for file in files {
+                let (added, deleted) = self.side_stats(file.old, file.new, &mut patch_options)?;
+                stats.push(DiffStat::new(file.path, added, deleted));
+            }
+            return Ok(stats);
+        }
         let mut options = DiffOptions::new();
         options.skip_binary_check(true);
         let mut diff = self
@@ -650,8 +665,6 @@ impl<'r> Reader<'r> {
         diff.find_similar(Some(DiffFindOptions::new().renames(true)))
             .map_err(diffing())?;
         let mut stats = Vec::with_capacity(diff.deltas().len());
-        let mut patch_options = DiffOptions::new();
-        patch_options.context_lines(0);
         for delta in diff.deltas() {
             let (added, deleted) = self.line_stats(&delta, &mut patch_options)?;
             let path = |f: git2::DiffFile<'_>| {
@@ -678,18 +691,27 @@ impl<'r> Reader<'r> {
         delta: &git2::DiffDelta<'_>,
         options: &mut DiffOptions,
     ) -> Result<(u64, u64), ReadHistoryError> {
-        let diffing = || ReadHistoryError::git("computing a diff");
-        let side = |f: git2::DiffFile<'_>| -> (Option<Oid>, bool) {
-            let present = !f.id().is_zero() && f.exists();
-            let submodule = f.mode() == git2::FileMode::Commit;
-            (present.then(|| f.id()), submodule)
+        let side = |f: git2::DiffFile<'_>| -> Option<Side> {
+            (!f.id().is_zero() && f.exists()).then(|| Side {
+                id: f.id(),
+                submodule: f.mode() == git2::FileMode::Commit,
+            })
         };
-        let (old, old_submodule) = side(delta.old_file());
-        let (new, new_submodule) = side(delta.new_file());
-        if old_submodule || new_submodule {
+        self.side_stats(side(delta.old_file()), side(delta.new_file()), options)
+    }
+
+    /// Lines added and deleted from `old` to `new` (see [`Reader::line_stats`]).
+    fn side_stats(
+        &self,
+        old: Option<Side>,
+        new: Option<Side>,
+        options: &mut DiffOptions,
+    ) -> Result<(u64, u64), ReadHistoryError> {
+        let diffing = || ReadHistoryError::git("computing a diff");
+        if old.is_some_and(|s| s.submodule) || new.is_some_and(|s| s.submodule) {
             return Ok((u64::from(new.is_some()), u64::from(old.is_some())));
         }
-        match (old, new) {
+        match (old.map(|s| s.id), new.map(|s| s.id)) {
             (Some(a), Some(b)) if a == b => Ok((0, 0)),
             (Some(a), Some(b)) => {
                 let old = self.repo.find_blob(a).map_err(diffing())?;
@@ -711,6 +733,77 @@ impl<'r> Reader<'r> {
         }
     }
 
+    /// The files that differ between `old` and `new` (paths under `prefix`), in git's tree
+    /// order: entries with the same id are skipped without being read, as `git diff-tree`
+    /// does.
+    fn tree_changes(
+        &self,
+        old: Option<&Tree<'_>>,
+        new: Option<&Tree<'_>>,
+        prefix: &str,
+        out: &mut Vec<FileChange>,
+    ) -> Result<(), ReadHistoryError> {
+        let diffing = || ReadHistoryError::git("computing a diff");
+        let entries = |t: Option<&Tree<'_>>| -> Vec<Entry> {
+            t.map(|t| {
+                t.iter()
+                    .map(|e| Entry {
+                        name: e.name_bytes().to_vec(),
+                        id: e.id(),
+                        mode: e.filemode(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let (old, new) = (entries(old), entries(new));
+        let (mut i, mut j) = (0, 0);
+        while i < old.len() || j < new.len() {
+            let order = match (old.get(i), new.get(j)) {
+                (Some(a), Some(b)) => a.git_cmp(b),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            let (a, b) = match order {
+                std::cmp::Ordering::Less => (old.get(i), None),
+                std::cmp::Ordering::Greater => (None, new.get(j)),
+                std::cmp::Ordering::Equal => (old.get(i), new.get(j)),
+            };
+            i += usize::from(a.is_some());
+            j += usize::from(b.is_some());
+            if let (Some(a), Some(b)) = (a, b)
+                && a.id == b.id
+                && a.mode == b.mode
+            {
+                continue;
+            }
+            let name = a
+                .or(b)
+                .map(|e| String::from_utf8_lossy(&e.name))
+                .unwrap_or_default();
+            let path = if prefix.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            if a.or(b).is_some_and(Entry::is_tree) {
+                let tree = |e: Option<&Entry>| -> Result<Option<Tree<'_>>, ReadHistoryError> {
+                    e.map(|e| self.repo.find_tree(e.id))
+                        .transpose()
+                        .map_err(diffing())
+                };
+                self.tree_changes(tree(a)?.as_ref(), tree(b)?.as_ref(), &path, out)?;
+                continue;
+            }
+            out.push(FileChange {
+                path,
+                old: a.map(Entry::side),
+                new: b.map(Entry::side),
+            });
+        }
+        Ok(())
+    }
+
     /// The lines of a blob as git counts them (a last line without newline counts); 0 for a
     /// binary blob.
     fn lines(&self, blob: Oid) -> Result<u64, ReadHistoryError> {
@@ -729,6 +822,54 @@ fn tree_of(repo: &Repository, odb: &Odb<'_>, oid: Oid) -> Result<Oid, ReadHistor
     match RawCommit::parse(object.data()) {
         Some(raw) => Ok(raw.tree),
         None => Ok(repo.find_commit(oid).map_err(reading())?.tree_id()),
+    }
+}
+
+/// One side of a changed file.
+#[derive(Debug, Clone, Copy)]
+struct Side {
+    id: Oid,
+    submodule: bool,
+}
+
+/// A file that differs between two trees: absent on the old side when added, on the new side
+/// when deleted.
+#[derive(Debug)]
+struct FileChange {
+    path: String,
+    old: Option<Side>,
+    new: Option<Side>,
+}
+
+/// A tree entry, owned.
+#[derive(Debug)]
+struct Entry {
+    name: Vec<u8>,
+    id: Oid,
+    mode: i32,
+}
+
+impl Entry {
+    fn is_tree(&self) -> bool {
+        self.mode == i32::from(git2::FileMode::Tree)
+    }
+
+    fn side(&self) -> Side {
+        Side {
+            id: self.id,
+            submodule: self.mode == i32::from(git2::FileMode::Commit),
+        }
+    }
+
+    /// Git's tree order: names compared byte by byte, a tree's name as if it ended with `/`.
+    /// A file and a tree of the same name are different entries (a type change is a deletion
+    /// and an addition, as in git).
+    fn git_cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let tail = |e: &Self| -> &'static [u8] { if e.is_tree() { b"/" } else { b"" } };
+        self.name
+            .iter()
+            .chain(tail(self))
+            .cmp(other.name.iter().chain(tail(other)))
     }
 }
 
