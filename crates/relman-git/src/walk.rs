@@ -636,15 +636,13 @@ impl<'r> Reader<'r> {
     /// building a patch of the whole commit or looking up attributes per path.
     fn diff(&self, links: &Links) -> Result<Vec<DiffStat>, ReadHistoryError> {
         let diffing = || ReadHistoryError::git("computing a diff");
-        let tree = self.repo.find_tree(links.tree).map_err(diffing())?;
-        let parent_tree = match links.first_parent {
-            Some(pid) => Some(self.repo.find_tree(self.tree_of(pid)?).map_err(diffing())?),
-            None => None,
-        };
+        let parent_tree = links.first_parent.map(|p| self.tree_of(p)).transpose()?;
         let mut patch_options = DiffOptions::new();
         patch_options.context_lines(0);
         let mut files = Vec::new();
-        self.tree_changes(parent_tree.as_ref(), Some(&tree), "", &mut files)?;
+        // Trees are read from the object database, not through libgit2's object cache, which
+        // would keep up to 256 MiB of them per reader thread.
+        self.tree_changes(parent_tree, Some(links.tree), "", &mut files)?;
         let added = files.iter().any(|f| f.old.is_none());
         let deleted = files.iter().any(|f| f.new.is_none());
         if !(added && deleted) {
@@ -656,6 +654,11 @@ impl<'r> Reader<'r> {
             }
             return Ok(stats);
         }
+        let tree = self.repo.find_tree(links.tree).map_err(diffing())?;
+        let parent_tree = parent_tree
+            .map(|t| self.repo.find_tree(t))
+            .transpose()
+            .map_err(diffing())?;
         let mut options = DiffOptions::new();
         options.skip_binary_check(true);
         let mut diff = self
@@ -738,25 +741,27 @@ impl<'r> Reader<'r> {
     /// does.
     fn tree_changes(
         &self,
-        old: Option<&Tree<'_>>,
-        new: Option<&Tree<'_>>,
+        old: Option<Oid>,
+        new: Option<Oid>,
         prefix: &str,
         out: &mut Vec<FileChange>,
     ) -> Result<(), ReadHistoryError> {
-        let diffing = || ReadHistoryError::git("computing a diff");
-        let entries = |t: Option<&Tree<'_>>| -> Vec<Entry> {
-            t.map(|t| {
-                t.iter()
-                    .map(|e| Entry {
-                        name: e.name_bytes().to_vec(),
-                        id: e.id(),
-                        mode: e.filemode(),
+        let entries = |t: Option<Oid>| -> Result<Vec<Entry>, ReadHistoryError> {
+            match t {
+                Some(t) => {
+                    let object = self
+                        .odb
+                        .read(t)
+                        .map_err(ReadHistoryError::git("reading a tree"))?;
+                    parse_tree(object.data()).ok_or_else(|| ReadHistoryError::Git {
+                        operation: "reading a tree",
+                        source: git2::Error::from_str(&format!("malformed tree {t}")).into(),
                     })
-                    .collect()
-            })
-            .unwrap_or_default()
+                }
+                None => Ok(Vec::new()),
+            }
         };
-        let (old, new) = (entries(old), entries(new));
+        let (old, new) = (entries(old)?, entries(new)?);
         let (mut i, mut j) = (0, 0);
         while i < old.len() || j < new.len() {
             let order = match (old.get(i), new.get(j)) {
@@ -787,12 +792,7 @@ impl<'r> Reader<'r> {
                 format!("{prefix}/{name}")
             };
             if a.or(b).is_some_and(Entry::is_tree) {
-                let tree = |e: Option<&Entry>| -> Result<Option<Tree<'_>>, ReadHistoryError> {
-                    e.map(|e| self.repo.find_tree(e.id))
-                        .transpose()
-                        .map_err(diffing())
-                };
-                self.tree_changes(tree(a)?.as_ref(), tree(b)?.as_ref(), &path, out)?;
+                self.tree_changes(a.map(|e| e.id), b.map(|e| e.id), &path, out)?;
                 continue;
             }
             out.push(FileChange {
@@ -823,6 +823,28 @@ fn tree_of(repo: &Repository, odb: &Odb<'_>, oid: Oid) -> Result<Oid, ReadHistor
         Some(raw) => Ok(raw.tree),
         None => Ok(repo.find_commit(oid).map_err(reading())?.tree_id()),
     }
+}
+
+/// The entries of a raw tree object (`<octal mode> <name>\0<20-byte id>` each); `None` when
+/// it is malformed.
+fn parse_tree(mut data: &[u8]) -> Option<Vec<Entry>> {
+    let mut entries = Vec::new();
+    while !data.is_empty() {
+        let space = data.iter().position(|&b| b == b' ')?;
+        let mode = data[..space].iter().try_fold(0i32, |m, &d| {
+            d.is_ascii_digit().then(|| m * 8 + i32::from(d - b'0'))
+        })?;
+        let rest = &data[space + 1..];
+        let nul = rest.iter().position(|&b| b == 0)?;
+        let id = Oid::from_bytes(rest.get(nul + 1..nul + 21)?).ok()?;
+        entries.push(Entry {
+            name: rest[..nul].to_vec(),
+            id,
+            mode,
+        });
+        data = &rest[nul + 21..];
+    }
+    Some(entries)
 }
 
 /// One side of a changed file.
@@ -960,6 +982,37 @@ mod tests {
         let bad_time = raw("", "A <a@x> 1 +0000", "notatime", "x");
         assert_eq!(RawCommit::parse(&bad_time), None);
         assert_eq!(RawCommit::parse(b"author A <a> 1 +0000\n\nmsg"), None);
+    }
+
+    #[test]
+    fn parses_trees_like_libgit2() {
+        let (_dir, repo) = repository();
+        let blob = repo.blob(b"x\n").expect("blob");
+        let mut sub = repo.treebuilder(None).expect("builder");
+        sub.insert("inner.rs", blob, 0o100644).expect("insert");
+        let sub = sub.write().expect("tree");
+        let mut root = repo.treebuilder(None).expect("builder");
+        root.insert("a.txt", blob, 0o100644).expect("insert");
+        root.insert("a", sub, 0o040000).expect("insert");
+        root.insert("run.sh", blob, 0o100755).expect("insert");
+        root.insert("link", blob, 0o120000).expect("insert");
+        let root = root.write().expect("tree");
+        let odb = repo.odb().expect("odb");
+        let object = odb.read(root).expect("reads");
+        let ours: Vec<(Vec<u8>, Oid, i32)> = parse_tree(object.data())
+            .expect("parses")
+            .into_iter()
+            .map(|e| (e.name, e.id, e.mode))
+            .collect();
+        let tree = repo.find_tree(root).expect("tree");
+        let theirs: Vec<(Vec<u8>, Oid, i32)> = tree
+            .iter()
+            .map(|e| (e.name_bytes().to_vec(), e.id(), e.filemode()))
+            .collect();
+        assert_eq!(ours, theirs);
+        assert_eq!(ours.len(), 4);
+        assert!(parse_tree(b"100644 name-without-id\0abc").is_none());
+        assert!(parse_tree(b"1x0644 a\0aaaaaaaaaaaaaaaaaaaa").is_none());
     }
 
     #[test]
