@@ -158,3 +158,87 @@ fn the_walk_reads_what_git_log_prints() {
     options.threads(2);
     assert_eq!(walk(&repo, &options), changes);
 }
+
+/// A small repository whose commits cover what diff stats must get right: binary files, a last
+/// line without newline, a mode-only change, nested directories, a file replaced by a
+/// directory, a deletion, and a commit that both adds and deletes files.
+fn edge_cases(dir: &Path) -> PathBuf {
+    let repo = dir.join("edges");
+    std::fs::create_dir_all(&repo).expect("test setup");
+    let run = |args: &[&str]| {
+        git(
+            &repo,
+            &[
+                &["-c", "user.name=Ada", "-c", "user.email=ada@example.org"][..],
+                args,
+            ]
+            .concat(),
+        );
+    };
+    let write = |file: &str, bytes: &[u8]| {
+        let path = repo.join(file);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("test setup");
+        std::fs::write(path, bytes).expect("test setup");
+    };
+    let commit = |message: &str| {
+        run(&["add", "-A"]);
+        run(&["commit", "-q", "-m", message]);
+    };
+    run(&["init", "-q", "-b", "main"]);
+    write("a.txt", b"one\ntwo\nthree\n");
+    write("bin.dat", b"\0\x01\x02binary\n");
+    write("nonl.txt", b"x\ny");
+    write("dir/sub/deep.txt", b"deep\n");
+    write("thing", b"a file\n");
+    commit("feat: start");
+    write("a.txt", b"one\n2\nthree\nfour\n");
+    write("bin.dat", b"\0\x01\x03binary\n");
+    write("nonl.txt", b"x\nz");
+    commit("fix: edit");
+    run(&["update-index", "--chmod=+x", "nonl.txt"]);
+    run(&["commit", "-q", "-m", "chore: executable"]);
+    std::fs::remove_file(repo.join("dir/sub/deep.txt")).expect("test setup");
+    write("a.txt", b"one\n");
+    commit("refactor: delete");
+    std::fs::remove_file(repo.join("thing")).expect("test setup");
+    write("thing/inner.txt", b"inside\nthe dir\n");
+    commit("refactor: a directory");
+    std::fs::remove_file(repo.join("nonl.txt")).expect("test setup");
+    write("fresh.txt", b"entirely\ndifferent\ncontent\n");
+    commit("feat: add and delete");
+    repo
+}
+
+#[test]
+fn diff_stats_of_edge_cases_are_git_log_numstat() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = edge_cases(dir.path());
+    let repo = GitRepository::open(&path).expect("opens");
+    let mut options = WalkOptions::new();
+    options.diff(DiffStats::Compute);
+    let changes = walk(&repo, &options);
+    assert_eq!(changes.len(), 6);
+    let numstat = git_numstat(&path);
+    for change in &changes {
+        let mut ours: Vec<(u64, u64, Option<String>)> = change
+            .diff
+            .as_ref()
+            .expect("computed")
+            .iter()
+            .map(|d| {
+                (
+                    d.added,
+                    d.deleted,
+                    d.old_path.is_none().then(|| d.path.clone()),
+                )
+            })
+            .collect();
+        ours.sort();
+        assert_eq!(&ours, &numstat[change.id.as_str()], "{}", change.summary);
+    }
+    let edit = changes[4].diff.as_ref().expect("computed");
+    assert!(
+        edit.iter()
+            .any(|d| d.path == "bin.dat" && d.added == 0 && d.deleted == 0)
+    );
+}
