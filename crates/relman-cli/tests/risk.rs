@@ -261,17 +261,16 @@ fn label_marks_the_commit_a_fix_traces_back_to_and_train_accepts_the_csv() {
         text(&out.stdout).trim().to_owned()
     };
     let body = |op: &str| format!("fn sum(a: i32, b: i32) -> i32 {{\n    a {op} b\n}}\n");
-    let commit =
-        |git: &mut dyn FnMut(&[&str]) -> String, message: &str, files: &[(&str, &str)]| {
-            for (name, content) in files {
-                let path = repo.join(name);
-                std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-                std::fs::write(path, content).expect("write");
-            }
-            git(&["add", "-A"]);
-            git(&["commit", "-q", "-m", message]);
-            git(&["rev-parse", "HEAD"])
-        };
+    let commit = |git: &mut dyn FnMut(&[&str]) -> String, message: &str, files: &[(&str, &str)]| {
+        for (name, content) in files {
+            let path = repo.join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, content).expect("write");
+        }
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", message]);
+        git(&["rev-parse", "HEAD"])
+    };
     git(&["init", "-q", "-b", "main"]);
     let start = commit(&mut git, "feat: start", &[("src/lib.rs", &body("+"))]);
     let bad = commit(
