@@ -235,3 +235,130 @@ fn scores_the_commits_of_a_repository_with_reasons() {
             .is_empty()
     );
 }
+
+#[test]
+fn label_marks_the_commit_a_fix_traces_back_to_and_train_accepts_the_csv() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).expect("mkdir");
+    let mut clock = 1_767_000_000u64;
+    let mut git = |args: &[&str]| -> String {
+        clock += 3600;
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Ada")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.org")
+            .env("GIT_COMMITTER_NAME", "Ada")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.org")
+            .env("GIT_AUTHOR_DATE", format!("{clock} +0000"))
+            .env("GIT_COMMITTER_DATE", format!("{clock} +0000"))
+            .output()
+            .expect("run git");
+        assert!(out.status.success(), "git {args:?}");
+        text(&out.stdout).trim().to_owned()
+    };
+    let body = |op: &str| format!("fn sum(a: i32, b: i32) -> i32 {{\n    a {op} b\n}}\n");
+    let commit = |git: &mut dyn FnMut(&[&str]) -> String, message: &str, files: &[(&str, &str)]| {
+        for (name, content) in files {
+            let path = repo.join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, content).expect("write");
+        }
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", message]);
+        git(&["rev-parse", "HEAD"])
+    };
+    git(&["init", "-q", "-b", "main"]);
+    let start = commit(&mut git, "feat: start", &[("src/lib.rs", &body("+"))]);
+    let bad = commit(
+        &mut git,
+        "refactor: tidy the sum",
+        &[("src/lib.rs", &body("-"))],
+    );
+    let docs = commit(&mut git, "docs: readme", &[("README.md", "sum\n")]);
+    let fix = commit(&mut git, "fix: add again", &[("src/lib.rs", &body("+"))]);
+
+    let csv = dir.path().join("data.csv");
+    let out = relman(&[
+        "risk",
+        "label",
+        "--repo",
+        repo.to_str().expect("utf-8 path"),
+        "--out",
+        csv.to_str().expect("utf-8 path"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("labelled 4 rows")
+            && stderr.contains("1 fixes (1 traced, 0 untraced), 1 bug-inducing"),
+        "{stderr}"
+    );
+    let written = std::fs::read_to_string(&csv).expect("csv written");
+    let mut lines = written.lines();
+    assert_eq!(
+        lines.next(),
+        Some("commit,date,ns,nd,nf,entropy,la,ld,lt,fix,ndev,age,nuc,exp,rexp,sexp,bug")
+    );
+    let labels: Vec<(String, String, String)> = lines
+        .map(|l| {
+            let fields: Vec<&str> = l.split(',').collect();
+            assert_eq!(fields.len(), 17, "{l}");
+            (
+                fields[0].to_owned(),
+                fields[9].to_owned(),
+                fields[16].to_owned(),
+            )
+        })
+        .collect();
+    let expected = |id: &str, fix: &str, bug: &str| (id.to_owned(), fix.to_owned(), bug.to_owned());
+    assert_eq!(
+        labels,
+        vec![
+            expected(&start, "0", "0"),
+            expected(&bad, "0", "1"),
+            expected(&docs, "0", "0"),
+            expected(&fix, "1", "0"),
+        ]
+    );
+
+    // With a range, only its commits are rows; the fix still traces back before the range.
+    let ranged = dir.path().join("ranged.csv");
+    let range = format!("{bad}..HEAD");
+    let out = relman(&[
+        "risk",
+        "label",
+        "--repo",
+        repo.to_str().expect("utf-8 path"),
+        "--range",
+        &range,
+        "--out",
+        ranged.to_str().expect("utf-8 path"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("labelled 2 rows")
+            && stderr.contains("(1 traced, 0 untraced), 0 bug-inducing"),
+        "{stderr}"
+    );
+    let written = std::fs::read_to_string(&ranged).expect("csv written");
+    assert_eq!(written.lines().count(), 3, "{written}");
+
+    let model = dir.path().join("model.json");
+    let out = relman(&[
+        "risk",
+        "train",
+        "--data",
+        csv.to_str().expect("utf-8 path"),
+        "--model",
+        "logistic",
+        "--out",
+        model.to_str().expect("utf-8 path"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("on 4 rows"));
+}

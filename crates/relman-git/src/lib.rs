@@ -58,6 +58,7 @@
 
 mod error;
 mod repository;
+pub mod szz;
 mod tags;
 mod walk;
 mod workspace;

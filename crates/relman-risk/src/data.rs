@@ -576,4 +576,38 @@ mod tests {
         let again = parse_csv(std::str::from_utf8(&out).expect("utf-8")).expect("valid csv");
         assert_eq!(rows, again);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn write_then_read_gives_the_same_rows(
+            raw in proptest::collection::vec(
+                (
+                    "[0-9a-f]{40}",
+                    -4_000_000_000i64..4_000_000_000,
+                    proptest::array::uniform14(0.0f64..1.0e9),
+                    proptest::bool::ANY,
+                    proptest::option::of(proptest::bool::ANY),
+                ),
+                0..20,
+            ),
+            labelled in proptest::bool::ANY,
+        ) {
+            let rows: Vec<ChangeRow> = raw
+                .into_iter()
+                .map(|(commit, date, mut values, fix, bug)| {
+                    values[Metric::Fix.index()] = if fix { 1.0 } else { 0.0 };
+                    let label = if labelled {
+                        Some(if bug.unwrap_or(false) { Label::Buggy } else { Label::Clean })
+                    } else {
+                        None
+                    };
+                    ChangeRow { commit, date, metrics: ChangeMetrics::from_array(values), label }
+                })
+                .collect();
+            let mut out = Vec::new();
+            write_csv(&mut out, &rows).expect("write to vec");
+            let again = parse_csv(std::str::from_utf8(&out).expect("utf-8")).expect("valid csv");
+            proptest::prop_assert_eq!(rows, again);
+        }
+    }
 }

@@ -8,6 +8,10 @@
 //!   trains on the oldest 80 % of each file (by date) and measures on the newest 20 %; without
 //!   `--model`, every kind is evaluated.
 //!
+//! - `relman risk label [--repo P] [--range A..B] [--exclude-roots] --out data.csv` computes the
+//!   metrics from the repository's history and labels each commit with SZZ (the commits whose
+//!   lines the fix commits changed are `bug = 1`), so a team can train on its own history.
+//!
 //! - `relman risk [--repo P] [--range A..B] [--limit N] [--format text|json]` computes the 14
 //!   change metrics from the repository's history and scores the newest commits of the range
 //!   with the shipped default model, with their top reasons.
@@ -100,6 +104,21 @@ enum RiskCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = TextFormat::Text)]
         format: TextFormat,
+    },
+    /// Label the repository's own history with SZZ and write it as a training CSV.
+    Label {
+        /// The repository.
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// Only the commits of this revision range `A..B` (metrics still use the full history).
+        #[arg(long)]
+        range: Option<String>,
+        /// Never label a root commit (an initial import) as bug-introducing.
+        #[arg(long)]
+        exclude_roots: bool,
+        /// Where to write the CSV.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -316,7 +335,101 @@ pub fn run(args: RiskArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        RiskCommand::Label {
+            repo,
+            range,
+            exclude_roots,
+            out,
+        } => label_repository(&repo, range.as_deref(), exclude_roots, &out),
     }
+}
+
+/// `relman risk label`: metrics of every commit of the range (from the full history), the fix
+/// commits among them (their `fix` metric), SZZ from those fixes, one labelled row per commit.
+///
+/// Only fixes inside the range matter: a fix that implicates a commit of the range descends from
+/// it, so it is in the range too.
+fn label_repository(
+    path: &Path,
+    range: Option<&str>,
+    exclude_roots: bool,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
+    use std::collections::HashSet;
+    use std::ops::ControlFlow;
+
+    use relman_git::szz::{RootCommits, SzzOptions};
+    use relman_git::{GitRepository, WalkOptions};
+    use relman_model::{ChangeId, RevisionRange};
+    use relman_risk::{Label, Metric};
+
+    let repo = GitRepository::open(path)
+        .with_context(|| format!("cannot open repository {}", path.display()))?;
+    let range: RevisionRange = match range {
+        Some(r) => r.parse().context("invalid --range")?,
+        None => RevisionRange::default(),
+    };
+    let history = history_metrics(&repo, &range.to)?;
+    let in_range: Option<HashSet<ChangeId>> = if range.from.is_some() {
+        let mut ids = HashSet::new();
+        repo.walk_with(&range, &WalkOptions::new(), &mut |c| {
+            ids.insert(c.id);
+            ControlFlow::Continue(())
+        })
+        .with_context(|| format!("cannot walk {range}"))?;
+        Some(ids)
+    } else {
+        None
+    };
+    let selected: Vec<_> = history
+        .iter()
+        .filter(|(c, _)| in_range.as_ref().is_none_or(|ids| ids.contains(&c.id)))
+        .collect();
+    let fixes: Vec<ChangeId> = selected
+        .iter()
+        .filter(|(_, m)| m.get(Metric::Fix) > 0.0)
+        .map(|(c, _)| c.id.clone())
+        .collect();
+    let mut options = SzzOptions::new();
+    if exclude_roots {
+        options.roots(RootCommits::Exclude);
+    }
+    let found = repo
+        .bug_introducing(&fixes, &options)
+        .context("cannot trace the fix commits to the commits that introduced their lines")?;
+    let rows: Vec<ChangeRow> = selected
+        .iter()
+        .map(|(change, metrics)| ChangeRow {
+            commit: change.id.to_string(),
+            date: change.time.timestamp(),
+            metrics: *metrics,
+            label: Some(if found.contains(&change.id) {
+                Label::Buggy
+            } else {
+                Label::Clean
+            }),
+        })
+        .collect();
+    let buggy = rows
+        .iter()
+        .filter(|r| r.label.is_some_and(Label::is_buggy))
+        .count();
+    let file = File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut writer = std::io::BufWriter::new(file);
+    relman_risk::write_csv(&mut writer, &rows)
+        .and_then(|()| writer.flush())
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!(
+        "labelled {} rows into {}: {} fixes ({} traced, {} untraced), {} bug-inducing ({} lines blamed)",
+        rows.len(),
+        out.display(),
+        fixes.len(),
+        found.fixes_traced,
+        found.fixes_untraced,
+        buggy,
+        found.lines_blamed,
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Every commit up to `to` with its change metrics, oldest first. The metrics need each file's
