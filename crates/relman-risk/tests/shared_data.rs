@@ -1,11 +1,19 @@
 //! Time-ordered evaluation of every model on the shared JIT data sets (`shared/data/jit`).
 //!
-//! Heavy: `cargo test -p relman-risk --release --test shared_data -- --ignored --nocapture`.
+//! The default learner's check runs whenever `shared/data/jit` is found (it is skipped, with a
+//! message, where the data sets are absent). The every-model table is heavy:
+//! `cargo test -p relman-risk --release --test shared_data -- --ignored --nocapture`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
 
-use relman_risk::{ModelKind, TrainOptions, evaluate, read_csv};
+use relman_risk::{ChangeRow, ModelKind, TrainOptions, evaluate, read_csv};
+
+/// ROC AUC floors of the default learner, `(data set, floor)`. The target is 0.78 on
+/// both; measured (seeds 1–4 and 42): openstack 0.7818–0.7823, qt 0.7553–0.7563. qt plateaus
+/// near 0.756 with the 14 change metrics (see docs/risk.md), so its floor guards the measured
+/// figure, not the target.
+const DEFAULT_FLOORS: [(&str, f64); 2] = [("openstack", 0.78), ("qt", 0.755)];
 
 fn shared_data() -> Option<PathBuf> {
     let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -20,17 +28,41 @@ fn shared_data() -> Option<PathBuf> {
     }
 }
 
+fn read_set(data: &std::path::Path, set: &str) -> Vec<ChangeRow> {
+    let path = data.join("jit").join(format!("{set}.csv"));
+    let file = std::fs::File::open(&path).expect("the shared data set opens");
+    read_csv(std::io::BufReader::new(file)).expect("the shared data set parses")
+}
+
+#[test]
+fn default_learner_reaches_its_floors_on_openstack_and_qt() {
+    let Some(data) = shared_data().filter(|d| d.join("jit").is_dir()) else {
+        eprintln!("shared/data/jit not found; skipping");
+        return;
+    };
+    let options = TrainOptions::default();
+    assert_eq!(options.kind, ModelKind::Ensemble, "the default learner");
+    let mut failures = Vec::new();
+    for (set, floor) in DEFAULT_FLOORS {
+        let report = evaluate(&read_set(&data, set), &options, 0.8, None).expect("evaluate");
+        println!("{set:10} default roc_auc {:.4}", report.roc_auc);
+        if report.roc_auc < floor {
+            failures.push((set, report.roc_auc, floor));
+        }
+    }
+    assert!(failures.is_empty(), "below the floor: {failures:?}");
+}
+
 #[test]
 #[ignore = "heavy: trains every model on openstack and qt"]
 fn every_model_on_openstack_and_qt() {
-    let Some(data) = shared_data() else {
-        eprintln!("shared/data not found; skipping");
+    let Some(data) = shared_data().filter(|d| d.join("jit").is_dir()) else {
+        eprintln!("shared/data/jit not found; skipping");
         return;
     };
     let mut failures = Vec::new();
     for set in ["openstack", "qt"] {
-        let file = std::fs::File::open(data.join("jit").join(format!("{set}.csv"))).expect("open");
-        let rows = read_csv(std::io::BufReader::new(file)).expect("parse");
+        let rows = read_set(&data, set);
         for kind in ModelKind::ALL {
             let report = evaluate(&rows, &TrainOptions::new(kind), 0.8, None).expect("evaluate");
             println!(
@@ -42,10 +74,11 @@ fn every_model_on_openstack_and_qt() {
                 report.at_threshold.f1,
                 report.recall_at_20_percent_effort
             );
-            // The target is 0.78 on both; qt plateaus near 0.756 with these 14 metrics
-            // (see docs/risk.md), so guard against regressions below the measured figures.
-            let floor = if set == "openstack" { 0.78 } else { 0.75 };
-            if kind == ModelKind::Ensemble && report.roc_auc < floor {
+            let floor = DEFAULT_FLOORS
+                .iter()
+                .find(|(s, _)| *s == set)
+                .map_or(0.0, |(_, f)| *f);
+            if kind == TrainOptions::default().kind && report.roc_auc < floor {
                 failures.push((set, report.roc_auc));
             }
         }
