@@ -726,6 +726,48 @@ mod tests {
     }
 
     #[test]
+    fn a_journal_with_an_old_snapshot_loads_and_accepts_change_requests() {
+        use crate::store::{JournalStore, LineageId, Store};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state");
+        let mut store = JournalStore::<Event>::create(&path, LineageId::new("old").unwrap())
+            .unwrap()
+            .store;
+        let old = Event::new(
+            t(8),
+            Some(p("ana")),
+            EventKind::IncidentResolved { id: "INC-1".into() },
+        );
+        store.append(Revision::ZERO, &[old]).unwrap();
+        // A snapshot as written before change requests: without the new fields.
+        let mut old_state = serde_json::to_value(EnvState::fold(&store.load().unwrap())).unwrap();
+        for key in ["change_requests", "gate_verdicts", "rejected"] {
+            old_state.as_object_mut().unwrap().remove(key);
+        }
+        store.snapshot(&old_state).unwrap();
+        store
+            .append(
+                Revision::new(1),
+                &[ev("ana", opened(ChangeKind::Normal, 1))],
+            )
+            .unwrap();
+        drop(store);
+
+        let mut reopened = JournalStore::<Event>::open(&path).unwrap().store;
+        let snapshot = reopened.read_snapshot::<EnvState>().unwrap().unwrap();
+        let mut state = snapshot.state;
+        assert_eq!(state.revision, Revision::new(1));
+        for e in reopened.load().unwrap() {
+            state.apply(&e);
+        }
+        assert_eq!(
+            state.change_request(&cr()).unwrap().state(),
+            ChangeState::New
+        );
+        assert!(state.rejected.is_empty());
+    }
+
+    #[test]
     fn change_request_event_json_shape() {
         let e = ev(
             "bo",

@@ -637,7 +637,7 @@ fn write(
                     })?
                 ),
                 Format::Text => println!(
-                    "recorded {kind_name} at revision {revision}: {} is {} ({} of {} approvals for {})",
+                    "recorded {kind_name} at revision {revision}: {} is now {} ({} of {} approvals for {})",
                     view.id,
                     view.state,
                     view.approvals_counted,
