@@ -43,6 +43,10 @@ enum Command {
     Schedule(cmd::schedule::ScheduleArgs),
     /// The release plan of a repository: versions, changelogs, risk, schedule, change request.
     Plan(cmd::plan::PlanArgs),
+    /// Change requests: open, assess, approve (bound to the plan digest), schedule, close.
+    Change(cmd::change::ChangeArgs),
+    /// The post-release review: deployments, incidents, DORA before/after, follow-ups.
+    Review(cmd::review::ReviewArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +87,8 @@ fn run(cli: Cli) -> ExitCode {
         Command::Plan(args) => cmd::plan::run(args),
         Command::Risk(args) => cmd::risk::run(args),
         Command::Schedule(args) => cmd::schedule::run(args),
+        Command::Change(args) => cmd::change::run(args),
+        Command::Review(args) => cmd::review::run(args),
     };
     match result {
         Ok(code) => code,

@@ -77,3 +77,161 @@ fn unreadable_report_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/junit.xml"));
 }
+
+fn ok_stdout(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("utf-8 output")
+}
+
+#[test]
+fn record_appends_the_verdict_and_still_exits_one_on_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let passing = dir.path().join("unit.xml");
+    let failing = dir.path().join("it.xml");
+    std::fs::write(&passing, PASSING).unwrap();
+    std::fs::write(&failing, FAILING).unwrap();
+    ok_stdout(
+        &relman()
+            .args(["env", "init", "--environments", "staging,production"])
+            .arg("--state")
+            .arg(&state)
+            .output()
+            .unwrap(),
+    );
+    ok_stdout(
+        &relman()
+            .args([
+                "change",
+                "new",
+                "--id",
+                "CR-3",
+                "--title",
+                "release",
+                "--requester",
+                "ana",
+                "--digest",
+                "0123456789abcdef",
+            ])
+            .arg("--state")
+            .arg(&state)
+            .output()
+            .unwrap(),
+    );
+
+    let failed = relman()
+        .args([
+            "gate", "check", "--format", "json", "--record", "--by", "ci",
+        ])
+        .args(["--change", "CR-3", "--results"])
+        .arg(format!("integration={}", failing.display()))
+        .arg("--store")
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert_eq!(
+        failed.status.code(),
+        Some(1),
+        "a failing gate still exits 1"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
+    assert_eq!(json["verdict"], "fail");
+    assert_eq!(json["recorded_revision"], 4);
+
+    let passed = relman()
+        .args([
+            "gate",
+            "check",
+            "--record",
+            "--release",
+            "2026.12",
+            "--results",
+        ])
+        .arg(&passing)
+        .arg("--state")
+        .arg(&state)
+        .output()
+        .unwrap();
+    let text = ok_stdout(&passed);
+    assert!(text.contains("recorded at revision 5"), "{text}");
+
+    let history = ok_stdout(
+        &relman()
+            .args(["env", "history", "--format", "json", "--state"])
+            .arg(&state)
+            .output()
+            .unwrap(),
+    );
+    let history: serde_json::Value = serde_json::from_str(&history).unwrap();
+    let recorded = &history[3]["event"];
+    assert_eq!(recorded["kind"], "gate_verdict_recorded");
+    assert_eq!(recorded["change_request"], "CR-3");
+    assert_eq!(recorded["by"], "ci");
+    assert_eq!(recorded["verdict"], "fail");
+    assert_eq!(recorded["gates"][0]["gate"], "integration");
+    assert_eq!(
+        recorded["gates"][0]["reasons"][0],
+        "1 tests failed (at most 0 allowed)"
+    );
+    assert_eq!(history[4]["event"]["release"], "2026.12");
+    assert_eq!(history[4]["event"]["verdict"], "pass");
+
+    let shown = ok_stdout(
+        &relman()
+            .args(["change", "show", "CR-3", "--format", "json", "--state"])
+            .arg(&state)
+            .output()
+            .unwrap(),
+    );
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["gate_verdicts"], serde_json::json!(["fail"]));
+}
+
+#[test]
+fn record_needs_a_subject_and_a_known_change_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let report = dir.path().join("junit.xml");
+    std::fs::write(&report, PASSING).unwrap();
+    let no_subject = relman()
+        .args(["gate", "check", "--record", "--results"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(no_subject.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_subject.stderr).contains("--release"));
+
+    ok_stdout(
+        &relman()
+            .args(["env", "init", "--environments", "production", "--state"])
+            .arg(&state)
+            .output()
+            .unwrap(),
+    );
+    let unknown = relman()
+        .args([
+            "gate",
+            "check",
+            "--record",
+            "--change",
+            "CR-404",
+            "--results",
+        ])
+        .arg(&report)
+        .arg("--state")
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("cannot record the verdict: no change request CR-404"),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
+}

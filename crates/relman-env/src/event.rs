@@ -10,11 +10,13 @@
 
 use chrono::{DateTime, Utc};
 use relman_model::{
-    ChangeId, ComponentId, Digest, Environment, EnvironmentId, PersonId, ReleaseId, Window,
+    ApprovalRule, ChangeId, ChangeKind, ChangeRequestId, ComponentId, Digest, Environment,
+    EnvironmentId, PersonId, ReleaseId, RiskLevel, Verdict, Window,
 };
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
+use crate::change::{GateOutcome, PlannedWindow, ReleasedVersion};
 use crate::policy::Lifecycle;
 use crate::recurring::RecurringWindow;
 
@@ -208,6 +210,109 @@ pub enum EventKind {
         /// Which version.
         version: Version,
     },
+    /// A change request was opened with its whole draft (state `new`).
+    ChangeRequestOpened {
+        /// Its id, e.g. `CR-1a2b3c4d`.
+        change_request: ChangeRequestId,
+        /// A one-line title.
+        title: String,
+        /// Standard, normal or emergency.
+        change_kind: ChangeKind,
+        /// Who asked for it (may not approve it).
+        requester: PersonId,
+        /// The digest of the plan under approval (e.g. SHA-256 of the release plan).
+        digest: Digest,
+        /// Who must approve.
+        rule: ApprovalRule,
+        /// The release it implements, if named.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        release: Option<ReleaseId>,
+        /// The component versions it releases.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        components: Vec<ReleasedVersion>,
+        /// The planned implementation window, if known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window: Option<PlannedWindow>,
+    },
+    /// A change request's risk was assessed (advances a new request out of `new`).
+    ChangeRequestAssessed {
+        /// The request.
+        change_request: ChangeRequestId,
+        /// The risk score, 0 to 100.
+        score: u8,
+        /// The risk level.
+        level: RiskLevel,
+    },
+    /// A change request was submitted for authorization.
+    ChangeRequestSubmitted {
+        /// The request.
+        change_request: ChangeRequestId,
+    },
+    /// A change request was approved by the event's `by`, bound to a plan digest.
+    ChangeRequestApproved {
+        /// The request.
+        change_request: ChangeRequestId,
+        /// The digest approved.
+        digest: Digest,
+    },
+    /// A change request was rejected (back to `new`, approvals voided).
+    ChangeRequestRejected {
+        /// The request.
+        change_request: ChangeRequestId,
+        /// Why.
+        reason: String,
+    },
+    /// The plan of a change request changed: approvals of the old digest stop counting.
+    ChangeRequestAmended {
+        /// The request.
+        change_request: ChangeRequestId,
+        /// The new digest.
+        digest: Digest,
+    },
+    /// A change request was scheduled (or re-scheduled) for a window.
+    ChangeRequestScheduled {
+        /// The request.
+        change_request: ChangeRequestId,
+        /// When implementation starts.
+        start: DateTime<Utc>,
+        /// When it should be done.
+        finish: DateTime<Utc>,
+    },
+    /// Implementation of a change request started.
+    ChangeRequestImplemented {
+        /// The request.
+        change_request: ChangeRequestId,
+    },
+    /// A change request entered its post-implementation review.
+    ChangeRequestReviewed {
+        /// The request.
+        change_request: ChangeRequestId,
+    },
+    /// A change request was closed.
+    ChangeRequestClosed {
+        /// The request.
+        change_request: ChangeRequestId,
+    },
+    /// A change request was cancelled.
+    ChangeRequestCanceled {
+        /// The request.
+        change_request: ChangeRequestId,
+        /// Why.
+        reason: String,
+    },
+    /// A quality-gate verdict was recorded for a release or a change request.
+    GateVerdictRecorded {
+        /// The release judged, if named.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        release: Option<ReleaseId>,
+        /// The change request judged, if named.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        change_request: Option<ChangeRequestId>,
+        /// The combined verdict.
+        verdict: Verdict,
+        /// One outcome per gate.
+        gates: Vec<GateOutcome>,
+    },
 }
 
 impl EventKind {
@@ -230,6 +335,44 @@ impl EventKind {
             EventKind::IncidentResolved { .. } => "incident_resolved",
             EventKind::DesiredStateSet { .. } => "desired_state_set",
             EventKind::ObservedStateReported { .. } => "observed_state_reported",
+            EventKind::ChangeRequestOpened { .. } => "change_request_opened",
+            EventKind::ChangeRequestAssessed { .. } => "change_request_assessed",
+            EventKind::ChangeRequestSubmitted { .. } => "change_request_submitted",
+            EventKind::ChangeRequestApproved { .. } => "change_request_approved",
+            EventKind::ChangeRequestRejected { .. } => "change_request_rejected",
+            EventKind::ChangeRequestAmended { .. } => "change_request_amended",
+            EventKind::ChangeRequestScheduled { .. } => "change_request_scheduled",
+            EventKind::ChangeRequestImplemented { .. } => "change_request_implemented",
+            EventKind::ChangeRequestReviewed { .. } => "change_request_reviewed",
+            EventKind::ChangeRequestClosed { .. } => "change_request_closed",
+            EventKind::ChangeRequestCanceled { .. } => "change_request_canceled",
+            EventKind::GateVerdictRecorded { .. } => "gate_verdict_recorded",
+        }
+    }
+
+    /// The change request the event is about, if any (the one opened, acted on or judged).
+    pub fn change_request(&self) -> Option<&ChangeRequestId> {
+        match self {
+            EventKind::ChangeRequestOpened { change_request, .. } => Some(change_request),
+            EventKind::GateVerdictRecorded { change_request, .. } => change_request.as_ref(),
+            _ => self.change_request_action_target(),
+        }
+    }
+
+    /// The change request an action event (assessed ... canceled) acts on.
+    pub(crate) fn change_request_action_target(&self) -> Option<&ChangeRequestId> {
+        match self {
+            EventKind::ChangeRequestAssessed { change_request, .. }
+            | EventKind::ChangeRequestSubmitted { change_request }
+            | EventKind::ChangeRequestApproved { change_request, .. }
+            | EventKind::ChangeRequestRejected { change_request, .. }
+            | EventKind::ChangeRequestAmended { change_request, .. }
+            | EventKind::ChangeRequestScheduled { change_request, .. }
+            | EventKind::ChangeRequestImplemented { change_request }
+            | EventKind::ChangeRequestReviewed { change_request }
+            | EventKind::ChangeRequestClosed { change_request }
+            | EventKind::ChangeRequestCanceled { change_request, .. } => Some(change_request),
+            _ => None,
         }
     }
 

@@ -13,6 +13,8 @@
 //! - [`Lifecycle`] and [`can_deploy`]: promotion phases and the deploy decision with every
 //!   [`Blocker`].
 //! - [`RecurringWindow`]: windows on a cron schedule in an IANA time zone (DST-correct).
+//! - [`change`]: change requests replayed through relman-model's state machine, and recorded
+//!   quality-gate verdicts ([`EnvState::change_request`], [`EnvState::gate_verdicts`]).
 //! - [`dora`]: DORA metrics from the ledger, rated against versioned performance bands.
 //!
 //! The on-disk journal format is documented in [`store::journal`] and `docs/env-store.md`.
@@ -42,6 +44,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod change;
 pub mod dora;
 pub mod event;
 pub mod policy;
@@ -49,6 +52,10 @@ pub mod recurring;
 pub mod state;
 pub mod store;
 
+pub use change::{
+    ApplyChangeEventError, Assessment, ChangeRequestEntry, GateOutcome, GateVerdictRecord,
+    PlannedWindow, RejectedEvent, ReleasedVersion,
+};
 pub use event::{DeployReason, Event, EventKind, ShippedChange};
 pub use policy::{
     AutoPromote, Blocker, Decision, DeployRequest, Lifecycle, Outcome, Phase, Requirement,

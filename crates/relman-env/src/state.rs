@@ -1,13 +1,20 @@
 //! Current state as a fold of the ledger: what runs where, leases, quarantines, approvals,
-//! windows, incidents, desired vs observed (drift) and rollback targets.
+//! windows, incidents, desired vs observed (drift), rollback targets, change requests and
+//! recorded gate verdicts.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use relman_model::{ComponentId, Digest, Environment, EnvironmentId, PersonId, ReleaseId, Window};
+use relman_model::{
+    ChangeRequestId, ComponentId, Digest, Environment, EnvironmentId, PersonId, ReleaseId, Window,
+};
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
+use crate::change::{
+    ApplyChangeEventError, ChangeRequestEntry, GateVerdictRecord, RejectedEvent,
+    check_gate_verdict, next_entry,
+};
 use crate::event::{DeployReason, Event, EventKind, ShippedChange};
 use crate::policy::Lifecycle;
 use crate::recurring::RecurringWindow;
@@ -171,6 +178,17 @@ pub struct EnvState {
     pub observed: BTreeMap<(EnvironmentId, ComponentId), Version>,
     /// The revision of the last event applied.
     pub revision: Revision,
+    /// Change requests by id (see [`EnvState::change_requests`]). Absent from snapshots written
+    /// before change requests were recorded: it then defaults to empty.
+    #[serde(default)]
+    pub change_requests: BTreeMap<ChangeRequestId, ChangeRequestEntry>,
+    /// Recorded gate verdicts, in ledger order (see [`EnvState::gate_verdicts`]).
+    #[serde(default)]
+    pub gate_verdicts: Vec<GateVerdictRecord>,
+    /// Events the fold could not apply (an invalid change-request transition written by an
+    /// older or foreign writer), in ledger order. They changed nothing.
+    #[serde(default)]
+    pub rejected: Vec<RejectedEvent>,
 }
 
 impl EnvState {
@@ -183,13 +201,58 @@ impl EnvState {
         state
     }
 
+    /// Checks whether `event` applies to this state, without changing it. Writers call it before
+    /// appending change-request and gate-verdict events, so that an invalid transition is
+    /// refused instead of recorded; every other event always applies.
+    ///
+    /// # Errors
+    ///
+    /// [`ApplyChangeEventError`] naming the change request and why: unknown id, id already
+    /// opened, a transition its state machine refuses (wrong state, self-approval, an approver
+    /// outside the rule, a stale digest, missing approvals), a missing approver, an empty window.
+    pub fn check(&self, event: &Event) -> Result<(), ApplyChangeEventError> {
+        if let EventKind::GateVerdictRecorded { change_request, .. } = &event.kind {
+            return check_gate_verdict(&self.change_requests, change_request.as_ref());
+        }
+        next_entry(&self.change_requests, event, self.revision.after(1)).map(|_| ())
+    }
+
     /// Applies one event. Events that refer to nothing known (a success without a start) are
-    /// recorded as well as they can be, never rejected: the ledger is the truth.
+    /// recorded as well as they can be, never rejected: the ledger is the truth. The exception
+    /// is a change-request event its state machine refuses: it changes nothing and is listed in
+    /// [`EnvState::rejected`] with the reason.
     pub fn apply(&mut self, recorded: &Recorded<Event>) {
         let Event { at, by, kind } = &recorded.event;
         let at = *at;
         self.revision = recorded.revision;
         match kind {
+            EventKind::ChangeRequestOpened { .. }
+            | EventKind::ChangeRequestAssessed { .. }
+            | EventKind::ChangeRequestSubmitted { .. }
+            | EventKind::ChangeRequestApproved { .. }
+            | EventKind::ChangeRequestRejected { .. }
+            | EventKind::ChangeRequestAmended { .. }
+            | EventKind::ChangeRequestScheduled { .. }
+            | EventKind::ChangeRequestImplemented { .. }
+            | EventKind::ChangeRequestReviewed { .. }
+            | EventKind::ChangeRequestClosed { .. }
+            | EventKind::ChangeRequestCanceled { .. } => {
+                self.apply_change_request(recorded);
+            }
+            EventKind::GateVerdictRecorded {
+                release,
+                change_request,
+                verdict,
+                gates,
+            } => self.gate_verdicts.push(GateVerdictRecord {
+                release: release.clone(),
+                change_request: change_request.clone(),
+                verdict: *verdict,
+                gates: gates.clone(),
+                at,
+                by: by.clone(),
+                revision: recorded.revision,
+            }),
             EventKind::EnvironmentsDeclared { environments } => {
                 self.environments = environments.clone();
                 self.environments
@@ -341,6 +404,58 @@ impl EnvState {
                     .insert((env.clone(), component.clone()), version.clone());
             }
         }
+    }
+
+    fn apply_change_request(&mut self, recorded: &Recorded<Event>) {
+        match next_entry(&self.change_requests, &recorded.event, recorded.revision) {
+            Ok(Some(entry)) => {
+                self.change_requests.insert(entry.id().clone(), entry);
+            }
+            Ok(None) => {}
+            Err(e) => self.rejected.push(RejectedEvent {
+                revision: recorded.revision,
+                kind: recorded.event.kind.name().to_owned(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Every change request, sorted by id.
+    pub fn change_requests(&self) -> impl Iterator<Item = &ChangeRequestEntry> {
+        self.change_requests.values()
+    }
+
+    /// The change request `id`, if opened.
+    pub fn change_request(&self, id: &ChangeRequestId) -> Option<&ChangeRequestEntry> {
+        self.change_requests.get(id)
+    }
+
+    /// Every recorded gate verdict, oldest first.
+    pub fn gate_verdicts(&self) -> &[GateVerdictRecord] {
+        &self.gate_verdicts
+    }
+
+    /// The gate verdicts recorded for change request `id`, or for the release it implements,
+    /// oldest first.
+    pub fn gate_verdicts_for_change_request<'a>(
+        &'a self,
+        id: &'a ChangeRequestId,
+    ) -> impl Iterator<Item = &'a GateVerdictRecord> + 'a {
+        let release = self.change_request(id).and_then(|e| e.release.as_ref());
+        self.gate_verdicts.iter().filter(move |v| {
+            v.change_request.as_ref() == Some(id)
+                || (release.is_some() && v.release.as_ref() == release)
+        })
+    }
+
+    /// The gate verdicts recorded for release `release`, oldest first.
+    pub fn gate_verdicts_for_release<'a>(
+        &'a self,
+        release: &'a ReleaseId,
+    ) -> impl Iterator<Item = &'a GateVerdictRecord> + 'a {
+        self.gate_verdicts
+            .iter()
+            .filter(move |v| v.release.as_ref() == Some(release))
     }
 
     fn finish(

@@ -553,10 +553,17 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
 }
 
 fn open(common: &Common) -> Result<JournalStore<Event>> {
-    let opened = JournalStore::<Event>::open(&common.state).with_context(|| {
+    open_store(&common.state)
+}
+
+/// Opens the environment state in `state`, reporting repaired torn tails on stderr. Shared by
+/// every command that reads or writes the state (`env`, `change`, `gate check --record`,
+/// `review`).
+pub(crate) fn open_store(state: &std::path::Path) -> Result<JournalStore<Event>> {
+    let opened = JournalStore::<Event>::open(state).with_context(|| {
         format!(
             "cannot open the environment state in {} (run `relman env init` first?)",
-            common.state.display()
+            state.display()
         )
     })?;
     report_diagnostics(&opened.diagnostics);
@@ -578,7 +585,8 @@ fn report_diagnostics(diagnostics: &[JournalDiagnostic]) {
     }
 }
 
-fn load(store: &mut JournalStore<Event>) -> Result<(Vec<Recorded<Event>>, EnvState)> {
+/// Reads every event of `store` and folds them.
+pub(crate) fn load(store: &mut JournalStore<Event>) -> Result<(Vec<Recorded<Event>>, EnvState)> {
     let events = store.load().context("cannot read the journal")?;
     let state = EnvState::fold(&events);
     report_diagnostics(&store.take_diagnostics());

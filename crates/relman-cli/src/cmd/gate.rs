@@ -1,11 +1,16 @@
-//! `relman gate check`: test evidence in, quality-gate verdict out.
+//! `relman gate check`: test evidence in, quality-gate verdict out; with `--record`, the verdict
+//! is also appended to the environment state for a release or a change request.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use relman_model::{QualityGate, TestKind, TestRun, Thresholds, Verdict, evaluate_gates};
+use relman_env::{EventKind, GateOutcome};
+use relman_model::{
+    ChangeRequestId, PersonId, QualityGate, ReleaseId, TestKind, TestRun, Thresholds, Verdict,
+    evaluate_gates,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::evidence;
@@ -21,7 +26,8 @@ pub struct GateArgs {
 enum GateCommand {
     /// Reads test reports and coverage, applies the gates, prints the verdict with reasons.
     ///
-    /// Exits 0 when every gate passes, 1 when one fails or lacks evidence.
+    /// Exits 0 when every gate passes, 1 when one fails or lacks evidence. With `--record` the
+    /// verdict is appended to the environment state (`--state`) for `--release` or `--change`.
     Check(CheckArgs),
 }
 
@@ -41,6 +47,20 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Record the verdict in the environment state (needs `--release` or `--change`).
+    #[arg(long, requires = "subject")]
+    record: bool,
+    #[command(flatten)]
+    store: super::change::StoreOptions,
+    /// The release the verdict is for.
+    #[arg(long, group = "subject")]
+    release: Option<ReleaseId>,
+    /// The change request the verdict is for (it must exist in the state).
+    #[arg(long = "change", group = "subject")]
+    change_request: Option<ChangeRequestId>,
+    /// Who records the verdict.
+    #[arg(long)]
+    by: Option<PersonId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,6 +81,9 @@ struct Output {
     verdict: String,
     gates: Vec<GateOutput>,
     runs: Vec<RunOutput>,
+    /// The revision of the recorded verdict (with `--record`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recorded_revision: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -116,7 +139,13 @@ pub fn run(args: GateArgs) -> Result<ExitCode> {
         None => default_gates(&runs),
     };
     let report = evaluate_gates(&gates, &runs);
+    let recorded_revision = if args.record {
+        Some(record(&args, &report)?)
+    } else {
+        None
+    };
     let output = Output {
+        recorded_revision,
         verdict: report.verdict.to_string(),
         gates: report
             .results
@@ -150,6 +179,9 @@ pub fn run(args: GateArgs) -> Result<ExitCode> {
                     println!("    - {r}");
                 }
             }
+            if let Some(revision) = output.recorded_revision {
+                println!("recorded at revision {revision}");
+            }
         }
     }
     Ok(if report.verdict == Verdict::Pass {
@@ -157,6 +189,36 @@ pub fn run(args: GateArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Appends the verdict to the environment state; returns its revision.
+fn record(args: &CheckArgs, report: &relman_model::GateReport) -> Result<u64> {
+    let mut store = super::env::open_store(&args.store.state)?;
+    let now = chrono::Utc::now();
+    let kind = EventKind::GateVerdictRecorded {
+        release: args.release.clone(),
+        change_request: args.change_request.clone(),
+        verdict: report.verdict,
+        gates: report
+            .results
+            .iter()
+            .map(|r| GateOutcome {
+                gate: r.gate.clone(),
+                verdict: r.verdict,
+                reasons: r.reasons.iter().map(ToString::to_string).collect(),
+            })
+            .collect(),
+    };
+    let result = super::change::append_checked(&mut store, |_| {
+        Ok(relman_env::Event::new(now, args.by.clone(), kind.clone()))
+    })?;
+    match result {
+        Ok((revision, _)) => Ok(revision),
+        Err(e) => anyhow::bail!(
+            "cannot record the verdict: {}",
+            super::change::refusal_message(&e)
+        ),
+    }
 }
 
 /// One gate per reported kind, allowing no failure.
