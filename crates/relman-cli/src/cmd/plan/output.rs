@@ -1,0 +1,58 @@
+//! The files of `relman plan --output DIR`.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use super::model::PlanOutput;
+use super::pipeline::Scheduled;
+
+/// Writes `release-plan.md`, `release-plan.json`, `gantt.svg`, `gantt.mmd` and `release.ics` to
+/// `dir` (created if missing); `json` and `markdown` are the plan already rendered.
+pub(super) fn write_files(
+    dir: &Path,
+    out: &PlanOutput,
+    scheduled: Option<&Scheduled>,
+    json: &str,
+    markdown: &str,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let title = out.change_request.title.clone();
+    let start = out.body.start;
+    let (svg, mmd, ics) = match scheduled {
+        Some(s) => (
+            relman_graph::to_svg(&s.plan, &s.schedule, &s.scale, &[]),
+            relman_graph::to_mermaid(&s.plan, &s.schedule, &s.scale, &title),
+            relman_graph::to_ics(&s.plan, &s.schedule, &s.scale, start, "relman.invalid"),
+        ),
+        None => (empty_svg(), empty_mermaid(&title), empty_ics()),
+    };
+    for (name, text) in [
+        ("release-plan.md", markdown),
+        ("release-plan.json", json),
+        ("gantt.svg", svg.as_str()),
+        ("gantt.mmd", mmd.as_str()),
+        ("release.ics", ics.as_str()),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    eprintln!(
+        "wrote release-plan.md, release-plan.json, gantt.svg, gantt.mmd and release.ics to {}",
+        dir.display()
+    );
+    Ok(())
+}
+
+fn empty_svg() -> String {
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"320\" height=\"40\"><text x=\"10\" y=\"25\">nothing to schedule</text></svg>\n".to_owned()
+}
+
+fn empty_mermaid(title: &str) -> String {
+    format!("gantt\n    title {title}\n    dateFormat YYYY-MM-DDTHH:mm\n")
+}
+
+fn empty_ics() -> String {
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//relman//relman-cli//EN\r\nEND:VCALENDAR\r\n"
+        .to_owned()
+}
