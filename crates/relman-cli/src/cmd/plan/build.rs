@@ -24,7 +24,7 @@ use super::PlanArgs;
 use super::model::{
     ChangeRequestOutput, ComponentOutput, EvidenceOutput, PlanBody, PlanOutput, Planned,
 };
-use super::pipeline::{Scheduled, schedule, schedule_output};
+use super::pipeline::{Scheduled, schedule, schedule_output, stages};
 use super::release_risk::release_risk;
 use crate::config::{self, Config};
 
@@ -228,7 +228,14 @@ fn build(args: &PlanArgs, start: DateTime<Utc>) -> anyhow::Result<(PlanBody, Opt
         HashMap::new()
     };
     let risk = release_risk(&planned, &metrics);
-    let scheduled = schedule(args, &graph, &waves, start)?;
+    let stages = stages(args, &config.pipeline)?;
+    let scheduled = schedule(
+        &stages,
+        &config.pipeline.resources_or_default(),
+        &graph,
+        &waves,
+        start,
+    )?;
     let schedule_out = schedule_output(scheduled.as_ref());
 
     let components = planned

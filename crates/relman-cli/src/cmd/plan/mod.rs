@@ -19,8 +19,10 @@
 //!    build waits for the tests of the released components it depends on), one `approve` task,
 //!    then per component `deploy-dev` → `deploy-staging` → `deploy-production`; production
 //!    deploys hold the resource `production` (capacity 1: one production deploy at a time) and
-//!    follow the dependency order. Durations in hours (flags, defaults: build 1, test 2,
-//!    approve 4, dev 1, staging 2, production 1). Hour 0 is `--start` (default: now).
+//!    follow the dependency order. Durations in hours (defaults: build 1, test 2,
+//!    approve 4, dev 1, staging 2, production 1). The `[pipeline]` section of the
+//!    configuration replaces the stages, resources and windows; the `--*-hours` flags override
+//!    a stage's duration. Hour 0 is `--start` (default: now).
 //! 6. A change request draft (kind normal, one approval from anyone but the requester) bound to
 //!    the SHA-256 of the canonical plan JSON (compact, keys sorted, without `change_request`).
 //!
@@ -73,24 +75,24 @@ pub struct PlanArgs {
     /// How bumps travel to dependents.
     #[arg(long, value_enum, default_value_t = PropagationArg::WhenRequirementBreaks)]
     propagation: PropagationArg,
-    /// Hours to build one component.
-    #[arg(long, default_value_t = 1, value_name = "H")]
-    build_hours: i64,
-    /// Hours to test one component.
-    #[arg(long, default_value_t = 2, value_name = "H")]
-    test_hours: i64,
-    /// Hours for the release approval.
-    #[arg(long, default_value_t = 4, value_name = "H")]
-    approve_hours: i64,
-    /// Hours to deploy one component to dev.
-    #[arg(long, default_value_t = 1, value_name = "H")]
-    dev_hours: i64,
-    /// Hours to deploy one component to staging (including its checks).
-    #[arg(long, default_value_t = 2, value_name = "H")]
-    staging_hours: i64,
-    /// Hours to deploy one component to production.
-    #[arg(long, default_value_t = 1, value_name = "H")]
-    production_hours: i64,
+    /// Hours to build one component (overrides `[pipeline]`; default 1).
+    #[arg(long, value_name = "H")]
+    build_hours: Option<i64>,
+    /// Hours to test one component (overrides `[pipeline]`; default 2).
+    #[arg(long, value_name = "H")]
+    test_hours: Option<i64>,
+    /// Hours for the release approval (overrides `[pipeline]`; default 4).
+    #[arg(long, value_name = "H")]
+    approve_hours: Option<i64>,
+    /// Hours to deploy one component to dev (overrides `[pipeline]`; default 1).
+    #[arg(long, value_name = "H")]
+    dev_hours: Option<i64>,
+    /// Hours to deploy one component to staging (including its checks) (overrides `[pipeline]`; default 2).
+    #[arg(long, value_name = "H")]
+    staging_hours: Option<i64>,
+    /// Hours to deploy one component to production (overrides `[pipeline]`; default 1).
+    #[arg(long, value_name = "H")]
+    production_hours: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

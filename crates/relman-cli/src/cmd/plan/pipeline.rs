@@ -1,7 +1,7 @@
 //! The release task pipeline (build, test, approve, deploy per environment) as a
 //! relman-graph plan, its schedule and its JSON form.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc};
@@ -12,6 +12,7 @@ use relman_graph::{
 
 use super::PlanArgs;
 use super::model::{ScheduleOutput, TaskOutput};
+use crate::config::{MAX_STAGE_HOURS, PipelineConfig, StageConfig, StageKind};
 
 /// The scheduled pipeline, kept for the exports.
 pub(crate) struct Scheduled {
@@ -20,9 +21,65 @@ pub(crate) struct Scheduled {
     pub(crate) scale: TimeScale,
 }
 
-/// The pipeline of the released components as a plan, scheduled from `start`.
+/// The stages of the pipeline: `[pipeline]` of the configuration (or its defaults) with the
+/// duration flags given on the command line applied over it.
+pub(super) fn stages(args: &PlanArgs, config: &PipelineConfig) -> anyhow::Result<Vec<StageConfig>> {
+    let mut stages = config.stages_or_default();
+    for (flag, hours, kind, env) in [
+        ("--build-hours", args.build_hours, StageKind::Build, None),
+        ("--test-hours", args.test_hours, StageKind::Test, None),
+        (
+            "--approve-hours",
+            args.approve_hours,
+            StageKind::Approve,
+            None,
+        ),
+        (
+            "--dev-hours",
+            args.dev_hours,
+            StageKind::Deploy,
+            Some("dev"),
+        ),
+        (
+            "--staging-hours",
+            args.staging_hours,
+            StageKind::Deploy,
+            Some("staging"),
+        ),
+        (
+            "--production-hours",
+            args.production_hours,
+            StageKind::Deploy,
+            Some("production"),
+        ),
+    ] {
+        let Some(h) = hours else { continue };
+        if !(0..=MAX_STAGE_HOURS).contains(&h) {
+            bail!("{flag} {h}: expected 0 to {MAX_STAGE_HOURS} hours");
+        }
+        let Some(stage) = stages
+            .iter_mut()
+            .find(|s| s.stage == kind && s.environment.as_deref() == env)
+        else {
+            bail!(
+                "{flag}: the pipeline has no {kind} stage{}",
+                env.map(|e| format!(" for the environment `{e}`"))
+                    .unwrap_or_default()
+            );
+        };
+        stage.duration = h;
+    }
+    Ok(stages)
+}
+
+/// The pipeline of the released components as a plan, scheduled from `start`: per component in
+/// wave order `build` then `test` (a build waits for the tests of the released components it
+/// depends on), one `approve`, then per component the deploy stages in the listed order; the last
+/// deploy stage follows the dependency order. A stage holds one unit of each of its resources;
+/// its window becomes the tasks' release (earliest start) and deadline (latest finish).
 pub(super) fn schedule(
-    args: &PlanArgs,
+    stages: &[StageConfig],
+    resources: &BTreeMap<String, u32>,
     graph: &ComponentGraph,
     waves: &[Vec<String>],
     start: DateTime<Utc>,
@@ -31,21 +88,8 @@ pub(super) fn schedule(
     if order.is_empty() {
         return Ok(None);
     }
-    for (flag, h) in [
-        ("--build-hours", args.build_hours),
-        ("--test-hours", args.test_hours),
-        ("--approve-hours", args.approve_hours),
-        ("--dev-hours", args.dev_hours),
-        ("--staging-hours", args.staging_hours),
-        ("--production-hours", args.production_hours),
-    ] {
-        if !(0..=10_000).contains(&h) {
-            bail!("{flag} {h}: expected 0 to 10000 hours");
-        }
-    }
     let id =
         |s: String| -> anyhow::Result<TaskId> { s.parse().with_context(|| format!("task id {s}")) };
-    let production: ResourceId = "production".parse().context("resource id")?;
     let released: BTreeSet<&str> = order.iter().map(|s| s.as_str()).collect();
     let deps = |name: &str| -> Vec<String> {
         graph
@@ -62,14 +106,40 @@ pub(super) fn schedule(
             })
             .unwrap_or_default()
     };
+    let stage_of = |kind: StageKind| stages.iter().find(|s| s.stage == kind);
+    let deploys: Vec<&StageConfig> = stages
+        .iter()
+        .filter(|s| s.stage == StageKind::Deploy)
+        .collect();
+    let task = |tid: TaskId, stage: Option<&StageConfig>| -> anyhow::Result<Task> {
+        let Some(stage) = stage else {
+            bail!("the pipeline has no stage for {tid}");
+        };
+        let mut t = Task::new(tid, stage.duration);
+        for r in &stage.resources {
+            t = t.with_demand(r.parse().with_context(|| format!("resource {r}"))?, 1);
+        }
+        if let Some(w) = &stage.window {
+            let hours = |at: DateTime<Utc>| (at - start).num_seconds();
+            if let Some(from) = w.not_before {
+                // Round up to a whole hour after the start.
+                t.release = hours(from).max(0).div_euclid(3600)
+                    + i64::from(hours(from).max(0).rem_euclid(3600) != 0);
+            }
+            if let Some(to) = w.not_after {
+                t.deadline = Some(hours(to).div_euclid(3600));
+            }
+        }
+        Ok(t)
+    };
     let mut tasks = Vec::new();
     let mut edges = Vec::new();
     let approve = id("approve".into())?;
     for name in &order {
         let build = id(format!("build-{name}"))?;
         let test = id(format!("test-{name}"))?;
-        tasks.push(Task::new(build.clone(), args.build_hours));
-        tasks.push(Task::new(test.clone(), args.test_hours));
+        tasks.push(task(build.clone(), stage_of(StageKind::Build))?);
+        tasks.push(task(test.clone(), stage_of(StageKind::Test))?);
         edges.push(Precedence::finish_to_start(build.clone(), test.clone()));
         edges.push(Precedence::finish_to_start(test, approve.clone()));
         for d in deps(name) {
@@ -79,28 +149,33 @@ pub(super) fn schedule(
             ));
         }
     }
-    tasks.push(Task::new(approve.clone(), args.approve_hours));
+    tasks.push(task(approve.clone(), stage_of(StageKind::Approve))?);
     for name in &order {
-        let dev = id(format!("deploy-dev-{name}"))?;
-        let staging = id(format!("deploy-staging-{name}"))?;
-        let prod = id(format!("deploy-production-{name}"))?;
-        tasks.push(Task::new(dev.clone(), args.dev_hours));
-        tasks.push(Task::new(staging.clone(), args.staging_hours));
-        tasks.push(
-            Task::new(prod.clone(), args.production_hours).with_demand(production.clone(), 1),
-        );
-        edges.push(Precedence::finish_to_start(approve.clone(), dev.clone()));
-        edges.push(Precedence::finish_to_start(dev, staging.clone()));
-        edges.push(Precedence::finish_to_start(staging, prod.clone()));
-        for d in deps(name) {
-            edges.push(Precedence::finish_to_start(
-                id(format!("deploy-production-{d}"))?,
-                prod.clone(),
-            ));
+        let mut previous = approve.clone();
+        for (k, stage) in deploys.iter().enumerate() {
+            let env = stage.environment.as_deref().unwrap_or_default();
+            let tid = id(format!("deploy-{env}-{name}"))?;
+            tasks.push(task(tid.clone(), Some(stage))?);
+            edges.push(Precedence::finish_to_start(previous, tid.clone()));
+            if k + 1 == deploys.len() {
+                for d in deps(name) {
+                    edges.push(Precedence::finish_to_start(
+                        id(format!("deploy-{env}-{d}"))?,
+                        tid.clone(),
+                    ));
+                }
+            }
+            previous = tid;
         }
     }
-    let plan = Plan::new(tasks, vec![Resource::new(production, 1)], edges)
-        .context("cannot build the release pipeline")?;
+    let resources = resources
+        .iter()
+        .map(|(name, capacity)| -> anyhow::Result<Resource> {
+            let rid: ResourceId = name.parse().with_context(|| format!("resource {name}"))?;
+            Ok(Resource::new(rid, *capacity))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let plan = Plan::new(tasks, resources, edges).context("cannot build the release pipeline")?;
     let out = relman_graph::search(&plan, &SearchOptions::new(0, 2_000))
         .context("cannot schedule the release pipeline")?;
     Ok(Some(Scheduled {
