@@ -52,7 +52,7 @@ fn relman(repo: &Path, args: &[&str]) -> Output {
         .expect("relman runs")
 }
 
-/// Runs `relman plan --format json --output DIR`, checks the five files and returns the plan.
+/// Runs `relman plan --format json --output DIR`, checks the files and returns the plan.
 fn plan_with_outputs(repo: &Path, out_dir: &Path) -> Value {
     let out = relman(
         repo,
@@ -109,6 +109,8 @@ fn check_files(dir: &Path) {
     let md = std::fs::read_to_string(dir.join("release-plan.md")).expect("md");
     assert!(md.starts_with("# Release plan"), "{md}");
     assert!(md.contains("## Risk"), "{md}");
+    let notes = std::fs::read_to_string(dir.join("release-notes.md")).expect("release notes");
+    assert!(notes.starts_with("# Release notes\n"), "{notes}");
 }
 
 /// Field-level invariants every plan must satisfy.
@@ -693,6 +695,17 @@ fn without_a_pipeline_section_the_defaults_apply() {
         ]
     );
     assert_eq!(plan["schedule"]["makespan_hours"], 11);
+
+    // One forge release body per released component.
+    let notes = std::fs::read_to_string(dir.path().join("out/release-notes.md")).expect("notes");
+    assert!(
+        notes.contains("\n## pkg 1.1.0\n\nTag: `v1.1.0`\n"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("### Added") && notes.contains("add b"),
+        "{notes}"
+    );
 }
 
 #[test]

@@ -23,6 +23,7 @@ use sha2::{Digest as _, Sha256};
 use super::PlanArgs;
 use super::model::{
     ChangeRequestOutput, ComponentOutput, EvidenceOutput, PlanBody, PlanOutput, Planned,
+    ReleaseNotes,
 };
 use super::pipeline::{Scheduled, schedule, schedule_output, stages};
 use super::release_risk::release_risk;
@@ -30,24 +31,33 @@ use crate::config::{self, Config};
 
 /// The whole plan: [`build`] then the change request draft bound to the SHA-256 of the
 /// canonical plan JSON (compact, keys sorted, without `change_request`).
-pub(super) fn plan(
-    args: &PlanArgs,
-    start: DateTime<Utc>,
-) -> anyhow::Result<(PlanOutput, Option<Scheduled>)> {
-    let (body, scheduled) = build(args, start)?;
+pub(crate) fn plan(args: &PlanArgs, start: DateTime<Utc>) -> anyhow::Result<Built> {
+    let (body, scheduled, notes) = build(args, start)?;
     // Canonical: compact JSON with object keys sorted (serde_json's `Value` map).
     let canonical = serde_json::to_value(&body)
         .context("cannot serialize the plan")?
         .to_string();
     let digest_hex = format!("{:x}", Sha256::digest(canonical.as_bytes()));
     let change_request = draft_change_request(&body, &digest_hex, start)?;
-    Ok((
-        PlanOutput {
+    Ok(Built {
+        out: PlanOutput {
             body,
             change_request,
         },
         scheduled,
-    ))
+        notes,
+    })
+}
+
+/// A plan with what its files need besides the JSON.
+#[derive(Debug)]
+pub(crate) struct Built {
+    /// The plan as serialized.
+    pub(crate) out: PlanOutput,
+    /// The scheduled pipeline, if anything is released.
+    pub(crate) scheduled: Option<Scheduled>,
+    /// The release notes of each released component, in component order.
+    pub(crate) notes: Vec<ReleaseNotes>,
 }
 
 fn open(path: &Path) -> anyhow::Result<GitRepository> {
@@ -60,7 +70,10 @@ fn open(path: &Path) -> anyhow::Result<GitRepository> {
     }
 }
 
-fn build(args: &PlanArgs, start: DateTime<Utc>) -> anyhow::Result<(PlanBody, Option<Scheduled>)> {
+fn build(
+    args: &PlanArgs,
+    start: DateTime<Utc>,
+) -> anyhow::Result<(PlanBody, Option<Scheduled>, Vec<ReleaseNotes>)> {
     if !args.repo.exists() {
         bail!(
             "not a git repository: {} (no such directory)",
@@ -238,6 +251,7 @@ fn build(args: &PlanArgs, start: DateTime<Utc>) -> anyhow::Result<(PlanBody, Opt
     )?;
     let schedule_out = schedule_output(scheduled.as_ref());
 
+    let mut notes = Vec::new();
     let components = planned
         .iter()
         .map(|p| {
@@ -250,6 +264,12 @@ fn build(args: &PlanArgs, start: DateTime<Utc>) -> anyhow::Result<(PlanBody, Opt
                 if let Some(prev) = &p.last_tag {
                     input = input.with_previous_tag(prev.clone());
                 }
+                notes.push(ReleaseNotes {
+                    component: p.component.id.to_string(),
+                    version: p.next.to_string(),
+                    tag: tag.clone(),
+                    body: engine.release_notes(&input),
+                });
                 engine.render_release(&input).section
             } else {
                 String::new()
@@ -303,7 +323,7 @@ fn build(args: &PlanArgs, start: DateTime<Utc>) -> anyhow::Result<(PlanBody, Opt
         risk,
         schedule: schedule_out,
     };
-    Ok((body, scheduled))
+    Ok((body, scheduled, notes))
 }
 
 /// The components and, for each, its bound tag pattern (same order).

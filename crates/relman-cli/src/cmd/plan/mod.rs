@@ -29,7 +29,8 @@
 //! Walks show a spinner with the commit count on a terminal (none when stderr is piped).
 //!
 //! With `--output DIR` it also writes `release-plan.md`, `release-plan.json`, `gantt.svg`,
-//! `gantt.mmd` and `release.ics`. Exit codes: 0 success, 2 usage or repository errors (e.g.
+//! `gantt.mmd`, `release.ics` and `release-notes.md` (the forge release body of each released
+//! component). Exit codes: 0 success, 2 usage or repository errors (e.g.
 //! `not a git repository: P`).
 //!
 //! Modules: [`model`] holds the serialized plan, [`build`] assembles it from the repository,
@@ -66,7 +67,8 @@ pub struct PlanArgs {
     /// Output format on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Also write release-plan.md, release-plan.json, gantt.svg, gantt.mmd and release.ics here.
+    /// Also write release-plan.md, release-plan.json, gantt.svg, gantt.mmd, release.ics and
+    /// release-notes.md here.
     #[arg(long, value_name = "DIR")]
     output: Option<PathBuf>,
     /// When hour 0 of the schedule is (RFC 3339, e.g. 2026-12-01T09:00:00Z); default: now.
@@ -136,16 +138,17 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
         let now = Utc::now();
         now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()))
     });
-    let (out, scheduled) = build::plan(&args, start)?;
+    let built = build::plan(&args, start)?;
+    let out = &built.out;
     let json = serde_json::to_string_pretty(&out).context("cannot serialize the plan")? + "\n";
-    let markdown = render::render_markdown(&out);
+    let markdown = render::render_markdown(out);
     match args.format {
         Format::Json => print!("{json}"),
         Format::Markdown => print!("{markdown}"),
-        Format::Text => print!("{}", render::render_text(&out)),
+        Format::Text => print!("{}", render::render_text(out)),
     }
     if let Some(dir) = &args.output {
-        output::write_files(dir, &out, scheduled.as_ref(), &json, &markdown)?;
+        output::write_files(dir, &built, &json, &markdown)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -113,3 +113,17 @@ pub(crate) struct Planned {
     pub(crate) release: bool,
     pub(crate) first_release: bool,
 }
+
+/// The forge release body of one released component (`release-notes.md`): relman-changelog's
+/// `Changelog::release_notes` of its changes.
+#[derive(Debug, Clone)]
+pub(crate) struct ReleaseNotes {
+    /// The component.
+    pub(crate) component: String,
+    /// Its next version.
+    pub(crate) version: String,
+    /// The release tag.
+    pub(crate) tag: String,
+    /// The Markdown body (`###` sections, contributors, the comparison link).
+    pub(crate) body: String,
+}

@@ -4,18 +4,20 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::model::PlanOutput;
-use super::pipeline::Scheduled;
+use super::build::Built;
+use super::render::render_release_notes;
 
-/// Writes `release-plan.md`, `release-plan.json`, `gantt.svg`, `gantt.mmd` and `release.ics` to
-/// `dir` (created if missing); `json` and `markdown` are the plan already rendered.
+/// Writes `release-plan.md`, `release-plan.json`, `gantt.svg`, `gantt.mmd`, `release.ics` and
+/// `release-notes.md` to `dir` (created if missing); `json` and `markdown` are the plan already
+/// rendered.
 pub(super) fn write_files(
     dir: &Path,
-    out: &PlanOutput,
-    scheduled: Option<&Scheduled>,
+    built: &Built,
     json: &str,
     markdown: &str,
 ) -> anyhow::Result<()> {
+    let out = &built.out;
+    let scheduled = built.scheduled.as_ref();
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let title = out.change_request.title.clone();
     let start = out.body.start;
@@ -27,18 +29,20 @@ pub(super) fn write_files(
         ),
         None => (empty_svg(), empty_mermaid(&title), empty_ics()),
     };
+    let notes = render_release_notes(&built.notes);
     for (name, text) in [
         ("release-plan.md", markdown),
         ("release-plan.json", json),
         ("gantt.svg", svg.as_str()),
         ("gantt.mmd", mmd.as_str()),
         ("release.ics", ics.as_str()),
+        ("release-notes.md", notes.as_str()),
     ] {
         let path = dir.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     eprintln!(
-        "wrote release-plan.md, release-plan.json, gantt.svg, gantt.mmd and release.ics to {}",
+        "wrote release-plan.md, release-plan.json, gantt.svg, gantt.mmd, release.ics and release-notes.md to {}",
         dir.display()
     );
     Ok(())

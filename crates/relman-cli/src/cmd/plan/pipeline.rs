@@ -15,6 +15,7 @@ use super::model::{ScheduleOutput, TaskOutput};
 use crate::config::{MAX_STAGE_HOURS, PipelineConfig, StageConfig, StageKind};
 
 /// The scheduled pipeline, kept for the exports.
+#[derive(Debug)]
 pub(crate) struct Scheduled {
     pub(crate) plan: Plan,
     pub(crate) schedule: relman_graph::Schedule,

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{EvidenceOutput, PlanOutput};
+use super::model::{EvidenceOutput, PlanOutput, ReleaseNotes};
 
 pub(super) fn render_text(out: &PlanOutput) -> String {
     let b = &out.body;
@@ -167,4 +167,28 @@ pub(super) fn render_markdown(out: &PlanOutput) -> String {
 
 pub(crate) fn short(id: &str) -> &str {
     id.get(..10).unwrap_or(id)
+}
+
+/// `release-notes.md`: the forge release body of each released component under its own
+/// heading, the release's `###` sections below it.
+pub(super) fn render_release_notes(notes: &[ReleaseNotes]) -> String {
+    let mut t = String::from("# Release notes\n");
+    if notes.is_empty() {
+        t.push_str("\nNo component is released.\n");
+    }
+    for n in notes {
+        let _ = write!(
+            t,
+            "\n## {} {}\n\nTag: `{}`\n\n",
+            n.component, n.version, n.tag
+        );
+        let body = n.body.trim_end();
+        if body.is_empty() {
+            t.push_str("No notable changes.\n");
+        } else {
+            t.push_str(body);
+            t.push('\n');
+        }
+    }
+    t
 }
