@@ -43,6 +43,8 @@ enum Command {
     Schedule(cmd::schedule::ScheduleArgs),
     /// The release plan of a repository: versions, changelogs, risk, schedule, change request.
     Plan(cmd::plan::PlanArgs),
+    /// The release status report: plan, risk, gates, approvals, environments, Gantt chart.
+    Report(cmd::report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +85,7 @@ fn run(cli: Cli) -> ExitCode {
         Command::Plan(args) => cmd::plan::run(args),
         Command::Risk(args) => cmd::risk::run(args),
         Command::Schedule(args) => cmd::schedule::run(args),
+        Command::Report(args) => cmd::report::run(args),
     };
     match result {
         Ok(code) => code,

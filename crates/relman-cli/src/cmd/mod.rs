@@ -8,5 +8,6 @@ pub mod env;
 pub mod gate;
 pub mod graph;
 pub mod plan;
+pub mod report;
 pub mod risk;
 pub mod schedule;

@@ -30,7 +30,8 @@
 //!
 //! With `--output DIR` it also writes `release-plan.md`, `release-plan.json`, `gantt.svg`,
 //! `gantt.mmd`, `release.ics` and `release-notes.md` (the forge release body of each released
-//! component). Exit codes: 0 success, 2 usage or repository errors (e.g.
+//! component), `report.md` and `report.html` (the release status report of `relman report`,
+//! without environment state). Exit codes: 0 success, 2 usage or repository errors (e.g.
 //! `not a git repository: P`).
 //!
 //! Modules: [`model`] holds the serialized plan, [`build`] assembles it from the repository,
@@ -43,6 +44,10 @@ mod output;
 mod pipeline;
 mod release_risk;
 mod render;
+
+pub(crate) use build::Built;
+pub(crate) use output::gantt_svg;
+pub(crate) use render::short;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -67,8 +72,8 @@ pub struct PlanArgs {
     /// Output format on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Also write release-plan.md, release-plan.json, gantt.svg, gantt.mmd, release.ics and
-    /// release-notes.md here.
+    /// Also write release-plan.md, release-plan.json, gantt.svg, gantt.mmd, release.ics,
+    /// release-notes.md, report.md and report.html here.
     #[arg(long, value_name = "DIR")]
     output: Option<PathBuf>,
     /// When hour 0 of the schedule is (RFC 3339, e.g. 2026-12-01T09:00:00Z); default: now.
@@ -132,12 +137,45 @@ impl PropagationArg {
     }
 }
 
+/// The current time, truncated to the second (the default schedule start).
+pub(crate) fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()))
+}
+
+/// The plan `relman plan --repo REPO --config CONFIG --start START` makes with its defaults
+/// otherwise (components discovered, propagation when a requirement breaks, the configured
+/// pipeline).
+///
+/// # Errors
+///
+/// As `relman plan`: not a repository, an invalid configuration, an unreadable history.
+pub(crate) fn plan_for_report(
+    repo: PathBuf,
+    config: Option<PathBuf>,
+    start: DateTime<Utc>,
+) -> anyhow::Result<Built> {
+    let args = PlanArgs {
+        repo,
+        manifest_path: None,
+        config,
+        format: Format::Text,
+        output: None,
+        start: Some(start),
+        propagation: PropagationArg::WhenRequirementBreaks,
+        build_hours: None,
+        test_hours: None,
+        approve_hours: None,
+        dev_hours: None,
+        staging_hours: None,
+        production_hours: None,
+    };
+    build::plan(&args, start)
+}
+
 /// Runs `relman plan`.
 pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
-    let start = args.start.unwrap_or_else(|| {
-        let now = Utc::now();
-        now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()))
-    });
+    let start = args.start.unwrap_or_else(now);
     let built = build::plan(&args, start)?;
     let out = &built.out;
     let json = serde_json::to_string_pretty(&out).context("cannot serialize the plan")? + "\n";

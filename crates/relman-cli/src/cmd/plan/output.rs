@@ -6,6 +6,16 @@ use anyhow::Context as _;
 
 use super::build::Built;
 use super::render::render_release_notes;
+use crate::cmd::report::{self, ReportInput};
+
+/// The Gantt chart of the plan's schedule as an SVG document (a placeholder when nothing is
+/// scheduled).
+pub(crate) fn gantt_svg(built: &Built) -> String {
+    match &built.scheduled {
+        Some(s) => relman_graph::to_svg(&s.plan, &s.schedule, &s.scale, &[]),
+        None => empty_svg(),
+    }
+}
 
 /// Writes `release-plan.md`, `release-plan.json`, `gantt.svg`, `gantt.mmd`, `release.ics` and
 /// `release-notes.md` to `dir` (created if missing); `json` and `markdown` are the plan already
@@ -21,15 +31,18 @@ pub(super) fn write_files(
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let title = out.change_request.title.clone();
     let start = out.body.start;
-    let (svg, mmd, ics) = match scheduled {
+    let svg = gantt_svg(built);
+    let (mmd, ics) = match scheduled {
         Some(s) => (
-            relman_graph::to_svg(&s.plan, &s.schedule, &s.scale, &[]),
             relman_graph::to_mermaid(&s.plan, &s.schedule, &s.scale, &title),
             relman_graph::to_ics(&s.plan, &s.schedule, &s.scale, start, "relman.invalid"),
         ),
-        None => (empty_svg(), empty_mermaid(&title), empty_ics()),
+        None => (empty_mermaid(&title), empty_ics()),
     };
     let notes = render_release_notes(&built.notes);
+    let report = ReportInput::new(out, svg.clone(), None);
+    let report_md = report::render_markdown(&report);
+    let report_html = report::render_html(&report);
     for (name, text) in [
         ("release-plan.md", markdown),
         ("release-plan.json", json),
@@ -37,12 +50,14 @@ pub(super) fn write_files(
         ("gantt.mmd", mmd.as_str()),
         ("release.ics", ics.as_str()),
         ("release-notes.md", notes.as_str()),
+        ("report.md", report_md.as_str()),
+        ("report.html", report_html.as_str()),
     ] {
         let path = dir.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     eprintln!(
-        "wrote release-plan.md, release-plan.json, gantt.svg, gantt.mmd, release.ics and release-notes.md to {}",
+        "wrote release-plan.md, release-plan.json, gantt.svg, gantt.mmd, release.ics, release-notes.md, report.md and report.html to {}",
         dir.display()
     );
     Ok(())
