@@ -89,14 +89,42 @@ impl fmt::Display for StageKind {
 }
 
 /// `window`: the stage starts no earlier than `not_before` and finishes no later than
-/// `not_after` (RFC 3339 strings, e.g. `"2026-12-02T08:00:00Z"`).
+/// `not_after` (RFC 3339 with an offset, quoted `"2026-12-02T08:00:00Z"` or a bare TOML
+/// date-time `2026-12-02T08:00:00Z`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WindowConfig {
     /// Earliest start.
+    #[serde(deserialize_with = "instant")]
     pub not_before: Option<chrono::DateTime<chrono::Utc>>,
     /// Latest finish.
+    #[serde(deserialize_with = "instant")]
     pub not_after: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A point in time from a TOML date-time or an RFC 3339 string; it needs a UTC offset.
+fn instant<'de, D>(deserializer: D) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error as _;
+    let text = match toml::Value::deserialize(deserializer)? {
+        toml::Value::String(s) => s,
+        toml::Value::Datetime(d) => d.to_string(),
+        other => {
+            return Err(D::Error::custom(format!(
+                "expected an RFC 3339 date and time with an offset, found a {}",
+                other.type_str()
+            )));
+        }
+    };
+    chrono::DateTime::parse_from_rfc3339(&text)
+        .map(|t| Some(t.with_timezone(&chrono::Utc)))
+        .map_err(|e| {
+            D::Error::custom(format!(
+                "`{text}` is not an RFC 3339 date and time with an offset ({e})"
+            ))
+        })
 }
 
 /// The largest stage duration, in hours.
@@ -757,7 +785,7 @@ stage = "deploy"
 environment = "prod"
 duration = 2
 resources = ["prod"]
-window = { not_before = "2026-12-02T08:00:00Z", not_after = "2026-12-04T18:00:00Z" }
+window = { not_before = "2026-12-02T08:00:00Z", not_after = 2026-12-04T18:00:00+01:00 }
 "#,
         )
         .expect("valid");
@@ -770,6 +798,10 @@ window = { not_before = "2026-12-02T08:00:00Z", not_after = "2026-12-04T18:00:00
         assert_eq!(
             window.not_before.map(|t| t.to_rfc3339()),
             Some("2026-12-02T08:00:00+00:00".to_owned())
+        );
+        assert_eq!(
+            window.not_after.map(|t| t.to_rfc3339()),
+            Some("2026-12-04T17:00:00+00:00".to_owned())
         );
         assert_eq!(config.pipeline.resources_or_default()["runners"], 2);
     }
@@ -825,6 +857,18 @@ window = { not_before = "2026-12-02T08:00:00Z", not_after = "2026-12-04T18:00:00
         ));
         assert!(
             text.starts_with("relman.toml:11:12: key `pipeline.stages[2].duration`: invalid type"),
+            "{text}"
+        );
+        let text = rejected(&format!(
+            "{stages}[[pipeline.stages]]\nstage = \"approve\"\nduration = 1\nwindow = {{ not_before = 2026-12-02T08:00:00 }}\n"
+        ));
+        assert!(
+            text.contains("key `pipeline.stages[2].window.not_before`")
+                || text.contains("key `pipeline.stages[2].window`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("not an RFC 3339 date and time with an offset"),
             "{text}"
         );
         let text = rejected("[[pipeline.stages]]\nstage = \"ship\"\nduration = 1\n");
