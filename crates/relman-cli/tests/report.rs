@@ -380,3 +380,57 @@ fn report_refuses_a_missing_store_with_exit_2() {
     assert!(stderr.contains("--store"), "{stderr}");
     assert!(stderr.contains("no such directory"), "{stderr}");
 }
+
+#[test]
+fn a_report_with_nothing_to_release_is_still_complete() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let repo = dir.path().join("done");
+    std::fs::create_dir_all(&repo).expect("repo");
+    git(&repo, &home, &["init", "-q"], "2026-01-01T10:00:00Z");
+    write(
+        &repo.join("Cargo.toml"),
+        "[package]\nname = \"done\"\nversion = \"1.0.0\"\nedition = \"2021\"\n",
+    );
+    write(&repo.join("src/lib.rs"), "pub fn a() {}\n");
+    git(&repo, &home, &["add", "."], "2026-01-01T10:00:00Z");
+    git(
+        &repo,
+        &home,
+        &["commit", "-qm", "feat: all of it"],
+        "2026-01-01T10:00:00Z",
+    );
+    git(&repo, &home, &["tag", "v1.0.0"], "2026-01-01T10:00:00Z");
+    let md = ok(relman(&["report", "--repo", path(&repo), "--start", START]));
+    assert!(md.contains("- nothing to release\n"), "{md}");
+    assert!(
+        md.contains("Nothing is released, so no gate applies."),
+        "{md}"
+    );
+    assert!(md.contains("Nothing to schedule."), "{md}");
+    let html = ok(relman(&[
+        "report",
+        "--repo",
+        path(&repo),
+        "--start",
+        START,
+        "--format",
+        "html",
+    ]));
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("nothing to schedule</text></svg>"), "{html}");
+    for section in [
+        "plan",
+        "risk",
+        "quality-gates",
+        "approvals",
+        "environments",
+        "schedule",
+    ] {
+        assert!(
+            html.contains(&format!("<section id=\"{section}\">")),
+            "{section}"
+        );
+    }
+}
