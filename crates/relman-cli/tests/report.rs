@@ -236,7 +236,7 @@ fn check_html(html: &str) -> String {
 }
 
 fn check_markdown(md: &str) {
-    assert!(md.starts_with("# Release status: Release a 1.3.0"), "{md}");
+    assert!(md.starts_with("# Release status: a 1.3.0\n"), "{md}");
     let mut last = 0;
     for section in [
         "## Plan",
@@ -403,6 +403,7 @@ fn a_report_with_nothing_to_release_is_still_complete() {
     );
     git(&repo, &home, &["tag", "v1.0.0"], "2026-01-01T10:00:00Z");
     let md = ok(relman(&["report", "--repo", path(&repo), "--start", START]));
+    assert!(md.starts_with("# Release status: no release\n"), "{md}");
     assert!(md.contains("- nothing to release\n"), "{md}");
     assert!(
         md.contains("Nothing is released, so no gate applies."),

@@ -539,15 +539,21 @@ fn header_cells(table: &Table, envs: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The report's title: `Release status: ` and what is released (the change request's title
+/// without its `Release ` prefix), e.g. `Release status: api 2.0.0, web 1.4.1`.
+fn title(input: &ReportInput<'_>) -> String {
+    let cr = &input.plan.change_request.title;
+    format!(
+        "Release status: {}",
+        cr.strip_prefix("Release ").unwrap_or(cr)
+    )
+}
+
 /// The report as Markdown (`report.md`).
 pub(crate) fn render_markdown(input: &ReportInput<'_>) -> String {
     let envs = env_columns(input);
     let mut t = String::new();
-    let _ = writeln!(
-        t,
-        "# Release status: {}\n",
-        md(&input.plan.change_request.title)
-    );
+    let _ = writeln!(t, "# {}\n", md(&title(input)));
     for (title, blocks) in sections(input) {
         let _ = writeln!(t, "## {title}\n");
         for block in blocks {
@@ -636,7 +642,7 @@ footer{margin-top:2rem;color:#57606a;font-size:.8rem}
 /// The report as one self-contained HTML5 file (`report.html`).
 pub(crate) fn render_html(input: &ReportInput<'_>) -> String {
     let envs = env_columns(input);
-    let title = format!("Release status: {}", input.plan.change_request.title);
+    let title = title(input);
     let mut t = String::new();
     t.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     t.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
