@@ -29,6 +29,261 @@ pub struct Config {
     pub bump: BumpConfig,
     /// Changelog sections, skip rules, links and contributors.
     pub changelog: ChangelogConfig,
+    /// The release task pipeline of `relman plan`.
+    pub pipeline: PipelineConfig,
+}
+
+/// `[pipeline]`: the release task pipeline of `relman plan` (build, test, approve, then one deploy
+/// per environment). Without `stages` the pipeline is relman's default (see [`PipelineConfig::stages_or_default`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// Shared resources by name with their capacity (tasks holding one at the same time);
+    /// `None` means the default, `production = 1`.
+    pub resources: Option<BTreeMap<String, u32>>,
+    /// The stages; empty means the default pipeline.
+    pub stages: Vec<StageConfig>,
+}
+
+/// `[[pipeline.stages]]`: one stage, run once per released component (`approve`: once per
+/// release).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageConfig {
+    /// What the stage does.
+    pub stage: StageKind,
+    /// The environment of a `deploy` stage (e.g. `production`); deploys run in the listed order.
+    pub environment: Option<String>,
+    /// Hours per component (0 to 10000).
+    pub duration: i64,
+    /// Names of `[pipeline.resources]` the stage holds (one unit each) while it runs.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// When the stage may run.
+    pub window: Option<WindowConfig>,
+}
+
+/// The kind of a pipeline stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageKind {
+    /// Build a component.
+    Build,
+    /// Test a component.
+    Test,
+    /// Approve the release (one task for the whole release).
+    Approve,
+    /// Deploy a component to an environment.
+    Deploy,
+}
+
+impl fmt::Display for StageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Build => "build",
+            Self::Test => "test",
+            Self::Approve => "approve",
+            Self::Deploy => "deploy",
+        })
+    }
+}
+
+/// `window`: the stage starts no earlier than `not_before` and finishes no later than
+/// `not_after` (RFC 3339 with an offset, quoted `"2026-12-02T08:00:00Z"` or a bare TOML
+/// date-time `2026-12-02T08:00:00Z`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WindowConfig {
+    /// Earliest start.
+    #[serde(deserialize_with = "instant")]
+    pub not_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// Latest finish.
+    #[serde(deserialize_with = "instant")]
+    pub not_after: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A point in time from a TOML date-time or an RFC 3339 string; it needs a UTC offset.
+fn instant<'de, D>(deserializer: D) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error as _;
+    let text = match toml::Value::deserialize(deserializer)? {
+        toml::Value::String(s) => s,
+        toml::Value::Datetime(d) => d.to_string(),
+        other => {
+            return Err(D::Error::custom(format!(
+                "expected an RFC 3339 date and time with an offset, found a {}",
+                other.type_str()
+            )));
+        }
+    };
+    chrono::DateTime::parse_from_rfc3339(&text)
+        .map(|t| Some(t.with_timezone(&chrono::Utc)))
+        .map_err(|e| {
+            D::Error::custom(format!(
+                "`{text}` is not an RFC 3339 date and time with an offset ({e})"
+            ))
+        })
+}
+
+/// The largest stage duration, in hours.
+pub const MAX_STAGE_HOURS: i64 = 10_000;
+
+/// A semantic error in `[pipeline]`: the key at fault (e.g. `pipeline.stages[2].duration`) and
+/// why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineProblem {
+    /// The full key, relative to the relman table.
+    pub key: String,
+    /// Why it is rejected.
+    pub reason: String,
+}
+
+impl PipelineConfig {
+    /// The stages: the configured ones, or the default pipeline (build 1 h, test 2 h, approve
+    /// 4 h, deploy to dev 1 h, staging 2 h and production 1 h holding `production`).
+    pub fn stages_or_default(&self) -> Vec<StageConfig> {
+        if !self.stages.is_empty() {
+            return self.stages.clone();
+        }
+        let stage = |stage, environment: Option<&str>, duration, resources: &[&str]| StageConfig {
+            stage,
+            environment: environment.map(str::to_owned),
+            duration,
+            resources: resources.iter().map(|r| (*r).to_owned()).collect(),
+            window: None,
+        };
+        vec![
+            stage(StageKind::Build, None, 1, &[]),
+            stage(StageKind::Test, None, 2, &[]),
+            stage(StageKind::Approve, None, 4, &[]),
+            stage(StageKind::Deploy, Some("dev"), 1, &[]),
+            stage(StageKind::Deploy, Some("staging"), 2, &[]),
+            stage(StageKind::Deploy, Some("production"), 1, &["production"]),
+        ]
+    }
+
+    /// The resources with their capacity: the configured ones or `production = 1`.
+    pub fn resources_or_default(&self) -> BTreeMap<String, u32> {
+        self.resources
+            .clone()
+            .unwrap_or_else(|| BTreeMap::from([("production".to_owned(), 1)]))
+    }
+
+    /// Checks what the TOML types cannot: durations in range, one build, test and approve
+    /// stage, an environment on (and only on) each deploy stage, distinct environments, known
+    /// resources and windows that do not end before they start.
+    ///
+    /// # Errors
+    ///
+    /// The first [`PipelineProblem`], naming its key.
+    pub fn validate(&self) -> Result<(), PipelineProblem> {
+        let problem = |key: String, reason: String| Err(PipelineProblem { key, reason });
+        let resources = self.resources_or_default();
+        for (name, capacity) in &resources {
+            if name.parse::<relman_graph::ResourceId>().is_err() {
+                return problem(
+                    format!("pipeline.resources.{name}"),
+                    "not a valid resource name (letters, digits, `-`, `_`, `.`)".into(),
+                );
+            }
+            if *capacity == 0 {
+                return problem(
+                    format!("pipeline.resources.{name}"),
+                    "capacity must be at least 1".into(),
+                );
+            }
+        }
+        let mut seen_kinds = std::collections::BTreeSet::new();
+        let mut seen_envs = std::collections::BTreeSet::new();
+        for (i, s) in self.stages.iter().enumerate() {
+            let key = |field: &str| format!("pipeline.stages[{i}].{field}");
+            if !(0..=MAX_STAGE_HOURS).contains(&s.duration) {
+                return problem(
+                    key("duration"),
+                    format!("expected 0 to {MAX_STAGE_HOURS} hours, got {}", s.duration),
+                );
+            }
+            match (s.stage, &s.environment) {
+                (StageKind::Deploy, None) => {
+                    return problem(
+                        key("environment"),
+                        "a deploy stage needs an environment".into(),
+                    );
+                }
+                (StageKind::Deploy, Some(env)) => {
+                    if format!("deploy-{env}-x")
+                        .parse::<relman_graph::TaskId>()
+                        .is_err()
+                        || env.is_empty()
+                    {
+                        return problem(
+                            key("environment"),
+                            format!(
+                                "`{env}` is not a valid environment name (letters, digits, `-`, `_`, `.`)"
+                            ),
+                        );
+                    }
+                    if !seen_envs.insert(env.clone()) {
+                        return problem(
+                            key("environment"),
+                            format!("a second deploy stage for `{env}`"),
+                        );
+                    }
+                }
+                (kind, Some(_)) => {
+                    return problem(
+                        key("environment"),
+                        format!("only deploy stages have an environment, not {kind}"),
+                    );
+                }
+                (kind, None) => {
+                    if !seen_kinds.insert(kind) {
+                        return problem(key("stage"), format!("a second {kind} stage"));
+                    }
+                }
+            }
+            for (j, r) in s.resources.iter().enumerate() {
+                if !resources.contains_key(r) {
+                    return problem(
+                        format!("pipeline.stages[{i}].resources[{j}]"),
+                        format!("unknown resource `{r}` (declare it under [pipeline.resources])"),
+                    );
+                }
+            }
+            if let Some(WindowConfig {
+                not_before: Some(from),
+                not_after: Some(to),
+            }) = &s.window
+                && to <= from
+            {
+                return problem(
+                    key("window"),
+                    format!("not_after {to} is not after not_before {from}"),
+                );
+            }
+        }
+        if !self.stages.is_empty() {
+            for kind in [StageKind::Build, StageKind::Test, StageKind::Approve] {
+                if !seen_kinds.contains(&kind) {
+                    return problem("pipeline.stages".into(), format!("no {kind} stage"));
+                }
+            }
+        } else {
+            for r in ["production"] {
+                if !resources.contains_key(r) {
+                    return problem(
+                        "pipeline.resources".into(),
+                        format!(
+                            "the default pipeline needs the resource `{r}`; declare it or list the stages"
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `[tags]`: how release tags are named.
@@ -136,6 +391,16 @@ pub enum LoadConfigError {
         /// What the TOML reader said.
         message: String,
     },
+    /// A value is well-typed but not acceptable (e.g. a pipeline stage of 20000 hours).
+    #[error("{source_name}: key `{key}`: {reason}")]
+    Rejected {
+        /// Where the configuration came from (a file, or a Cargo.toml metadata table).
+        source_name: String,
+        /// The full key at fault, relative to the relman table (e.g. `pipeline.stages[2].duration`).
+        key: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -212,12 +477,18 @@ pub fn load(
 ) -> Result<(Config, ConfigSource), LoadConfigError> {
     if let Some(path) = explicit {
         let text = read(path)?;
-        return Ok((parse(path, &text)?, ConfigSource::File(path.to_owned())));
+        let config = parse(path, &text)?;
+        let source = ConfigSource::File(path.to_owned());
+        check(&config, &source)?;
+        return Ok((config, source));
     }
     let file = repo.join("relman.toml");
     if file.is_file() {
         let text = read(&file)?;
-        return Ok((parse(&file, &text)?, ConfigSource::File(file)));
+        let config = parse(&file, &text)?;
+        let source = ConfigSource::File(file);
+        check(&config, &source)?;
+        return Ok((config, source));
     }
     let manifest = repo.join("Cargo.toml");
     if manifest.is_file() {
@@ -235,10 +506,24 @@ pub fn load(
                     .and_then(|m| m.relman)
             });
         if let Some(config) = found {
-            return Ok((config, ConfigSource::CargoMetadata(manifest)));
+            let source = ConfigSource::CargoMetadata(manifest);
+            check(&config, &source)?;
+            return Ok((config, source));
         }
     }
     Ok((Config::default(), ConfigSource::Defaults))
+}
+
+/// The semantic checks the TOML types cannot express.
+fn check(config: &Config, source: &ConfigSource) -> Result<(), LoadConfigError> {
+    config
+        .pipeline
+        .validate()
+        .map_err(|p| LoadConfigError::Rejected {
+            source_name: source.to_string(),
+            key: p.key,
+            reason: p.reason,
+        })
 }
 
 fn read(path: &Path) -> Result<String, LoadConfigError> {
@@ -276,12 +561,22 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
     let line = text[line_start..line_end].trim();
-    let table = text[..line_start]
+    let before = &text[..line_start];
+    let table = before
         .lines()
         .rev()
         .map(str::trim)
         .find(|l| l.starts_with('['))
-        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+        .map(|l| {
+            let name = l.trim_matches(|c| c == '[' || c == ']').trim().to_owned();
+            if l.starts_with("[[") {
+                // An array of tables: name the element, counting its headers so far.
+                let n = before.lines().filter(|h| h.trim() == l).count();
+                format!("{name}[{}]", n.saturating_sub(1))
+            } else {
+                name
+            }
+        });
     if line.starts_with('[') {
         return Some(
             line.trim_matches(|c| c == '[' || c == ']')
@@ -426,5 +721,160 @@ url = "https://jira.example.org/browse/{1}"
         let missing = dir.path().join("nope.toml");
         let err = load(dir.path(), Some(&missing)).expect_err("missing file");
         assert!(matches!(err, LoadConfigError::Read { .. }));
+    }
+
+    #[test]
+    fn pipeline_defaults_equal_the_flag_defaults() {
+        let config = parse_str("").expect("empty");
+        let stages = config.pipeline.stages_or_default();
+        let hours: Vec<(String, i64)> = stages
+            .iter()
+            .map(|s| {
+                (
+                    match &s.environment {
+                        Some(e) => format!("{}-{e}", s.stage),
+                        None => s.stage.to_string(),
+                    },
+                    s.duration,
+                )
+            })
+            .collect();
+        let expected: Vec<(String, i64)> = [
+            ("build", 1),
+            ("test", 2),
+            ("approve", 4),
+            ("deploy-dev", 1),
+            ("deploy-staging", 2),
+            ("deploy-production", 1),
+        ]
+        .iter()
+        .map(|(k, h)| ((*k).to_owned(), *h))
+        .collect();
+        assert_eq!(hours, expected);
+        assert_eq!(stages[5].resources, ["production"]);
+        assert_eq!(
+            config.pipeline.resources_or_default(),
+            BTreeMap::from([("production".to_owned(), 1)])
+        );
+        assert_eq!(config.pipeline.validate(), Ok(()));
+    }
+
+    #[test]
+    fn pipeline_parses_stages_resources_and_windows() {
+        let config = parse_str(
+            r#"
+[pipeline.resources]
+runners = 2
+prod = 1
+
+[[pipeline.stages]]
+stage = "build"
+duration = 3
+resources = ["runners"]
+
+[[pipeline.stages]]
+stage = "test"
+duration = 5
+
+[[pipeline.stages]]
+stage = "approve"
+duration = 0
+
+[[pipeline.stages]]
+stage = "deploy"
+environment = "prod"
+duration = 2
+resources = ["prod"]
+window = { not_before = "2026-12-02T08:00:00Z", not_after = 2026-12-04T18:00:00+01:00 }
+"#,
+        )
+        .expect("valid");
+        assert_eq!(config.pipeline.validate(), Ok(()));
+        let stages = config.pipeline.stages_or_default();
+        assert_eq!(stages.len(), 4);
+        assert_eq!(stages[0].duration, 3);
+        assert_eq!(stages[3].environment.as_deref(), Some("prod"));
+        let window = stages[3].window.clone().expect("window");
+        assert_eq!(
+            window.not_before.map(|t| t.to_rfc3339()),
+            Some("2026-12-02T08:00:00+00:00".to_owned())
+        );
+        assert_eq!(
+            window.not_after.map(|t| t.to_rfc3339()),
+            Some("2026-12-04T17:00:00+00:00".to_owned())
+        );
+        assert_eq!(config.pipeline.resources_or_default()["runners"], 2);
+    }
+
+    fn rejected(text: &str) -> String {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("relman.toml");
+        std::fs::write(&file, text).expect("write");
+        load(dir.path(), None)
+            .expect_err("rejected")
+            .to_string()
+            .replace(&file.display().to_string(), "relman.toml")
+    }
+
+    #[test]
+    fn pipeline_errors_name_the_key() {
+        let stages = "[[pipeline.stages]]\nstage = \"build\"\nduration = 1\n\n[[pipeline.stages]]\nstage = \"test\"\nduration = 1\n\n";
+        assert_eq!(
+            rejected(&format!(
+                "{stages}[[pipeline.stages]]\nstage = \"approve\"\nduration = 20000\n"
+            )),
+            "relman.toml: key `pipeline.stages[2].duration`: expected 0 to 10000 hours, got 20000"
+        );
+        assert_eq!(
+            rejected(&format!(
+                "{stages}[[pipeline.stages]]\nstage = \"deploy\"\nduration = 1\n"
+            )),
+            "relman.toml: key `pipeline.stages[2].environment`: a deploy stage needs an environment"
+        );
+        assert_eq!(
+            rejected(stages),
+            "relman.toml: key `pipeline.stages`: no approve stage"
+        );
+        assert_eq!(
+            rejected(&format!(
+                "{stages}[[pipeline.stages]]\nstage = \"approve\"\nduration = 1\nresources = [\"qa\"]\n"
+            )),
+            "relman.toml: key `pipeline.stages[2].resources[0]`: unknown resource `qa` (declare it under [pipeline.resources])"
+        );
+        assert_eq!(
+            rejected("[pipeline.resources]\nproduction = 0\n"),
+            "relman.toml: key `pipeline.resources.production`: capacity must be at least 1"
+        );
+        assert!(
+            rejected(&format!(
+                "{stages}[[pipeline.stages]]\nstage = \"approve\"\nduration = 1\nwindow = {{ not_before = \"2026-12-02T08:00:00Z\", not_after = \"2026-12-01T08:00:00Z\" }}\n"
+            ))
+            .starts_with("relman.toml: key `pipeline.stages[2].window`: not_after"),
+        );
+        // Type errors come from the TOML reader, with the element's index.
+        let text = rejected(&format!(
+            "{stages}[[pipeline.stages]]\nstage = \"approve\"\nduration = \"four\"\n"
+        ));
+        assert!(
+            text.starts_with("relman.toml:11:12: key `pipeline.stages[2].duration`: invalid type"),
+            "{text}"
+        );
+        let text = rejected(&format!(
+            "{stages}[[pipeline.stages]]\nstage = \"approve\"\nduration = 1\nwindow = {{ not_before = 2026-12-02T08:00:00 }}\n"
+        ));
+        assert!(
+            text.contains("key `pipeline.stages[2].window.not_before`")
+                || text.contains("key `pipeline.stages[2].window`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("not an RFC 3339 date and time with an offset"),
+            "{text}"
+        );
+        let text = rejected("[[pipeline.stages]]\nstage = \"ship\"\nduration = 1\n");
+        assert!(
+            text.contains("key `pipeline.stages[0].stage`: unknown variant `ship`"),
+            "{text}"
+        );
     }
 }

@@ -47,6 +47,8 @@ enum Command {
     Change(cmd::change::ChangeArgs),
     /// The post-release review: deployments, incidents, DORA before/after, follow-ups.
     Review(cmd::review::ReviewArgs),
+    /// The release status report: plan, risk, gates, approvals, environments, Gantt chart.
+    Report(cmd::report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +91,7 @@ fn run(cli: Cli) -> ExitCode {
         Command::Schedule(args) => cmd::schedule::run(args),
         Command::Change(args) => cmd::change::run(args),
         Command::Review(args) => cmd::review::run(args),
+        Command::Report(args) => cmd::report::run(args),
     };
     match result {
         Ok(code) => code,

@@ -52,7 +52,7 @@ fn relman(repo: &Path, args: &[&str]) -> Output {
         .expect("relman runs")
 }
 
-/// Runs `relman plan --format json --output DIR`, checks the five files and returns the plan.
+/// Runs `relman plan --format json --output DIR`, checks the files and returns the plan.
 fn plan_with_outputs(repo: &Path, out_dir: &Path) -> Value {
     let out = relman(
         repo,
@@ -109,6 +109,8 @@ fn check_files(dir: &Path) {
     let md = std::fs::read_to_string(dir.join("release-plan.md")).expect("md");
     assert!(md.starts_with("# Release plan"), "{md}");
     assert!(md.contains("## Risk"), "{md}");
+    let notes = std::fs::read_to_string(dir.join("release-notes.md")).expect("release notes");
+    assert!(notes.starts_with("# Release notes\n"), "{notes}");
 }
 
 /// Field-level invariants every plan must satisfy.
@@ -542,4 +544,182 @@ fn plans_the_components_of_relman_toml() {
     assert_eq!(web["bump"], "none");
     let reasons = plan["risk"]["reasons"].to_string();
     assert!(reasons.contains("major bump of api"), "{reasons}");
+}
+
+/// A single-package repository released as `v1.0.0` with one feature since, and `relman_toml`
+/// (if any) at its root.
+fn released_package(dir: &Path, relman_toml: Option<&str>) -> PathBuf {
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let repo = dir.join("pkg");
+    std::fs::create_dir_all(&repo).expect("repo");
+    git(&repo, &home, &["init", "-q"], "2026-01-01T10:00:00Z");
+    write(
+        &repo.join("Cargo.toml"),
+        "[package]\nname = \"pkg\"\nversion = \"1.0.0\"\nedition = \"2021\"\n",
+    );
+    write(&repo.join("src/lib.rs"), "pub fn a() {}\n");
+    if let Some(text) = relman_toml {
+        write(&repo.join("relman.toml"), text);
+    }
+    git(&repo, &home, &["add", "."], "2026-01-01T10:00:00Z");
+    git(
+        &repo,
+        &home,
+        &["commit", "-qm", "chore: init"],
+        "2026-01-01T10:00:00Z",
+    );
+    git(&repo, &home, &["tag", "v1.0.0"], "2026-01-01T10:00:00Z");
+    write(&repo.join("src/lib.rs"), "pub fn a() {}\npub fn b() {}\n");
+    git(
+        &repo,
+        &home,
+        &["commit", "-qam", "feat: add b"],
+        "2026-01-02T10:00:00Z",
+    );
+    repo
+}
+
+fn task_hours(plan: &Value) -> Vec<(String, i64)> {
+    let mut tasks: Vec<(String, i64)> = plan["schedule"]["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().expect("id").to_owned(),
+                t["hours"].as_i64().expect("hours"),
+            )
+        })
+        .collect();
+    tasks.sort();
+    tasks
+}
+
+#[test]
+fn the_pipeline_comes_from_the_configuration_and_flags_override_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = released_package(
+        dir.path(),
+        Some(
+            r#"[pipeline.resources]
+prod = 1
+
+[[pipeline.stages]]
+stage = "build"
+duration = 3
+
+[[pipeline.stages]]
+stage = "test"
+duration = 5
+
+[[pipeline.stages]]
+stage = "approve"
+duration = 0
+
+[[pipeline.stages]]
+stage = "deploy"
+environment = "qa"
+duration = 2
+
+[[pipeline.stages]]
+stage = "deploy"
+environment = "prod"
+duration = 1
+resources = ["prod"]
+window = { not_before = "2026-12-02T09:00:00Z" }
+"#,
+        ),
+    );
+    // Not `check_plan`: its stage names are the default pipeline's.
+    let out = relman(&repo, &["--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        task_hours(&plan),
+        [
+            ("approve".to_owned(), 0),
+            ("build-pkg".to_owned(), 3),
+            ("deploy-prod-pkg".to_owned(), 1),
+            ("deploy-qa-pkg".to_owned(), 2),
+            ("test-pkg".to_owned(), 5),
+        ]
+    );
+    // The window holds the production deploy until the next day (hour 24).
+    let prod = plan["schedule"]["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|t| t["id"] == "deploy-prod-pkg")
+        .expect("prod deploy");
+    assert_eq!(prod["start"], "2026-12-02T09:00:00Z");
+
+    // A flag overrides the configured duration.
+    let out = relman(&repo, &["--format", "json", "--build-hours", "7"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(task_hours(&plan).contains(&("build-pkg".to_owned(), 7)));
+
+    // A flag for an environment the pipeline does not have is an error.
+    let out = relman(&repo, &["--dev-hours", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--dev-hours: the pipeline has no deploy stage for the environment `dev`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn without_a_pipeline_section_the_defaults_apply() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = released_package(dir.path(), None);
+    let plan = plan_with_outputs(&repo, &dir.path().join("out"));
+    assert_eq!(
+        task_hours(&plan),
+        [
+            ("approve".to_owned(), 4),
+            ("build-pkg".to_owned(), 1),
+            ("deploy-dev-pkg".to_owned(), 1),
+            ("deploy-production-pkg".to_owned(), 1),
+            ("deploy-staging-pkg".to_owned(), 2),
+            ("test-pkg".to_owned(), 2),
+        ]
+    );
+    assert_eq!(plan["schedule"]["makespan_hours"], 11);
+
+    // One forge release body per released component.
+    let notes = std::fs::read_to_string(dir.path().join("out/release-notes.md")).expect("notes");
+    assert!(
+        notes.contains("\n## pkg 1.1.0\n\nTag: `v1.1.0`\n"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("### Added") && notes.contains("add b"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn a_bad_pipeline_is_refused_naming_the_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = released_package(
+        dir.path(),
+        Some("[[pipeline.stages]]\nstage = \"build\"\nduration = -1\n"),
+    );
+    let out = relman(&repo, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("key `pipeline.stages[0].duration`: expected 0 to 10000 hours, got -1"),
+        "{stderr}"
+    );
 }

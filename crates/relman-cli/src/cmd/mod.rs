@@ -10,5 +10,6 @@ pub mod gate;
 pub mod graph;
 pub mod plan;
 pub mod review;
+pub mod report;
 pub mod risk;
 pub mod schedule;

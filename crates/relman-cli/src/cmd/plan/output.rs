@@ -1,0 +1,77 @@
+//! The files of `relman plan --output DIR`.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use super::build::Built;
+use super::render::render_release_notes;
+use crate::cmd::report::{self, ReportInput};
+
+/// The Gantt chart of the plan's schedule as an SVG document (a placeholder when nothing is
+/// scheduled).
+pub(crate) fn gantt_svg(built: &Built) -> String {
+    match &built.scheduled {
+        Some(s) => relman_graph::to_svg(&s.plan, &s.schedule, &s.scale, &[]),
+        None => empty_svg(),
+    }
+}
+
+/// Writes `release-plan.md`, `release-plan.json`, `gantt.svg`, `gantt.mmd`, `release.ics` and
+/// `release-notes.md` to `dir` (created if missing); `json` and `markdown` are the plan already
+/// rendered.
+pub(super) fn write_files(
+    dir: &Path,
+    built: &Built,
+    json: &str,
+    markdown: &str,
+) -> anyhow::Result<()> {
+    let out = &built.out;
+    let scheduled = built.scheduled.as_ref();
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let title = out.change_request.title.clone();
+    let start = out.body.start;
+    let svg = gantt_svg(built);
+    let (mmd, ics) = match scheduled {
+        Some(s) => (
+            relman_graph::to_mermaid(&s.plan, &s.schedule, &s.scale, &title),
+            relman_graph::to_ics(&s.plan, &s.schedule, &s.scale, start, "relman.invalid"),
+        ),
+        None => (empty_mermaid(&title), empty_ics()),
+    };
+    let notes = render_release_notes(&built.notes);
+    let report = ReportInput::new(out, svg.clone(), None);
+    let report_md = report::render_markdown(&report);
+    let report_html = report::render_html(&report);
+    for (name, text) in [
+        ("release-plan.md", markdown),
+        ("release-plan.json", json),
+        ("gantt.svg", svg.as_str()),
+        ("gantt.mmd", mmd.as_str()),
+        ("release.ics", ics.as_str()),
+        ("release-notes.md", notes.as_str()),
+        ("report.md", report_md.as_str()),
+        ("report.html", report_html.as_str()),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    eprintln!(
+        "wrote release-plan.md, release-plan.json, gantt.svg, gantt.mmd, release.ics, release-notes.md, report.md and report.html to {}",
+        dir.display()
+    );
+    Ok(())
+}
+
+fn empty_svg() -> String {
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"320\" height=\"40\"><text x=\"10\" y=\"25\">nothing to schedule</text></svg>\n".to_owned()
+}
+
+fn empty_mermaid(title: &str) -> String {
+    format!("gantt\n    title {title}\n    dateFormat YYYY-MM-DDTHH:mm\n")
+}
+
+fn empty_ics() -> String {
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//relman//relman-cli//EN\r\nEND:VCALENDAR\r\n"
+        .to_owned()
+}

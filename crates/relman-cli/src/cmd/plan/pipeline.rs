@@ -1,0 +1,262 @@
+//! The release task pipeline (build, test, approve, deploy per environment) as a
+//! relman-graph plan, its schedule and its JSON form.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Context as _, bail};
+use chrono::{DateTime, Utc};
+use relman_graph::{
+    ComponentGraph, Plan, Precedence, Resource, ResourceId, SearchOptions, Task, TaskId, TimeScale,
+    TimeUnit,
+};
+
+use super::PlanArgs;
+use super::model::{ScheduleOutput, TaskOutput};
+use crate::config::{MAX_STAGE_HOURS, PipelineConfig, StageConfig, StageKind};
+
+/// The scheduled pipeline, kept for the exports.
+#[derive(Debug)]
+pub(crate) struct Scheduled {
+    pub(crate) plan: Plan,
+    pub(crate) schedule: relman_graph::Schedule,
+    pub(crate) scale: TimeScale,
+}
+
+/// The stages of the pipeline: `[pipeline]` of the configuration (or its defaults) with the
+/// duration flags given on the command line applied over it.
+pub(super) fn stages(args: &PlanArgs, config: &PipelineConfig) -> anyhow::Result<Vec<StageConfig>> {
+    let mut stages = config.stages_or_default();
+    for (flag, hours, kind, env) in [
+        ("--build-hours", args.build_hours, StageKind::Build, None),
+        ("--test-hours", args.test_hours, StageKind::Test, None),
+        (
+            "--approve-hours",
+            args.approve_hours,
+            StageKind::Approve,
+            None,
+        ),
+        (
+            "--dev-hours",
+            args.dev_hours,
+            StageKind::Deploy,
+            Some("dev"),
+        ),
+        (
+            "--staging-hours",
+            args.staging_hours,
+            StageKind::Deploy,
+            Some("staging"),
+        ),
+        (
+            "--production-hours",
+            args.production_hours,
+            StageKind::Deploy,
+            Some("production"),
+        ),
+    ] {
+        let Some(h) = hours else { continue };
+        if !(0..=MAX_STAGE_HOURS).contains(&h) {
+            bail!("{flag} {h}: expected 0 to {MAX_STAGE_HOURS} hours");
+        }
+        let Some(stage) = stages
+            .iter_mut()
+            .find(|s| s.stage == kind && s.environment.as_deref() == env)
+        else {
+            bail!(
+                "{flag}: the pipeline has no {kind} stage{}",
+                env.map(|e| format!(" for the environment `{e}`"))
+                    .unwrap_or_default()
+            );
+        };
+        stage.duration = h;
+    }
+    Ok(stages)
+}
+
+/// The pipeline of the released components as a plan, scheduled from `start`: per component in
+/// wave order `build` then `test` (a build waits for the tests of the released components it
+/// depends on), one `approve`, then per component the deploy stages in the listed order; the last
+/// deploy stage follows the dependency order. A stage holds one unit of each of its resources;
+/// its window becomes the tasks' release (earliest start) and deadline (latest finish).
+pub(super) fn schedule(
+    stages: &[StageConfig],
+    resources: &BTreeMap<String, u32>,
+    graph: &ComponentGraph,
+    waves: &[Vec<String>],
+    start: DateTime<Utc>,
+) -> anyhow::Result<Option<Scheduled>> {
+    let order: Vec<&String> = waves.iter().flatten().collect();
+    if order.is_empty() {
+        return Ok(None);
+    }
+    let id =
+        |s: String| -> anyhow::Result<TaskId> { s.parse().with_context(|| format!("task id {s}")) };
+    let released: BTreeSet<&str> = order.iter().map(|s| s.as_str()).collect();
+    let deps = |name: &str| -> Vec<String> {
+        graph
+            .components()
+            .iter()
+            .find(|c| c.id.as_str() == name)
+            .map(|c| {
+                c.dependencies
+                    .iter()
+                    .filter(|d| d.kind.orders_releases())
+                    .map(|d| d.component.to_string())
+                    .filter(|d| d != name && released.contains(d.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let stage_of = |kind: StageKind| stages.iter().find(|s| s.stage == kind);
+    let deploys: Vec<&StageConfig> = stages
+        .iter()
+        .filter(|s| s.stage == StageKind::Deploy)
+        .collect();
+    let task = |tid: TaskId, stage: Option<&StageConfig>| -> anyhow::Result<Task> {
+        let Some(stage) = stage else {
+            bail!("the pipeline has no stage for {tid}");
+        };
+        let mut t = Task::new(tid, stage.duration);
+        for r in &stage.resources {
+            t = t.with_demand(r.parse().with_context(|| format!("resource {r}"))?, 1);
+        }
+        if let Some(w) = &stage.window {
+            let hours = |at: DateTime<Utc>| (at - start).num_seconds();
+            if let Some(from) = w.not_before {
+                // Round up to a whole hour after the start.
+                t.release = hours(from).max(0).div_euclid(3600)
+                    + i64::from(hours(from).max(0).rem_euclid(3600) != 0);
+            }
+            if let Some(to) = w.not_after {
+                t.deadline = Some(hours(to).div_euclid(3600));
+            }
+        }
+        Ok(t)
+    };
+    let mut tasks = Vec::new();
+    let mut edges = Vec::new();
+    let approve = id("approve".into())?;
+    for name in &order {
+        let build = id(format!("build-{name}"))?;
+        let test = id(format!("test-{name}"))?;
+        tasks.push(task(build.clone(), stage_of(StageKind::Build))?);
+        tasks.push(task(test.clone(), stage_of(StageKind::Test))?);
+        edges.push(Precedence::finish_to_start(build.clone(), test.clone()));
+        edges.push(Precedence::finish_to_start(test, approve.clone()));
+        for d in deps(name) {
+            edges.push(Precedence::finish_to_start(
+                id(format!("test-{d}"))?,
+                build.clone(),
+            ));
+        }
+    }
+    tasks.push(task(approve.clone(), stage_of(StageKind::Approve))?);
+    for name in &order {
+        let mut previous = approve.clone();
+        for (k, stage) in deploys.iter().enumerate() {
+            let env = stage.environment.as_deref().unwrap_or_default();
+            let tid = id(format!("deploy-{env}-{name}"))?;
+            tasks.push(task(tid.clone(), Some(stage))?);
+            edges.push(Precedence::finish_to_start(previous, tid.clone()));
+            if k + 1 == deploys.len() {
+                for d in deps(name) {
+                    edges.push(Precedence::finish_to_start(
+                        id(format!("deploy-{env}-{d}"))?,
+                        tid.clone(),
+                    ));
+                }
+            }
+            previous = tid;
+        }
+    }
+    let resources = resources
+        .iter()
+        .map(|(name, capacity)| -> anyhow::Result<Resource> {
+            let rid: ResourceId = name.parse().with_context(|| format!("resource {name}"))?;
+            Ok(Resource::new(rid, *capacity))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let plan = Plan::new(tasks, resources, edges).context("cannot build the release pipeline")?;
+    let out = relman_graph::search(&plan, &SearchOptions::new(0, 2_000))
+        .context("cannot schedule the release pipeline")?;
+    Ok(Some(Scheduled {
+        plan,
+        schedule: out.schedule,
+        scale: TimeScale::new(start, TimeUnit::Hour),
+    }))
+}
+
+pub(super) fn schedule_output(s: Option<&Scheduled>) -> ScheduleOutput {
+    let Some(s) = s else {
+        return ScheduleOutput {
+            unit: "hour",
+            makespan_hours: 0,
+            finish: None,
+            tasks: Vec::new(),
+            critical_path: Vec::new(),
+        };
+    };
+    let report = relman_graph::ScheduleReport::new(&s.plan, &s.schedule, &s.scale);
+    let mut tasks: Vec<TaskOutput> = report
+        .tasks
+        .iter()
+        .map(|t| TaskOutput {
+            id: t.id.clone(),
+            start: t.start_at,
+            finish: t.finish_at,
+            hours: t.finish - t.start,
+            critical: t.critical,
+        })
+        .collect();
+    tasks.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
+    let critical_path = critical_chain(&s.plan, &report.tasks);
+    ScheduleOutput {
+        unit: "hour",
+        makespan_hours: report.makespan,
+        finish: Some(report.finish_at),
+        tasks,
+        critical_path,
+    }
+}
+
+/// One critical chain, first task first: from the critical task that ends last, step back to
+/// a critical task that ends when the current one starts, preferring a precedence
+/// predecessor over a resource predecessor, ties broken by id. The library marks every task
+/// of zero slack as critical (parallel tasks of a wave included); this picks one path through
+/// them.
+fn critical_chain(plan: &Plan, tasks: &[relman_graph::TaskReport]) -> Vec<String> {
+    let critical: Vec<&relman_graph::TaskReport> = tasks.iter().filter(|t| t.critical).collect();
+    let predecessors: BTreeSet<(&str, &str)> = plan
+        .precedences()
+        .iter()
+        .map(|p| (p.from.as_str(), p.to.as_str()))
+        .collect();
+    let Some(mut current) = critical
+        .iter()
+        .copied()
+        .max_by(|a, b| a.finish.cmp(&b.finish).then_with(|| b.id.cmp(&a.id)))
+    else {
+        return Vec::new();
+    };
+    let mut chain = vec![current.id.clone()];
+    loop {
+        let before = critical
+            .iter()
+            .copied()
+            .filter(|t| t.finish == current.start && t.id != current.id)
+            .min_by(|a, b| {
+                let pa = !predecessors.contains(&(a.id.as_str(), current.id.as_str()));
+                let pb = !predecessors.contains(&(b.id.as_str(), current.id.as_str()));
+                pa.cmp(&pb).then_with(|| a.id.cmp(&b.id))
+            });
+        match before {
+            Some(t) if chain.len() <= tasks.len() => {
+                chain.push(t.id.clone());
+                current = t;
+            }
+            _ => break,
+        }
+    }
+    chain.reverse();
+    chain
+}

@@ -1,0 +1,437 @@
+//! `relman report` and the reports of `relman plan --output` end to end, on a hand-built
+//! workspace (two components, one released, a hostile commit summary) with an environment store
+//! written by `relman env`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const START: &str = "2026-12-01T09:00:00Z";
+const HOSTILE: &str = "fix(a): escape <script>alert(\"x\")</script> & 'quotes' | pipes";
+
+/// Runs git in `dir` with an isolated configuration and pinned dates.
+fn git(dir: &Path, home: &Path, args: &[&str], date: &str) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=Ada Park",
+            "-c",
+            "user.email=ada@example.org",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "tag.gpgsign=false",
+        ])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", home)
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn write(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, text).expect("write");
+}
+
+/// A workspace `a` ← `b` released as `a-v1.2.0`, `b-v2.0.0`, then a feature and a fix in `a`.
+fn workspace(dir: &Path) -> PathBuf {
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let repo = dir.join("ws");
+    std::fs::create_dir_all(&repo).expect("repo");
+    git(&repo, &home, &["init", "-q"], "2026-01-01T10:00:00Z");
+    write(
+        &repo.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"crates/a\", \"crates/b\"]\nresolver = \"2\"\n",
+    );
+    write(
+        &repo.join("crates/a/Cargo.toml"),
+        "[package]\nname = \"a\"\nversion = \"1.2.0\"\nedition = \"2021\"\n",
+    );
+    write(&repo.join("crates/a/src/lib.rs"), "pub fn a() {}\n");
+    write(
+        &repo.join("crates/b/Cargo.toml"),
+        "[package]\nname = \"b\"\nversion = \"2.0.0\"\nedition = \"2021\"\n\n[dependencies]\na = { path = \"../a\", version = \"1\" }\n",
+    );
+    write(&repo.join("crates/b/src/lib.rs"), "pub fn b() {}\n");
+    git(&repo, &home, &["add", "."], "2026-01-01T10:00:00Z");
+    git(
+        &repo,
+        &home,
+        &["commit", "-qm", "chore(release): a 1.2.0, b 2.0.0"],
+        "2026-01-01T10:00:00Z",
+    );
+    git(&repo, &home, &["tag", "a-v1.2.0"], "2026-01-01T10:00:00Z");
+    git(&repo, &home, &["tag", "b-v2.0.0"], "2026-01-01T10:00:00Z");
+    write(
+        &repo.join("crates/a/src/lib.rs"),
+        "pub fn a() {}\npub fn c() {}\n",
+    );
+    git(
+        &repo,
+        &home,
+        &["commit", "-qam", "feat(a): add c"],
+        "2026-01-02T10:00:00Z",
+    );
+    write(
+        &repo.join("crates/a/src/lib.rs"),
+        "pub fn a() {}\npub fn c() { let _ = 1; }\n",
+    );
+    git(
+        &repo,
+        &home,
+        &["commit", "-qam", HOSTILE],
+        "2026-01-03T10:00:00Z",
+    );
+    repo
+}
+
+fn relman(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_relman"))
+        .args(args)
+        .output()
+        .expect("relman runs")
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// An environment store with `a 1.2.0` in production, `b 2.0.0` failed in staging and an
+/// approval of `digest`.
+fn store(dir: &Path, digest: &str) -> PathBuf {
+    let state = dir.join("state");
+    let s = path(&state);
+    ok(relman(&[
+        "env",
+        "init",
+        "--state",
+        s,
+        "--environments",
+        "dev,staging,production",
+    ]));
+    for (env, component, version, outcome) in [
+        ("production", "a", "1.2.0", "succeed"),
+        ("staging", "b", "2.0.0", "fail"),
+    ] {
+        ok(relman(&[
+            "env",
+            "deploy",
+            "--state",
+            s,
+            "--env",
+            env,
+            "--component",
+            component,
+            "--version",
+            version,
+            "--break-glass",
+            "test fixture",
+        ]));
+        ok(relman(&[
+            "env",
+            outcome,
+            "--state",
+            s,
+            "--env",
+            env,
+            "--component",
+            component,
+            "--version",
+            version,
+        ]));
+    }
+    ok(relman(&[
+        "env",
+        "approve",
+        "--state",
+        s,
+        "--release",
+        "r1",
+        "--env",
+        "production",
+        "--digest",
+        digest,
+        "--by",
+        "bob",
+    ]));
+    state
+}
+
+/// Well-formedness and self-containment of a report's HTML; returns the inline SVG.
+fn check_html(html: &str) -> String {
+    assert!(
+        html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"),
+        "{html}"
+    );
+    assert!(html.trim_end().ends_with("</html>"), "{html}");
+    assert_eq!(html.matches("<html").count(), 1);
+    assert!(html.contains("<meta charset=\"utf-8\">"));
+    assert!(html.contains("<style>"), "CSS is inline");
+    // Self-contained: no scripts, no stylesheets or images fetched, no external references.
+    for forbidden in ["<script", "<link", "<img", "<iframe", "@import"] {
+        assert!(!html.contains(forbidden), "{forbidden} in the report");
+    }
+    let lower = html.to_lowercase();
+    for attr in ["src=", "href=", "url("] {
+        for (i, _) in lower.match_indices(attr) {
+            let rest = lower[i + attr.len()..].trim_start_matches(['"', '\'']);
+            assert!(
+                rest.starts_with('#'),
+                "external reference at byte {i}: {}",
+                &html[i..(i + 60).min(html.len())]
+            );
+        }
+    }
+    let without_ns = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    assert!(
+        !without_ns.contains("http://") && !without_ns.contains("https://"),
+        "an URL in the report"
+    );
+    // The Gantt chart is inline and well-formed XML.
+    let from = html.find("<svg").expect("an inline <svg>");
+    let to = html.rfind("</svg>").expect("</svg>") + "</svg>".len();
+    let svg = &html[from..to];
+    let mut reader = quick_xml::Reader::from_str(svg);
+    let (mut elements, mut rects) = (0, 0);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                elements += 1;
+                if e.name().as_ref() == "rect" {
+                    rects += 1;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => panic!("the inline SVG is not well-formed XML: {e}"),
+        }
+    }
+    assert!(elements > 10 && rects > 5, "{svg}");
+    svg.to_owned()
+}
+
+fn check_markdown(md: &str) {
+    assert!(md.starts_with("# Release status: a 1.3.0\n"), "{md}");
+    let mut last = 0;
+    for section in [
+        "## Plan",
+        "## Risk",
+        "## Quality gates",
+        "## Approvals",
+        "## Environments",
+        "## Schedule",
+    ] {
+        let at = md
+            .find(&format!("\n{section}\n"))
+            .unwrap_or_else(|| panic!("{section} missing: {md}"));
+        assert!(at > last, "{section} out of order");
+        last = at;
+    }
+    assert!(
+        md.contains("| a | 1.2.0 | 1.3.0 | minor | 2 | a-v1.3.0 |"),
+        "{md}"
+    );
+    assert!(md.contains("| b | 2.0.0 | - | none | 0 | - |"), "{md}");
+    assert!(md.contains("- wave 1: a"), "{md}");
+    assert!(
+        md.contains("| a 1.3.0 | quality gates | no verdict recorded |"),
+        "{md}"
+    );
+    assert!(md.contains("Score "), "{md}");
+}
+
+#[test]
+fn report_with_an_environment_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = workspace(dir.path());
+    let plan: serde_json::Value = serde_json::from_str(&ok(relman(&[
+        "plan",
+        "--repo",
+        path(&repo),
+        "--start",
+        START,
+        "--format",
+        "json",
+    ])))
+    .expect("plan json");
+    let digest = plan["change_request"]["digest"]
+        .as_str()
+        .expect("digest")
+        .to_owned();
+    let state = store(dir.path(), &digest);
+
+    let md = ok(relman(&[
+        "report",
+        "--repo",
+        path(&repo),
+        "--store",
+        path(&state),
+        "--start",
+        START,
+    ]));
+    check_markdown(&md);
+    // What runs where, from the store, environments in promotion order.
+    assert!(
+        md.contains("| Component | Planned next | dev | staging | production |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| a | 1.3.0 | - | - | 1.2.0 (succeeded) |"),
+        "{md}"
+    );
+    assert!(md.contains("| b | - | - | 2.0.0 (failed) | - |"), "{md}");
+    // The approval of this plan's digest is recognised.
+    assert!(md.contains("| r1 | production | bob |"), "{md}");
+    assert!(md.contains(&format!("| {digest} | yes |")), "{md}");
+    // Markdown escapes what would break a table or become markup.
+    assert!(md.contains("\\<script\\>"), "{md}");
+    assert!(md.contains("\\| pipes"), "{md}");
+
+    let html_file = dir.path().join("report.html");
+    let stdout = ok(relman(&[
+        "report",
+        "--repo",
+        path(&repo),
+        "--store",
+        path(&state),
+        "--start",
+        START,
+        "--format",
+        "html",
+        "--output",
+        path(&html_file),
+    ]));
+    assert!(stdout.is_empty(), "{stdout}");
+    let html = std::fs::read_to_string(&html_file).expect("report.html");
+    let svg = check_html(&html);
+    assert!(svg.contains("deploy-production-a"), "{svg}");
+    // All text is escaped: the hostile summary shows as text, never as markup.
+    assert!(
+        html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;"),
+        "{html}"
+    );
+    assert!(html.contains("<td>2.0.0 (failed)</td>"), "{html}");
+}
+
+#[test]
+fn plan_output_writes_both_reports_without_a_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = workspace(dir.path());
+    let out = dir.path().join("out");
+    ok(relman(&[
+        "plan",
+        "--repo",
+        path(&repo),
+        "--start",
+        START,
+        "--output",
+        path(&out),
+    ]));
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    check_markdown(&md);
+    assert!(md.contains("No environment store given"), "{md}");
+    assert!(md.contains("No approval is recorded"), "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let svg = check_html(&html);
+    // The inline chart is the same chart as gantt.svg.
+    let gantt = std::fs::read_to_string(out.join("gantt.svg")).expect("gantt.svg");
+    assert_eq!(
+        svg.trim_end(),
+        gantt[gantt.find("<svg").expect("svg")..].trim_end()
+    );
+    // And `relman report` renders the same report as the plan's file.
+    let report = ok(relman(&["report", "--repo", path(&repo), "--start", START]));
+    assert_eq!(report, md);
+}
+
+#[test]
+fn report_refuses_a_missing_store_with_exit_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = workspace(dir.path());
+    let missing = dir.path().join("nope");
+    let out = relman(&["report", "--repo", path(&repo), "--store", path(&missing)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--store"), "{stderr}");
+    assert!(stderr.contains("no such directory"), "{stderr}");
+}
+
+#[test]
+fn a_report_with_nothing_to_release_is_still_complete() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let repo = dir.path().join("done");
+    std::fs::create_dir_all(&repo).expect("repo");
+    git(&repo, &home, &["init", "-q"], "2026-01-01T10:00:00Z");
+    write(
+        &repo.join("Cargo.toml"),
+        "[package]\nname = \"done\"\nversion = \"1.0.0\"\nedition = \"2021\"\n",
+    );
+    write(&repo.join("src/lib.rs"), "pub fn a() {}\n");
+    git(&repo, &home, &["add", "."], "2026-01-01T10:00:00Z");
+    git(
+        &repo,
+        &home,
+        &["commit", "-qm", "feat: all of it"],
+        "2026-01-01T10:00:00Z",
+    );
+    git(&repo, &home, &["tag", "v1.0.0"], "2026-01-01T10:00:00Z");
+    let md = ok(relman(&["report", "--repo", path(&repo), "--start", START]));
+    assert!(md.starts_with("# Release status: no release\n"), "{md}");
+    assert!(md.contains("- nothing to release\n"), "{md}");
+    assert!(
+        md.contains("Nothing is released, so no gate applies."),
+        "{md}"
+    );
+    assert!(md.contains("Nothing to schedule."), "{md}");
+    let html = ok(relman(&[
+        "report",
+        "--repo",
+        path(&repo),
+        "--start",
+        START,
+        "--format",
+        "html",
+    ]));
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("nothing to schedule</text></svg>"), "{html}");
+    for section in [
+        "plan",
+        "risk",
+        "quality-gates",
+        "approvals",
+        "environments",
+        "schedule",
+    ] {
+        assert!(
+            html.contains(&format!("<section id=\"{section}\">")),
+            "{section}"
+        );
+    }
+}
