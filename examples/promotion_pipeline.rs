@@ -198,7 +198,7 @@ fn main() -> Result<(), Error> {
     p.succeed("2026-12-08T09:05:00Z", &r)?;
     let r = request("staging", "1.1.0", &d110)?;
     p.deploy("2026-12-08T10:00:00Z", &r, changes.clone())?;
-    println!("2026-12-08T10:20:00Z  FAILED   api 1.1.0 in staging");
+    println!("2026-12-08T10:20:00Z  failed   api 1.1.0 in staging (migration timed out)");
     p.record(
         "2026-12-08T10:20:00Z",
         None,
