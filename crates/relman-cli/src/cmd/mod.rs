@@ -9,7 +9,7 @@ pub mod env;
 pub mod gate;
 pub mod graph;
 pub mod plan;
-pub mod review;
 pub mod report;
+pub mod review;
 pub mod risk;
 pub mod schedule;
