@@ -478,3 +478,71 @@ fn explicit_fields_and_refusals() {
         ]
     );
 }
+
+#[test]
+fn the_status_report_shows_the_change_requests_approvals_and_gate_verdicts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = init(dir.path());
+    let plan_path = planned_repo(dir.path(), "");
+    let plan_arg = plan_path.to_str().expect("utf-8");
+    let opened = json(&relman(
+        &["change", "new", "--plan", plan_arg, "--format", "json"],
+        &state,
+    ));
+    let id = opened["change_request"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    ok(&relman(
+        &["change", "assess", &id, "--plan", plan_arg],
+        &state,
+    ));
+    ok(&relman(
+        &["change", "approve", &id, "--by", "bo", "--plan", plan_arg],
+        &state,
+    ));
+    let junit = dir.path().join("it.xml");
+    std::fs::write(
+        &junit,
+        r#"<testsuite name="it" tests="1" failures="1"><testcase classname="it" name="checkout"><failure message="boom"/></testcase></testsuite>"#,
+    )
+    .expect("write junit");
+    let gate = Command::new(env!("CARGO_BIN_EXE_relman"))
+        .args(["gate", "check", "--record", "--by", "ci", "--change", &id])
+        .arg("--results")
+        .arg(format!("integration={}", junit.display()))
+        .arg("--store")
+        .arg(&state)
+        .output()
+        .expect("relman gate check runs");
+    assert_eq!(gate.status.code(), Some(1), "the failing gate exits 1");
+
+    let report = Command::new(env!("CARGO_BIN_EXE_relman"))
+        .arg("report")
+        .arg("--repo")
+        .arg(dir.path().join("repo"))
+        .args(["--start", START, "--store"])
+        .arg(&state)
+        .output()
+        .expect("relman report runs");
+    let text = ok(&report);
+    let gates = text
+        .split("## Quality gates")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a quality-gates section");
+    assert!(
+        gates.contains("integration") && gates.contains("failed"),
+        "the recorded verdict is shown: {gates}"
+    );
+    assert!(!gates.contains("no verdict recorded"), "{gates}");
+    let approvals = text
+        .split("## Approvals")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("an approvals section");
+    assert!(
+        approvals.contains("bo") && approvals.contains(&format!("change request {id}")),
+        "the change request's approval is shown: {approvals}"
+    );
+}

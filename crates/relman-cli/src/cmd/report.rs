@@ -7,8 +7,10 @@
 //! current → next, bump, waves, risk, schedule, change request), the Gantt chart (SVG), the
 //! environment state of a relman-env store when `--store` is given (what runs where, open
 //! incidents, quarantined versions), quality-gate verdicts and approvals. Approvals come from
-//! the store's approval events; gate verdicts are not recorded anywhere yet, so every released
-//! component shows "no verdict recorded" until a caller feeds [`ReportInput::gates`].
+//! the store's approval events and from the approvals of the plan's change request
+//! (`relman change approve`); gate verdicts are those recorded for that change request
+//! (`relman gate check --record --change ID`). Without them every released component shows
+//! "no verdict recorded".
 //!
 //! The HTML is a single file: inline CSS, the Gantt SVG inlined, no scripts, no external
 //! resources, every text HTML-escaped. `relman plan --output DIR` writes both forms as
@@ -23,6 +25,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 use relman_env::EnvState;
 use relman_env::store::{JournalStore, Store as _};
+use relman_model::gate::Verdict;
 
 use super::plan::model::PlanOutput;
 
@@ -129,10 +132,10 @@ pub(crate) struct GateRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GateStatus {
     /// The gate passed.
-    #[allow(dead_code, reason = "fed by gate verdicts once they are recorded")]
     Passed,
+    /// The gate lacked the evidence it needs.
+    MissingEvidence,
     /// The gate failed.
-    #[allow(dead_code, reason = "fed by gate verdicts once they are recorded")]
     Failed,
     /// No verdict is recorded.
     NoVerdict,
@@ -142,6 +145,7 @@ impl GateStatus {
     fn as_str(self) -> &'static str {
         match self {
             Self::Passed => "passed",
+            Self::MissingEvidence => "missing evidence",
             Self::Failed => "failed",
             Self::NoVerdict => "no verdict recorded",
         }
@@ -170,36 +174,67 @@ impl<'a> ReportInput<'a> {
     /// "no verdict recorded" for each released component.
     pub(crate) fn new(plan: &'a PlanOutput, gantt_svg: String, env: Option<&'a EnvState>) -> Self {
         let digest = plan.change_request.digest.as_str();
-        let approvals = env
-            .map(|s| {
-                s.approvals
-                    .iter()
-                    .map(|a| {
-                        let d = a.digest.as_str();
-                        ApprovalRow {
-                            release: a.release.to_string(),
-                            env: a.env.to_string(),
-                            by: a.by.to_string(),
-                            at: a.at,
-                            digest: d.to_owned(),
-                            matches_plan: d.strip_prefix("sha256:").unwrap_or(d) == digest,
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let gates = plan
-            .body
-            .components
-            .iter()
-            .filter(|c| c.release)
-            .map(|c| GateRow {
-                subject: format!("{} {}", c.name, c.next),
-                gate: "quality gates".into(),
-                status: GateStatus::NoVerdict,
-                detail: "run `relman gate check` on the release's test results".into(),
-            })
-            .collect();
+        let cr_id = plan.change_request.id.as_str();
+        let matches = |d: &str| d.strip_prefix("sha256:").unwrap_or(d) == digest;
+        let mut approvals: Vec<ApprovalRow> = Vec::new();
+        let mut gates: Vec<GateRow> = Vec::new();
+        if let Some(s) = env {
+            approvals.extend(s.approvals.iter().map(|a| ApprovalRow {
+                release: a.release.to_string(),
+                env: a.env.to_string(),
+                by: a.by.to_string(),
+                at: a.at,
+                digest: a.digest.as_str().to_owned(),
+                matches_plan: matches(a.digest.as_str()),
+            }));
+            // Approvals of this plan's change request (`relman change approve`).
+            for entry in s.change_requests().filter(|e| e.id().as_str() == cr_id) {
+                approvals.extend(entry.request.approvals().iter().map(|a| ApprovalRow {
+                    release: format!("change request {cr_id}"),
+                    env: "-".into(),
+                    by: a.by.to_string(),
+                    at: a.at,
+                    digest: a.digest.as_str().to_owned(),
+                    matches_plan: matches(a.digest.as_str()),
+                }));
+            }
+            // Verdicts recorded with `relman gate check --record --change ID`.
+            for verdict in s.gate_verdicts().iter().filter(|v| {
+                v.change_request
+                    .as_ref()
+                    .is_some_and(|c| c.as_str() == cr_id)
+            }) {
+                gates.extend(verdict.gates.iter().map(|g| GateRow {
+                    subject: format!(
+                        "change request {cr_id} ({})",
+                        verdict.at.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                    gate: g.gate.to_string(),
+                    status: match g.verdict {
+                        Verdict::Pass => GateStatus::Passed,
+                        Verdict::MissingEvidence => GateStatus::MissingEvidence,
+                        Verdict::Fail => GateStatus::Failed,
+                    },
+                    detail: g.reasons.join("; "),
+                }));
+            }
+        }
+        if gates.is_empty() {
+            gates = plan
+                .body
+                .components
+                .iter()
+                .filter(|c| c.release)
+                .map(|c| GateRow {
+                    subject: format!("{} {}", c.name, c.next),
+                    gate: "quality gates".into(),
+                    status: GateStatus::NoVerdict,
+                    detail:
+                        "run `relman gate check --record --change ID` on the release's test results"
+                            .into(),
+                })
+                .collect();
+        }
         Self {
             plan,
             gantt_svg,
