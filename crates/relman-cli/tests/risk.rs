@@ -325,6 +325,43 @@ fn label_marks_the_commit_a_fix_traces_back_to_and_train_accepts_the_csv() {
         ]
     );
 
+    // The thread count changes nothing in the output; zero threads is a usage error.
+    for threads in ["1", "3"] {
+        let again = dir.path().join(format!("threads-{threads}.csv"));
+        let out = relman(&[
+            "risk",
+            "label",
+            "--repo",
+            repo.to_str().expect("utf-8 path"),
+            "--threads",
+            threads,
+            "--out",
+            again.to_str().expect("utf-8 path"),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(
+            std::fs::read_to_string(&again).expect("csv written"),
+            written,
+            "--threads {threads}"
+        );
+    }
+    let out = relman(&[
+        "risk",
+        "label",
+        "--repo",
+        repo.to_str().expect("utf-8 path"),
+        "--threads",
+        "0",
+        "--out",
+        dir.path().join("zero.csv").to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--threads"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // With a range, only its commits are rows; the fix still traces back before the range.
     let ranged = dir.path().join("ranged.csv");
     let range = format!("{bad}..HEAD");

@@ -32,7 +32,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use git2::{BlameOptions, DiffFindOptions, DiffOptions, Oid, Patch};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use git2::{BlameOptions, DiffFindOptions, DiffOptions, Oid, Patch, Repository};
 use relman_model::ChangeId;
 
 use crate::error::GitFailure;
@@ -69,6 +71,9 @@ pub struct SzzOptions {
     pub lines: LineFilter,
     /// Whether root commits may be reported (default: yes).
     pub roots: RootCommits,
+    /// Threads tracing fixes at once, each with its own repository handle (`0` and `1` both
+    /// mean the calling thread only, the default). The result does not depend on it.
+    pub threads: usize,
 }
 
 impl SzzOptions {
@@ -86,6 +91,12 @@ impl SzzOptions {
     /// Sets [`SzzOptions::roots`].
     pub fn roots(&mut self, roots: RootCommits) -> &mut Self {
         self.roots = roots;
+        self
+    }
+
+    /// Sets [`SzzOptions::threads`].
+    pub fn threads(&mut self, threads: usize) -> &mut Self {
+        self.threads = threads;
         self
     }
 }
@@ -145,6 +156,16 @@ pub enum FindBugIntroducingError {
         #[source]
         source: GitFailure,
     },
+    /// A worker thread could not open its own handle on the repository (only with
+    /// [`SzzOptions::threads`] above 1).
+    #[error("a worker thread cannot open the repository at {path}")]
+    Worker {
+        /// The git directory.
+        path: std::path::PathBuf,
+        /// libgit2's report.
+        #[source]
+        source: GitFailure,
+    },
 }
 
 impl GitRepository {
@@ -163,19 +184,29 @@ impl GitRepository {
         fixes: &[ChangeId],
         options: &SzzOptions,
     ) -> Result<BugIntroducing, FindBugIntroducingError> {
-        let mut found = BugIntroducing::default();
         let mut seen = BTreeSet::new();
-        for fix in fixes {
-            if !seen.insert(fix) {
-                continue;
-            }
-            let implicated = self.trace_fix(fix, options, &mut found.lines_blamed)?;
-            if implicated.is_empty() {
+        let fixes: Vec<&ChangeId> = fixes.iter().filter(|fix| seen.insert(*fix)).collect();
+        let threads = options.threads.clamp(1, fixes.len().max(1));
+        let traced: Vec<Result<Traced, FindBugIntroducingError>> = if threads == 1 {
+            fixes
+                .iter()
+                .map(|fix| trace_fix(&self.repo, fix, options))
+                .collect()
+        } else {
+            self.trace_in_parallel(&fixes, options, threads)
+        };
+        // Merged in the order of `fixes`, so the result (and the first error) does not depend
+        // on the number of threads.
+        let mut found = BugIntroducing::default();
+        for (fix, traced) in fixes.into_iter().zip(traced) {
+            let traced = traced?;
+            found.lines_blamed += traced.lines_blamed;
+            if traced.implicated.is_empty() {
                 found.fixes_untraced += 1;
             } else {
                 found.fixes_traced += 1;
             }
-            for commit in implicated {
+            for commit in traced.implicated {
                 found
                     .introducers
                     .entry(commit)
@@ -186,117 +217,191 @@ impl GitRepository {
         Ok(found)
     }
 
-    fn trace_fix(
+    /// Traces `fixes` on `threads` scoped threads, each with its own handle on the repository
+    /// (a libgit2 repository cannot be shared between threads); fixes are taken one at a time
+    /// from a shared counter, so a slow fix does not hold up a whole share. Results come back
+    /// in the order of `fixes`.
+    fn trace_in_parallel(
         &self,
-        fix: &ChangeId,
+        fixes: &[&ChangeId],
         options: &SzzOptions,
-        lines_blamed: &mut usize,
-    ) -> Result<BTreeSet<ChangeId>, FindBugIntroducingError> {
-        let not_found = |e: git2::Error| FindBugIntroducingError::FixNotFound {
-            fix: fix.clone(),
-            source: e.into(),
-        };
-        let diff_failed = |e: git2::Error| FindBugIntroducingError::Diff {
-            fix: fix.clone(),
-            source: e.into(),
-        };
-        let oid = Oid::from_str(fix.as_str()).map_err(not_found)?;
-        let commit = self.repo.find_commit(oid).map_err(not_found)?;
-        let mut implicated = BTreeSet::new();
-        if commit.parent_count() == 0 {
-            return Ok(implicated);
-        }
-        let parent = commit.parent(0).map_err(diff_failed)?;
-        let parent_id = parent.id();
-        let old_tree = parent.tree().map_err(diff_failed)?;
-        let new_tree = commit.tree().map_err(diff_failed)?;
-        let mut diff_options = DiffOptions::new();
-        diff_options.context_lines(0);
-        let mut diff = self
-            .repo
-            .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), Some(&mut diff_options))
-            .map_err(diff_failed)?;
-        diff.find_similar(Some(DiffFindOptions::new().renames(true)))
-            .map_err(diff_failed)?;
-
-        // Old path -> old line numbers to blame.
-        let mut targets: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for index in 0..diff.deltas().len() {
-            let Some(delta) = diff.get_delta(index) else {
-                continue;
-            };
-            if !matches!(delta.status(), git2::Delta::Modified | git2::Delta::Renamed)
-                || delta.old_file().is_binary()
-            {
-                continue;
-            }
-            let Some(old_path) = delta.old_file().path().and_then(Path::to_str) else {
-                continue;
-            };
-            let old_path = old_path.to_owned();
-            let Some(patch) = Patch::from_diff(&diff, index).map_err(diff_failed)? else {
-                continue;
-            };
-            let mut lines = Vec::new();
-            for hunk in 0..patch.num_hunks() {
-                let count = patch.num_lines_in_hunk(hunk).map_err(diff_failed)?;
-                for line in 0..count {
-                    let line = patch.line_in_hunk(hunk, line).map_err(diff_failed)?;
-                    if line.origin() != '-' {
-                        continue;
-                    }
-                    let Some(number) = line.old_lineno() else {
-                        continue;
-                    };
-                    if options.lines == LineFilter::SkipTrivial && is_trivial(line.content()) {
-                        continue;
-                    }
-                    lines.push(number as usize);
+        threads: usize,
+    ) -> Vec<Result<Traced, FindBugIntroducingError>> {
+        let next = AtomicUsize::new(0);
+        let git_dir = self.git_dir.as_path();
+        let mut results: Vec<Option<Result<Traced, FindBugIntroducingError>>> =
+            std::iter::repeat_with(|| None).take(fixes.len()).collect();
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    let next = &next;
+                    scope.spawn(move || {
+                        let mut done = Vec::new();
+                        let repo = Repository::open(git_dir);
+                        loop {
+                            let index = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(fix) = fixes.get(index) else {
+                                break;
+                            };
+                            let traced = match &repo {
+                                Ok(repo) => trace_fix(repo, fix, options),
+                                Err(e) => Err(FindBugIntroducingError::Worker {
+                                    path: git_dir.to_owned(),
+                                    source: GitFailure::from(git2::Error::from_str(e.message())),
+                                }),
+                            };
+                            done.push((index, traced));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            for worker in workers {
+                // A worker only panics if libgit2 or this code has a bug; surface it as such.
+                let done = worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                for (index, traced) in done {
+                    results[index] = Some(traced);
                 }
             }
-            if !lines.is_empty() {
-                targets.entry(old_path).or_default().extend(lines);
-            }
-        }
+        });
+        results
+            .into_iter()
+            .zip(fixes)
+            .map(|(traced, fix)| {
+                // Every index is claimed by exactly one worker, which always records it.
+                traced.unwrap_or_else(|| {
+                    Err(FindBugIntroducingError::Worker {
+                        path: git_dir.to_owned(),
+                        source: GitFailure::from(git2::Error::from_str(&format!(
+                            "no worker traced fix {fix}"
+                        ))),
+                    })
+                })
+            })
+            .collect()
+    }
+}
 
-        for (path, lines) in targets {
-            let (Some(&min), Some(&max)) = (lines.iter().min(), lines.iter().max()) else {
-                continue;
-            };
-            let mut blame_options = BlameOptions::new();
-            blame_options
-                .newest_commit(parent_id)
-                .min_line(min)
-                .max_line(max)
-                .ignore_whitespace(true);
-            let blame = self
-                .repo
-                .blame_file(Path::new(&path), Some(&mut blame_options))
-                .map_err(|e| FindBugIntroducingError::Blame {
-                    fix: fix.clone(),
-                    path: path.clone(),
-                    source: e.into(),
-                })?;
-            for line in lines {
-                let Some(hunk) = blame.get_line(line) else {
+/// What tracing one fix found.
+struct Traced {
+    implicated: BTreeSet<ChangeId>,
+    lines_blamed: usize,
+}
+
+fn trace_fix(
+    repo: &Repository,
+    fix: &ChangeId,
+    options: &SzzOptions,
+) -> Result<Traced, FindBugIntroducingError> {
+    let mut lines_blamed = 0;
+    let not_found = |e: git2::Error| FindBugIntroducingError::FixNotFound {
+        fix: fix.clone(),
+        source: e.into(),
+    };
+    let diff_failed = |e: git2::Error| FindBugIntroducingError::Diff {
+        fix: fix.clone(),
+        source: e.into(),
+    };
+    let oid = Oid::from_str(fix.as_str()).map_err(not_found)?;
+    let commit = repo.find_commit(oid).map_err(not_found)?;
+    let mut implicated = BTreeSet::new();
+    if commit.parent_count() == 0 {
+        return Ok(Traced {
+            implicated,
+            lines_blamed,
+        });
+    }
+    let parent = commit.parent(0).map_err(diff_failed)?;
+    let parent_id = parent.id();
+    let old_tree = parent.tree().map_err(diff_failed)?;
+    let new_tree = commit.tree().map_err(diff_failed)?;
+    let mut diff_options = DiffOptions::new();
+    diff_options.context_lines(0);
+    let mut diff = repo
+        .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), Some(&mut diff_options))
+        .map_err(diff_failed)?;
+    diff.find_similar(Some(DiffFindOptions::new().renames(true)))
+        .map_err(diff_failed)?;
+
+    // Old path -> old line numbers to blame.
+    let mut targets: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for index in 0..diff.deltas().len() {
+        let Some(delta) = diff.get_delta(index) else {
+            continue;
+        };
+        if !matches!(delta.status(), git2::Delta::Modified | git2::Delta::Renamed)
+            || delta.old_file().is_binary()
+        {
+            continue;
+        }
+        let Some(old_path) = delta.old_file().path().and_then(Path::to_str) else {
+            continue;
+        };
+        let old_path = old_path.to_owned();
+        let Some(patch) = Patch::from_diff(&diff, index).map_err(diff_failed)? else {
+            continue;
+        };
+        let mut lines = Vec::new();
+        for hunk in 0..patch.num_hunks() {
+            let count = patch.num_lines_in_hunk(hunk).map_err(diff_failed)?;
+            for line in 0..count {
+                let line = patch.line_in_hunk(hunk, line).map_err(diff_failed)?;
+                if line.origin() != '-' {
+                    continue;
+                }
+                let Some(number) = line.old_lineno() else {
                     continue;
                 };
-                *lines_blamed += 1;
-                let introducer = hunk.final_commit_id();
-                if options.roots == RootCommits::Exclude && self.is_root(introducer) {
+                if options.lines == LineFilter::SkipTrivial && is_trivial(line.content()) {
                     continue;
                 }
-                implicated.insert(change_id(introducer));
+                lines.push(number as usize);
             }
         }
-        Ok(implicated)
+        if !lines.is_empty() {
+            targets.entry(old_path).or_default().extend(lines);
+        }
     }
 
-    fn is_root(&self, oid: Oid) -> bool {
-        self.repo
-            .find_commit(oid)
-            .is_ok_and(|c| c.parent_count() == 0)
+    for (path, lines) in targets {
+        let (Some(&min), Some(&max)) = (lines.iter().min(), lines.iter().max()) else {
+            continue;
+        };
+        let mut blame_options = BlameOptions::new();
+        blame_options
+            .newest_commit(parent_id)
+            .min_line(min)
+            .max_line(max)
+            .ignore_whitespace(true);
+        let blame = repo
+            .blame_file(Path::new(&path), Some(&mut blame_options))
+            .map_err(|e| FindBugIntroducingError::Blame {
+                fix: fix.clone(),
+                path: path.clone(),
+                source: e.into(),
+            })?;
+        for line in lines {
+            let Some(hunk) = blame.get_line(line) else {
+                continue;
+            };
+            lines_blamed += 1;
+            let introducer = hunk.final_commit_id();
+            if options.roots == RootCommits::Exclude && is_root(repo, introducer) {
+                continue;
+            }
+            implicated.insert(change_id(introducer));
+        }
     }
+    Ok(Traced {
+        implicated,
+        lines_blamed,
+    })
+}
+
+fn is_root(repo: &Repository, oid: Oid) -> bool {
+    repo.find_commit(oid).is_ok_and(|c| c.parent_count() == 0)
 }
 
 /// Whether a line is blank or only a comment, judged by its first non-blank characters.

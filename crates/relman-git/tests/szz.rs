@@ -200,3 +200,59 @@ fn unknown_fix_is_reported() {
         "fix commit 0123456789abcdef0123456789abcdef01234567 not found"
     );
 }
+
+/// A history of several files, each broken and fixed in turn, with one fix touching two files.
+fn several_fixes() -> (Fixture, Vec<ChangeId>) {
+    let mut f = Fixture::new();
+    let files = ["a.rs", "b.rs", "c.rs", "d.rs", "e.rs"];
+    for file in files {
+        f.commit("feat: add", &[(file, GOOD)]);
+    }
+    let mut fixes = Vec::new();
+    for (round, file) in files.iter().enumerate() {
+        f.commit(&format!("feat: change {file}"), &[(file, BUGGY)]);
+        if round % 2 == 1 {
+            f.commit("docs: note", &[("NOTES.md", &format!("round {round}\n"))]);
+        }
+        fixes.push(f.commit(&format!("fix: repair {file}"), &[(file, GOOD)]));
+    }
+    f.commit("feat: break two", &[("a.rs", BUGGY), ("b.rs", BUGGY)]);
+    fixes.push(f.commit("fix: repair two", &[("a.rs", GOOD), ("b.rs", GOOD)]));
+    (f, fixes)
+}
+
+#[test]
+fn the_result_does_not_depend_on_the_number_of_threads() {
+    let (f, fixes) = several_fixes();
+    let repo = f.open();
+    let one = repo
+        .bug_introducing(&fixes, &SzzOptions::new())
+        .expect("szz runs");
+    assert_eq!(one.fixes_traced, fixes.len());
+    assert_eq!(one.introducers.len(), fixes.len(), "{one:?}");
+    for threads in [0, 2, 3, 16] {
+        let mut options = SzzOptions::new();
+        options.threads(threads);
+        let many = repo.bug_introducing(&fixes, &options).expect("szz runs");
+        assert_eq!(many, one, "{threads} threads");
+    }
+}
+
+#[test]
+fn with_threads_the_first_bad_fix_in_input_order_is_reported() {
+    let (f, mut fixes) = several_fixes();
+    let first = id("1111111111111111111111111111111111111111");
+    let second = id("2222222222222222222222222222222222222222");
+    fixes.insert(4, first.clone());
+    fixes.push(second);
+    let mut options = SzzOptions::new();
+    options.threads(3);
+    let err = f
+        .open()
+        .bug_introducing(&fixes, &options)
+        .expect_err("no such commit");
+    assert!(
+        matches!(err, FindBugIntroducingError::FixNotFound { ref fix, .. } if *fix == first),
+        "{err}"
+    );
+}

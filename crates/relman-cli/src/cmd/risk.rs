@@ -8,9 +8,10 @@
 //!   trains on the oldest 80 % of each file (by date) and measures on the newest 20 %; without
 //!   `--model`, every kind is evaluated.
 //!
-//! - `relman risk label [--repo P] [--range A..B] [--exclude-roots] --out data.csv` computes the
-//!   metrics from the repository's history and labels each commit with SZZ (the commits whose
-//!   lines the fix commits changed are `bug = 1`), so a team can train on its own history.
+//! - `relman risk label [--repo P] [--range A..B] [--exclude-roots] [--threads N] --out data.csv`
+//!   computes the metrics from the repository's history and labels each commit with SZZ (the
+//!   commits whose lines the fix commits changed are `bug = 1`, fixes blamed on `N` threads), so
+//!   a team can train on its own history.
 //!
 //! - `relman risk [--repo P] [--range A..B] [--limit N] [--format text|json]` computes the 14
 //!   change metrics from the repository's history and scores the newest commits of the range
@@ -116,6 +117,10 @@ enum RiskCommand {
         /// Never label a root commit (an initial import) as bug-introducing.
         #[arg(long)]
         exclude_roots: bool,
+        /// Threads blaming fixes at once; default: the number of CPUs. The labels do not
+        /// depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
         /// Where to write the CSV.
         #[arg(long)]
         out: PathBuf,
@@ -339,8 +344,15 @@ pub fn run(args: RiskArgs) -> anyhow::Result<ExitCode> {
             repo,
             range,
             exclude_roots,
+            threads,
             out,
-        } => label_repository(&repo, range.as_deref(), exclude_roots, &out),
+        } => {
+            let threads = threads.map_or_else(
+                || std::thread::available_parallelism().map_or(1, usize::from),
+                usize::from,
+            );
+            label_repository(&repo, range.as_deref(), exclude_roots, threads, &out)
+        }
     }
 }
 
@@ -353,6 +365,7 @@ fn label_repository(
     path: &Path,
     range: Option<&str>,
     exclude_roots: bool,
+    threads: usize,
     out: &Path,
 ) -> anyhow::Result<ExitCode> {
     use std::collections::HashSet;
@@ -391,6 +404,7 @@ fn label_repository(
         .map(|(c, _)| c.id.clone())
         .collect();
     let mut options = SzzOptions::new();
+    options.threads(threads);
     if exclude_roots {
         options.roots(RootCommits::Exclude);
     }
