@@ -74,7 +74,7 @@ impl SectionLabel {
 
 impl fmt::Display for SectionLabel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -77,7 +77,7 @@ impl Forge {
 
 impl fmt::Display for Forge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -67,7 +67,7 @@ impl BuiltinTemplate {
 
 impl fmt::Display for BuiltinTemplate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 

@@ -79,7 +79,7 @@ pub enum StageKind {
 
 impl fmt::Display for StageKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Self::Build => "build",
             Self::Test => "test",
             Self::Approve => "approve",

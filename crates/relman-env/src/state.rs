@@ -34,7 +34,7 @@ pub enum DeploymentStatus {
 
 impl std::fmt::Display for DeploymentStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             DeploymentStatus::InProgress => "in_progress",
             DeploymentStatus::Succeeded => "succeeded",
             DeploymentStatus::Failed => "failed",

@@ -18,7 +18,7 @@ impl GitFailure {
 
 impl fmt::Display for GitFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.message())
+        f.pad(self.0.message())
     }
 }
 

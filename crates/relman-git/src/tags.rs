@@ -293,7 +293,7 @@ impl From<TagPattern> for String {
 
 impl fmt::Display for TagPattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.pad(&self.text)
     }
 }
 

@@ -78,7 +78,7 @@ macro_rules! id_type {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.pad(&self.0)
             }
         }
     };
@@ -168,7 +168,7 @@ pub enum PrecedenceKind {
 
 impl fmt::Display for PrecedenceKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Self::FinishToStart => "finish-to-start",
             Self::StartToStart => "start-to-start",
             Self::FinishToFinish => "finish-to-finish",

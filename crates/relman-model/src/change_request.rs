@@ -33,7 +33,7 @@ pub enum ChangeKind {
 
 impl std::fmt::Display for ChangeKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             ChangeKind::Standard => "standard",
             ChangeKind::Normal => "normal",
             ChangeKind::Emergency => "emergency",
@@ -82,7 +82,7 @@ pub enum ChangeState {
 
 impl std::fmt::Display for ChangeState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             ChangeState::New => "new",
             ChangeState::Assess => "assess",
             ChangeState::Authorize => "authorize",
@@ -178,7 +178,7 @@ impl From<Digest> for String {
 
 impl std::fmt::Display for Digest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 

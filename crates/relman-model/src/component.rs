@@ -45,7 +45,7 @@ impl DependencyKind {
 
 impl std::fmt::Display for DependencyKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             DependencyKind::Normal => "normal",
             DependencyKind::Dev => "dev",
             DependencyKind::Build => "build",

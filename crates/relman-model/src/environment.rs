@@ -45,7 +45,7 @@ impl Tier {
 
 impl std::fmt::Display for Tier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Tier::Development => "development",
             Tier::Testing => "testing",
             Tier::Staging => "staging",
@@ -134,7 +134,7 @@ pub enum WindowKind {
 
 impl std::fmt::Display for WindowKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             WindowKind::Freeze => "freeze",
             WindowKind::Maintenance => "maintenance",
         })

@@ -29,7 +29,7 @@ pub enum TestKind {
 
 impl std::fmt::Display for TestKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             TestKind::Unit => "unit",
             TestKind::Integration => "integration",
             TestKind::System => "system",
@@ -121,7 +121,7 @@ pub enum Verdict {
 
 impl std::fmt::Display for Verdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Verdict::Pass => "pass",
             Verdict::MissingEvidence => "missing evidence",
             Verdict::Fail => "fail",

@@ -38,7 +38,7 @@ pub enum IdRejection {
 
 impl fmt::Display for IdRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             IdRejection::Empty => "it is empty",
             IdRejection::SurroundingWhitespace => "it starts or ends with whitespace",
             IdRejection::ControlCharacter => "it contains a control character",
@@ -137,7 +137,7 @@ macro_rules! id_type {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.pad(&self.0)
             }
         }
     };
@@ -213,6 +213,15 @@ id_type!(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn display_honours_width_and_alignment() {
+        let id = ComponentId::new("api").expect("valid id");
+        assert_eq!(format!("[{id:<6}]"), "[api   ]");
+        assert_eq!(format!("[{id:>6}]"), "[   api]");
+        assert_eq!(format!("[{id:.2}]"), "[ap]");
+        assert_eq!(id.to_string(), "api");
+    }
 
     #[test]
     fn rejects_bad_ids_with_reason() {

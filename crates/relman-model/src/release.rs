@@ -97,7 +97,7 @@ impl ReleaseState {
 
 impl std::fmt::Display for ReleaseState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             ReleaseState::Draft => "draft",
             ReleaseState::Planned => "planned",
             ReleaseState::InProgress => "in_progress",

@@ -76,7 +76,7 @@ impl RiskLevel {
 
 impl std::fmt::Display for RiskLevel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             RiskLevel::Low => "low",
             RiskLevel::Medium => "medium",
             RiskLevel::High => "high",

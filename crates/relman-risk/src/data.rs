@@ -93,7 +93,7 @@ impl Metric {
 
 impl fmt::Display for Metric {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -204,7 +204,7 @@ pub enum FieldKind {
 
 impl fmt::Display for FieldKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             FieldKind::Commit => "a non-empty commit id",
             FieldKind::Integer => "an integer",
             FieldKind::Number => "a finite non-negative number",

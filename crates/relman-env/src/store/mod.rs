@@ -136,7 +136,7 @@ impl From<LineageId> for String {
 
 impl fmt::Display for LineageId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -243,7 +243,7 @@ pub enum IoOp {
 
 impl fmt::Display for IoOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             IoOp::Open => "open",
             IoOp::Create => "create",
             IoOp::Read => "read",
