@@ -20,14 +20,6 @@ use relman::risk::{
 
 type Error = Box<dyn std::error::Error>;
 
-/// The serde name of a unit enum value (`missing_gates`), as in the JSON output.
-fn name<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => "?".to_owned(),
-    }
-}
-
 /// A metric value without trailing zeros: counts as integers, ratios with two decimals.
 fn number(x: f64) -> String {
     if x.fract() == 0.0 {
@@ -179,9 +171,9 @@ fn main() -> Result<(), Error> {
         risk.score, risk.level
     );
     for reason in &risk.reasons {
-        println!("  +{:>5.1}  {}", reason.points, name(&reason.factor));
+        println!("  +{:>5.1}  {}", reason.points, reason.factor);
     }
-    let mitigations: Vec<String> = risk.mitigations.iter().map(name).collect();
+    let mitigations: Vec<String> = risk.mitigations.iter().map(ToString::to_string).collect();
     println!("  mitigations: {}", mitigations.join(", "));
 
     // A risk register: hand-entered items plus one for the release assessment.

@@ -87,6 +87,23 @@ fn init_deploy_history_status_as_written() {
         serde_json::from_str(&ok(&relman(&state, &["status", "--format", "json"]))).unwrap();
     assert_eq!(status["components"][0]["cells"][0]["env"], "staging");
     assert_eq!(status["components"][0]["cells"][0]["status"], "succeeded");
+
+    // DORA metrics: the text form shows the band the JSON form rates each metric in.
+    let metrics: serde_json::Value = serde_json::from_str(&ok(&relman(
+        &state,
+        &["metrics", "--env", "staging", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(metrics["deployments"], 1);
+    let band = metrics["ratings"]["deployment_frequency"]
+        .as_str()
+        .expect("deployment frequency is rated");
+    let text = ok(&relman(&state, &["metrics", "--env", "staging"]));
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("deployments:"))
+        .expect("a deployments line");
+    assert!(line.ends_with(&format!("[{band}]")), "{text}");
 }
 
 #[test]

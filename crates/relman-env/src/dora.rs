@@ -69,6 +69,24 @@ pub enum Band {
     Low,
 }
 
+impl Band {
+    /// The band as written in JSON (`elite`, `high`, `medium`, `low`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Band::Elite => "elite",
+            Band::High => "high",
+            Band::Medium => "medium",
+            Band::Low => "low",
+        }
+    }
+}
+
+impl std::fmt::Display for Band {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// The thresholds of one band: a metric is in the first band (best first) whose threshold it
 /// meets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -369,5 +387,13 @@ mod tests {
         assert_eq!(m.ratings.change_failure_rate, Some(Band::Low), "33% > 30%");
         assert_eq!(m.ratings.recovery_time, Some(Band::High));
         assert_eq!(m.bands_version, "2021");
+    }
+
+    #[test]
+    fn band_displays_its_json_name() {
+        for band in [Band::Elite, Band::High, Band::Medium, Band::Low] {
+            let json = serde_json::to_string(&band).expect("serialises");
+            assert_eq!(json, format!("\"{band}\""));
+        }
     }
 }

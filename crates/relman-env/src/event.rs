@@ -66,6 +66,24 @@ pub enum DeployReason {
     Hotfix,
 }
 
+impl DeployReason {
+    /// The reason as written in JSON (`planned`, `rollback`, `promotion`, `hotfix`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DeployReason::Planned => "planned",
+            DeployReason::Rollback => "rollback",
+            DeployReason::Promotion => "promotion",
+            DeployReason::Hotfix => "hotfix",
+        }
+    }
+}
+
+impl std::fmt::Display for DeployReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// What happened. Deployments are identified by environment, component and version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -445,5 +463,18 @@ mod tests {
         );
         assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
         assert_eq!(e.kind.name(), "deployment_succeeded");
+    }
+
+    #[test]
+    fn deploy_reason_displays_its_json_name() {
+        for reason in [
+            DeployReason::Planned,
+            DeployReason::Rollback,
+            DeployReason::Promotion,
+            DeployReason::Hotfix,
+        ] {
+            let json = serde_json::to_string(&reason).expect("serialises");
+            assert_eq!(json, format!("\"{reason}\""));
+        }
     }
 }

@@ -85,6 +85,29 @@ pub enum ReleaseFactor {
     TimeSinceLastRelease,
 }
 
+impl ReleaseFactor {
+    /// The factor as written in JSON (`changes`, `bump`, `components`, `dependents`, `failing_gates`, `missing_gates`, `freeze`, `change_failure_rate`, `time_since_last_release`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ReleaseFactor::Changes => "changes",
+            ReleaseFactor::Bump => "bump",
+            ReleaseFactor::Components => "components",
+            ReleaseFactor::Dependents => "dependents",
+            ReleaseFactor::FailingGates => "failing_gates",
+            ReleaseFactor::MissingGates => "missing_gates",
+            ReleaseFactor::Freeze => "freeze",
+            ReleaseFactor::ChangeFailureRate => "change_failure_rate",
+            ReleaseFactor::TimeSinceLastRelease => "time_since_last_release",
+        }
+    }
+}
+
+impl std::fmt::Display for ReleaseFactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// How much one factor added.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
@@ -115,6 +138,28 @@ pub enum Mitigation {
     Reschedule,
     /// Prepare and rehearse the rollback.
     RollbackPlan,
+}
+
+impl Mitigation {
+    /// The mitigation as written in JSON (`review_riskiest_changes`, `smaller_batches`, `canary`, `extra_approvals`, `staged_rollout`, `fix_gates`, `reschedule`, `rollback_plan`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Mitigation::ReviewRiskiestChanges => "review_riskiest_changes",
+            Mitigation::SmallerBatches => "smaller_batches",
+            Mitigation::Canary => "canary",
+            Mitigation::ExtraApprovals => "extra_approvals",
+            Mitigation::StagedRollout => "staged_rollout",
+            Mitigation::FixGates => "fix_gates",
+            Mitigation::Reschedule => "reschedule",
+            Mitigation::RollbackPlan => "rollback_plan",
+        }
+    }
+}
+
+impl std::fmt::Display for Mitigation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 /// The outcome of [`assess_release`].
@@ -402,5 +447,38 @@ mod tests {
         let counts = register.count_by_level();
         assert_eq!(counts.get(&RiskLevel::Critical), Some(&2));
         assert_eq!(counts.get(&RiskLevel::Low), Some(&1));
+    }
+
+    #[test]
+    fn factors_and_mitigations_display_their_json_names() {
+        let factors = [
+            ReleaseFactor::Changes,
+            ReleaseFactor::Bump,
+            ReleaseFactor::Components,
+            ReleaseFactor::Dependents,
+            ReleaseFactor::FailingGates,
+            ReleaseFactor::MissingGates,
+            ReleaseFactor::Freeze,
+            ReleaseFactor::ChangeFailureRate,
+            ReleaseFactor::TimeSinceLastRelease,
+        ];
+        for factor in factors {
+            let json = serde_json::to_string(&factor).expect("serialises");
+            assert_eq!(json, format!("\"{factor}\""));
+        }
+        let mitigations = [
+            Mitigation::ReviewRiskiestChanges,
+            Mitigation::SmallerBatches,
+            Mitigation::Canary,
+            Mitigation::ExtraApprovals,
+            Mitigation::StagedRollout,
+            Mitigation::FixGates,
+            Mitigation::Reschedule,
+            Mitigation::RollbackPlan,
+        ];
+        for mitigation in mitigations {
+            let json = serde_json::to_string(&mitigation).expect("serialises");
+            assert_eq!(json, format!("\"{mitigation}\""));
+        }
     }
 }

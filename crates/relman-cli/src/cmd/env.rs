@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Subcommand, ValueEnum};
-use relman_env::dora::{Bands, dora_metrics};
+use relman_env::dora::{Band, Bands, dora_metrics};
 use relman_env::store::{AppendError, JournalDiagnostic, JournalStore, LineageId, Recorded, Store};
 use relman_env::{
     Blocker, DeployReason, DeployRequest, DeploymentStatus, EnvState, Event, EventKind, Lifecycle,
@@ -1056,24 +1056,33 @@ fn metrics(
         Format::Json => println!("{}", serde_json::to_string_pretty(&m)?),
         Format::Text => {
             println!("DORA metrics for {} over the last {days} days", m.env);
+            let band = |b: Option<Band>| b.map_or_else(String::new, |b| format!("  [{b}]"));
             println!(
-                "  deployments:           {} ({:.2}/day)",
-                m.deployments, m.deployments_per_day
+                "  deployments:           {} ({:.2}/day){}",
+                m.deployments,
+                m.deployments_per_day,
+                band(m.ratings.deployment_frequency)
             );
             let pct = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{:.1}%", r * 100.0));
             let secs = |s: Option<i64>| {
                 s.map_or("-".to_string(), |s| format!("{:.1}h", s as f64 / 3600.0))
             };
             println!(
-                "  lead time:             median {}, p90 {}",
+                "  lead time:             median {}, p90 {}{}",
                 secs(m.lead_time.median_seconds),
-                secs(m.lead_time.p90_seconds)
+                secs(m.lead_time.p90_seconds),
+                band(m.ratings.lead_time)
             );
-            println!("  change failure rate:   {}", pct(m.change_failure_rate));
             println!(
-                "  recovery time:         median {}, p90 {}",
+                "  change failure rate:   {}{}",
+                pct(m.change_failure_rate),
+                band(m.ratings.change_failure_rate)
+            );
+            println!(
+                "  recovery time:         median {}, p90 {}{}",
                 secs(m.recovery_time.median_seconds),
-                secs(m.recovery_time.p90_seconds)
+                secs(m.recovery_time.p90_seconds),
+                band(m.ratings.recovery_time)
             );
             println!("  rework rate:           {}", pct(m.rework_rate));
             println!("  bands: {} ({})", m.bands_source, m.bands_version);

@@ -171,13 +171,7 @@ fn deployment_output(d: &Deployment) -> DeploymentOutput {
         env: d.env.to_string(),
         component: d.component.to_string(),
         version: d.version.to_string(),
-        reason: match d.reason {
-            DeployReason::Planned => "planned",
-            DeployReason::Rollback => "rollback",
-            DeployReason::Promotion => "promotion",
-            DeployReason::Hotfix => "hotfix",
-        }
-        .to_owned(),
+        reason: d.reason.to_string(),
         by: d.by.as_ref().map(ToString::to_string),
         started_at: d.started_at,
         finished_at: d.finished_at,
