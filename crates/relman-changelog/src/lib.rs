@@ -67,3 +67,9 @@ pub use config::ChangelogConfig;
 pub use context::ChangelogContext;
 pub use document::SectionLabel;
 pub use engine::{BuildChangelogError, Changelog, Group, Grouping, ReleaseInput, RenderedRelease};
+
+/// The Rust snippets of `docs/guide/relman-changelog.md`, compiled and run by `cargo test --doc` so
+/// the guide stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/relman-changelog.md")]
+pub struct GuideDoctests;

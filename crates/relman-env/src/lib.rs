@@ -65,3 +65,9 @@ pub use recurring::{NewRecurringWindowError, RecurringWindow};
 pub use state::{
     ApprovalRecord, Deployment, DeploymentStatus, Drift, EnvState, Incident, Lease, Quarantine,
 };
+
+/// The Rust snippets of `docs/guide/relman-env.md`, compiled and run by `cargo test --doc` so
+/// the guide stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/relman-env.md")]
+pub struct GuideDoctests;

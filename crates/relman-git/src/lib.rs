@@ -72,3 +72,9 @@ pub use tags::{
 };
 pub use walk::{DiffStats, MailmapUse, Merges, Parents, WalkOptions};
 pub use workspace::{DiscoverComponentsError, Layout, Workspace};
+
+/// The Rust snippets of `docs/guide/relman-git.md`, compiled and run by `cargo test --doc` so
+/// the guide stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/relman-git.md")]
+pub struct GuideDoctests;

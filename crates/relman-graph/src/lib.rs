@@ -101,3 +101,9 @@ mod tests {
         check::<crate::Violation>();
     }
 }
+
+/// The Rust snippets of `docs/guide/relman-graph.md`, compiled and run by `cargo test --doc` so
+/// the guide stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/relman-graph.md")]
+pub struct GuideDoctests;

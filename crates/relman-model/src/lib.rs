@@ -70,3 +70,9 @@ pub use history::{
     HistorySource, MemoryHistory, ParseRevisionError, Revision, RevisionRange,
     UnknownRevisionError, VersionTag,
 };
+
+/// The Rust snippets of `docs/guide/relman-model.md`, compiled and run by `cargo test --doc` so
+/// the guide stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/relman-model.md")]
+pub struct GuideDoctests;

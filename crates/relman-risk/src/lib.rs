@@ -87,3 +87,9 @@ mod tests {
         assert!((0.0..=1.0).contains(&p));
     }
 }
+
+/// The Rust snippets of `docs/guide/relman-risk.md`, compiled and run by `cargo test --doc` so
+/// the guide stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/relman-risk.md")]
+pub struct GuideDoctests;
