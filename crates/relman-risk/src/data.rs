@@ -6,6 +6,11 @@
 //! and extra columns are ignored; `bug` may be absent (unlabelled data to score). Numbers are
 //! decimal integers or floats; the booleans `fix` and `bug` accept `0`/`1` and
 //! `true`/`false` in any case (`True`/`False` as written by pandas).
+//!
+//! Metrics must be finite and non-negative, except `age`: it is a difference of commit dates,
+//! and author dates that go backwards (rebased or cherry-picked commits, skewed clocks) make it
+//! negative in real histories, so any finite `age` is accepted (the models read a negative one
+//! as 0).
 
 use std::fmt;
 use std::io::Read;
@@ -198,6 +203,8 @@ pub enum FieldKind {
     Integer,
     /// A finite, non-negative number.
     Number,
+    /// A finite number, possibly negative (the `age` metric).
+    Finite,
     /// `0`, `1`, `true` or `false`.
     Boolean,
 }
@@ -208,6 +215,7 @@ impl fmt::Display for FieldKind {
             FieldKind::Commit => "a non-empty commit id",
             FieldKind::Integer => "an integer",
             FieldKind::Number => "a finite non-negative number",
+            FieldKind::Finite => "a finite number",
             FieldKind::Boolean => "0, 1, true or false",
         })
     }
@@ -290,7 +298,8 @@ pub fn parse_csv(text: &str) -> Result<Vec<ChangeRow>, ReadDatasetError> {
 /// # Errors
 ///
 /// [`ReadDatasetError`] naming the line and column at fault: a missing header or column, a short
-/// row, a value of the wrong kind (negative or non-finite metrics included), malformed CSV.
+/// row, a value of the wrong kind (non-finite metrics, and negative ones other than `age`,
+/// included), malformed CSV.
 pub fn read_csv<R: Read>(reader: R) -> Result<Vec<ChangeRow>, ReadDatasetError> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -367,6 +376,8 @@ pub fn read_csv<R: Read>(reader: R) -> Result<Vec<ChangeRow>, ReadDatasetError> 
                 parse_bool(text)
                     .map(|b| if b { 1.0 } else { 0.0 })
                     .ok_or_else(|| invalid(col, text, FieldKind::Boolean))?
+            } else if metric == Metric::Age {
+                parse_finite(text).ok_or_else(|| invalid(col, text, FieldKind::Finite))?
             } else {
                 parse_number(text).ok_or_else(|| invalid(col, text, FieldKind::Number))?
             };
@@ -437,8 +448,12 @@ fn parse_integer(text: &str) -> Option<i64> {
 }
 
 fn parse_number(text: &str) -> Option<f64> {
+    parse_finite(text).filter(|v| *v >= 0.0)
+}
+
+fn parse_finite(text: &str) -> Option<f64> {
     let v = text.parse::<f64>().ok()?;
-    (v.is_finite() && v >= 0.0).then_some(v)
+    v.is_finite().then_some(v)
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -549,6 +564,29 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_negative_age_is_read_and_scored_as_zero() {
+        let header = "commit,date,ns,nd,nf,entropy,la,ld,lt,fix,ndev,age,nuc,exp,rexp,sexp,bug\n";
+        let rows = parse_csv(&format!(
+            "{header}a,10,1,1,1,0.0,1,0,214,1,15,-0.25,53,1842,349.25,7,0\n\
+             b,11,1,1,1,0.0,1,0,214,1,15,0,53,1842,349.25,7,0\n"
+        ))
+        .expect("a negative age is accepted");
+        assert_eq!(rows[0].metrics.get(Metric::Age), -0.25);
+        assert_eq!(
+            crate::features::features(&rows[0].metrics),
+            crate::features::features(&rows[1].metrics)
+        );
+        let err = parse_csv(&format!(
+            "{header}a,10,1,1,1,0.0,1,0,214,1,15,-inf,53,1842,349.25,7,0\n"
+        ))
+        .expect_err("a non-finite age is not");
+        assert_eq!(
+            err.to_string(),
+            "line 2, column 12 `age`: expected a finite number, found `-inf`"
+        );
     }
 
     #[test]
