@@ -3,7 +3,10 @@
 //! The schema is `commit,date,ns,nd,nf,entropy,la,ld,lt,fix,ndev,age,nuc,exp,rexp,sexp,bug`
 //! (one row per change, `date` in Unix seconds, `bug` 1 when the change later proved
 //! defect-inducing). Columns are located by their header name, so their order does not matter
-//! and extra columns are ignored; `bug` may be absent (unlabelled data to score). Numbers are
+//! and extra columns are ignored; `bug` may be absent (unlabelled data to score). The names
+//! other public data sets use are accepted when the canonical one is absent: `_id`,
+//! `commit_id` or `commit_hash` for `commit`, `author_date_unix_timestamp` for `date`,
+//! `entrophy` for `entropy`, `contains_bug` or `buggy` for `bug`. Numbers are
 //! decimal integers or floats; the booleans `fix` and `bug` accept `0`/`1` and
 //! `true`/`false` in any case (`True`/`False` as written by pandas).
 //!
@@ -322,7 +325,12 @@ pub fn read_csv<R: Read>(reader: R) -> Result<Vec<ChangeRow>, ReadDatasetError> 
             });
         }
     }
-    let find = |column: &str| names.iter().position(|n| n == column);
+    // A column is found by its name, else by the first of its aliases present.
+    let find = |column: &str| {
+        std::iter::once(column)
+            .chain(column_aliases(column).iter().copied())
+            .find_map(|name| names.iter().position(|n| n == name))
+    };
     let required = |column: &str| {
         find(column).ok_or_else(|| ReadDatasetError::MissingColumn {
             column: column.to_owned(),
@@ -428,6 +436,19 @@ pub fn write_csv<W: std::io::Write>(mut out: W, rows: &[ChangeRow]) -> std::io::
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// Other names a column goes by in public just-in-time data sets: the ISSTA 2021 benchmark's
+/// extraction files (`_id`, the misspelt `entrophy`), Kamei et al.'s data (`commit_hash`,
+/// `author_date_unix_timestamp`, `contains_bug`) and ApacheJIT (`buggy`).
+fn column_aliases(column: &str) -> &'static [&'static str] {
+    match column {
+        "commit" => &["_id", "commit_id", "commit_hash"],
+        "date" => &["author_date_unix_timestamp"],
+        "entropy" => &["entrophy"],
+        "bug" => &["contains_bug", "buggy"],
+        _ => &[],
+    }
 }
 
 fn csv_error(err: csv::Error) -> ReadDatasetError {
@@ -587,6 +608,31 @@ mod tests {
             err.to_string(),
             "line 2, column 12 `age`: expected a finite number, found `-inf`"
         );
+    }
+
+    #[test]
+    fn column_aliases_of_public_data_sets_are_understood() {
+        // The layout of the ISSTA 2021 extraction files: a pandas index column, `_id`, the
+        // misspelt `entrophy` and an extra column.
+        let text = ",_id,date,bug,__,ns,nd,nf,entrophy,la,ld,lt,fix,ndev,age,nuc,exp,rexp,sexp\n\
+                    0,c0ffee,1451624412,1,1,1,1,2,0.5,3,1,60,0,4,16.5,9,30,2.5,7\n";
+        let rows = parse_csv(text).expect("aliases are found");
+        assert_eq!(rows[0].commit, "c0ffee");
+        assert_eq!(rows[0].date, 1_451_624_412);
+        assert_eq!(rows[0].metrics.get(Metric::Entropy), 0.5);
+        assert_eq!(rows[0].metrics.get(Metric::Sexp), 7.0);
+        assert_eq!(rows[0].label, Some(Label::Buggy));
+        // Kamei et al.'s names.
+        let text = "commit_hash,author_date_unix_timestamp,ns,nd,nf,entropy,la,ld,lt,fix,ndev,\
+                    age,nuc,exp,rexp,sexp,contains_bug\n\
+                    abc,10,1,1,1,0.0,1,0,214,False,15,84.5,53,1842,349.25,7,False\n";
+        let rows = parse_csv(text).expect("aliases are found");
+        assert_eq!((rows[0].commit.as_str(), rows[0].date), ("abc", 10));
+        assert_eq!(rows[0].label, Some(Label::Clean));
+        // The canonical name wins over an alias.
+        let text = "commit,_id,date,ns,nd,nf,entropy,la,ld,lt,fix,ndev,age,nuc,exp,rexp,sexp\n\
+                    canonical,alias,10,1,1,1,0.0,1,0,214,0,15,84.5,53,1842,349.25,7\n";
+        assert_eq!(parse_csv(text).expect("parses")[0].commit, "canonical");
     }
 
     #[test]
