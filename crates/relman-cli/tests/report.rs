@@ -435,3 +435,91 @@ fn a_report_with_nothing_to_release_is_still_complete() {
         );
     }
 }
+
+#[test]
+fn plan_output_with_a_store_writes_the_same_report_as_relman_report() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = workspace(dir.path());
+    let plan: serde_json::Value = serde_json::from_str(&ok(relman(&[
+        "plan",
+        "--repo",
+        path(&repo),
+        "--start",
+        START,
+        "--format",
+        "json",
+    ])))
+    .expect("plan json");
+    let digest = plan["change_request"]["digest"]
+        .as_str()
+        .expect("digest")
+        .to_owned();
+    let state = store(dir.path(), &digest);
+    let out = dir.path().join("out");
+    ok(relman(&[
+        "plan",
+        "--repo",
+        path(&repo),
+        "--start",
+        START,
+        "--output",
+        path(&out),
+        "--store",
+        path(&state),
+    ]));
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    check_markdown(&md);
+    assert!(md.contains("| b | - | - | 2.0.0 (failed) | - |"), "{md}");
+    assert!(md.contains(&format!("| {digest} | yes |")), "{md}");
+    let report = ok(relman(&[
+        "report",
+        "--repo",
+        path(&repo),
+        "--store",
+        path(&state),
+        "--start",
+        START,
+    ]));
+    assert_eq!(report, md);
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    check_html(&html);
+    assert!(html.contains("<td>2.0.0 (failed)</td>"), "{html}");
+
+    // --store only feeds the written reports, so it needs --output.
+    let refused = relman(&["plan", "--repo", path(&repo), "--store", path(&state)]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--output"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
+
+#[test]
+fn report_takes_the_manifest_path_of_relman_plan() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = workspace(dir.path());
+    let default = ok(relman(&["report", "--repo", path(&repo), "--start", START]));
+    let explicit = ok(relman(&[
+        "report",
+        "--repo",
+        path(&repo),
+        "--manifest-path",
+        "Cargo.toml",
+        "--start",
+        START,
+    ]));
+    assert_eq!(explicit, default);
+    let missing = relman(&[
+        "report",
+        "--repo",
+        path(&repo),
+        "--manifest-path",
+        "nope/Cargo.toml",
+        "--start",
+        START,
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("nope/Cargo.toml"), "{stderr}");
+}

@@ -35,6 +35,9 @@ pub struct ReportArgs {
     /// The repository (a work tree, a directory inside one, or a bare repository).
     #[arg(long, default_value = ".")]
     repo: PathBuf,
+    /// The workspace's Cargo.toml, relative to the repository root (as `relman plan`).
+    #[arg(long, value_name = "Cargo.toml")]
+    manifest_path: Option<PathBuf>,
     /// The configuration file (default: relman.toml, then Cargo.toml metadata).
     #[arg(long, value_name = "F")]
     config: Option<PathBuf>,
@@ -66,7 +69,12 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         Some(dir) => Some(load_env(dir)?),
         None => None,
     };
-    let built = super::plan::plan_for_report(args.repo.clone(), args.config.clone(), start)?;
+    let built = super::plan::plan_for_report(
+        args.repo.clone(),
+        args.manifest_path.clone(),
+        args.config.clone(),
+        start,
+    )?;
     let input = ReportInput::new(&built.out, super::plan::gantt_svg(&built), env.as_ref());
     let text = match args.format {
         ReportFormat::Markdown => render_markdown(&input),
@@ -84,7 +92,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads the environment state of a relman-env journal store.
-fn load_env(dir: &std::path::Path) -> anyhow::Result<EnvState> {
+pub(crate) fn load_env(dir: &std::path::Path) -> anyhow::Result<EnvState> {
     if !dir.is_dir() {
         anyhow::bail!("--store {}: no such directory", dir.display());
     }

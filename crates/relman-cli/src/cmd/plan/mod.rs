@@ -76,6 +76,11 @@ pub struct PlanArgs {
     /// release-notes.md, report.md and report.html here.
     #[arg(long, value_name = "DIR")]
     output: Option<PathBuf>,
+    /// The relman-env state directory (as `relman env --state`): the report.md and report.html
+    /// written with `--output` then show the environments, the approvals and the recorded gate
+    /// verdicts, as `relman report --store` does.
+    #[arg(long, value_name = "PATH", requires = "output")]
+    store: Option<PathBuf>,
     /// When hour 0 of the schedule is (RFC 3339, e.g. 2026-12-01T09:00:00Z); default: now.
     #[arg(long, value_name = "TIME")]
     start: Option<DateTime<Utc>>,
@@ -143,8 +148,8 @@ pub(crate) fn now() -> DateTime<Utc> {
     now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()))
 }
 
-/// The plan `relman plan --repo REPO --config CONFIG --start START` makes with its defaults
-/// otherwise (components discovered, propagation when a requirement breaks, the configured
+/// The plan `relman plan --repo REPO --manifest-path M --config CONFIG --start START` makes
+/// with its defaults otherwise (components discovered, propagation when a requirement breaks, the configured
 /// pipeline).
 ///
 /// # Errors
@@ -152,15 +157,17 @@ pub(crate) fn now() -> DateTime<Utc> {
 /// As `relman plan`: not a repository, an invalid configuration, an unreadable history.
 pub(crate) fn plan_for_report(
     repo: PathBuf,
+    manifest_path: Option<PathBuf>,
     config: Option<PathBuf>,
     start: DateTime<Utc>,
 ) -> anyhow::Result<Built> {
     let args = PlanArgs {
         repo,
-        manifest_path: None,
+        manifest_path,
         config,
         format: Format::Text,
         output: None,
+        store: None,
         start: Some(start),
         propagation: PropagationArg::WhenRequirementBreaks,
         build_hours: None,
@@ -176,6 +183,11 @@ pub(crate) fn plan_for_report(
 /// Runs `relman plan`.
 pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let start = args.start.unwrap_or_else(now);
+    // Read the store first: a bad --store fails before any work.
+    let env = match &args.store {
+        Some(dir) => Some(crate::cmd::report::load_env(dir)?),
+        None => None,
+    };
     let built = build::plan(&args, start)?;
     let out = &built.out;
     let json = serde_json::to_string_pretty(&out).context("cannot serialize the plan")? + "\n";
@@ -186,7 +198,7 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
         Format::Text => print!("{}", render::render_text(out)),
     }
     if let Some(dir) = &args.output {
-        output::write_files(dir, &built, &json, &markdown)?;
+        output::write_files(dir, &built, &json, &markdown, env.as_ref())?;
     }
     Ok(ExitCode::SUCCESS)
 }

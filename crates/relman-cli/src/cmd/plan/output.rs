@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use anyhow::Context as _;
+use relman_env::EnvState;
 
 use super::build::Built;
 use super::render::render_release_notes;
@@ -18,13 +19,15 @@ pub(crate) fn gantt_svg(built: &Built) -> String {
 }
 
 /// Writes `release-plan.md`, `release-plan.json`, `gantt.svg`, `gantt.mmd`, `release.ics` and
-/// `release-notes.md` to `dir` (created if missing); `json` and `markdown` are the plan already
-/// rendered.
+/// `release-notes.md`, `report.md` and `report.html` to `dir` (created if missing); `json` and
+/// `markdown` are the plan already rendered; `env`, when a store was read, feeds the reports'
+/// environment, approval and gate sections.
 pub(super) fn write_files(
     dir: &Path,
     built: &Built,
     json: &str,
     markdown: &str,
+    env: Option<&EnvState>,
 ) -> anyhow::Result<()> {
     let out = &built.out;
     let scheduled = built.scheduled.as_ref();
@@ -40,7 +43,7 @@ pub(super) fn write_files(
         None => (empty_mermaid(&title), empty_ics()),
     };
     let notes = render_release_notes(&built.notes);
-    let report = ReportInput::new(out, svg.clone(), None);
+    let report = ReportInput::new(out, svg.clone(), env);
     let report_md = report::render_markdown(&report);
     let report_html = report::render_html(&report);
     for (name, text) in [
