@@ -183,6 +183,26 @@ fn store(dir: &Path, digest: &str) -> PathBuf {
 }
 
 /// Well-formedness and self-containment of a report's HTML; returns the inline SVG.
+/// The digest of the plan at `START` and a store (see [`store`]) that approved it.
+fn planned_store(dir: &Path, repo: &Path) -> (String, PathBuf) {
+    let plan: serde_json::Value = serde_json::from_str(&ok(relman(&[
+        "plan",
+        "--repo",
+        path(repo),
+        "--start",
+        START,
+        "--format",
+        "json",
+    ])))
+    .expect("plan json");
+    let digest = plan["change_request"]["digest"]
+        .as_str()
+        .expect("digest")
+        .to_owned();
+    let state = store(dir, &digest);
+    (digest, state)
+}
+
 fn check_html(html: &str) -> String {
     assert!(
         html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"),
@@ -269,21 +289,7 @@ fn check_markdown(md: &str) {
 fn report_with_an_environment_store() {
     let dir = tempfile::tempdir().expect("temp dir");
     let repo = workspace(dir.path());
-    let plan: serde_json::Value = serde_json::from_str(&ok(relman(&[
-        "plan",
-        "--repo",
-        path(&repo),
-        "--start",
-        START,
-        "--format",
-        "json",
-    ])))
-    .expect("plan json");
-    let digest = plan["change_request"]["digest"]
-        .as_str()
-        .expect("digest")
-        .to_owned();
-    let state = store(dir.path(), &digest);
+    let (digest, state) = planned_store(dir.path(), &repo);
 
     let md = ok(relman(&[
         "report",
@@ -440,21 +446,7 @@ fn a_report_with_nothing_to_release_is_still_complete() {
 fn plan_output_with_a_store_writes_the_same_report_as_relman_report() {
     let dir = tempfile::tempdir().expect("temp dir");
     let repo = workspace(dir.path());
-    let plan: serde_json::Value = serde_json::from_str(&ok(relman(&[
-        "plan",
-        "--repo",
-        path(&repo),
-        "--start",
-        START,
-        "--format",
-        "json",
-    ])))
-    .expect("plan json");
-    let digest = plan["change_request"]["digest"]
-        .as_str()
-        .expect("digest")
-        .to_owned();
-    let state = store(dir.path(), &digest);
+    let (digest, state) = planned_store(dir.path(), &repo);
     let out = dir.path().join("out");
     ok(relman(&[
         "plan",
