@@ -326,8 +326,8 @@ fn label_marks_the_commit_a_fix_traces_back_to_and_train_accepts_the_csv() {
     );
 
     // The thread count changes nothing in the output; zero threads is a usage error.
-    for threads in ["1", "3"] {
-        let again = dir.path().join(format!("threads-{threads}.csv"));
+    let label_on = |threads: &str| {
+        let csv = dir.path().join(format!("threads-{threads}.csv"));
         let out = relman(&[
             "risk",
             "label",
@@ -336,8 +336,12 @@ fn label_marks_the_commit_a_fix_traces_back_to_and_train_accepts_the_csv() {
             "--threads",
             threads,
             "--out",
-            again.to_str().expect("utf-8 path"),
+            csv.to_str().expect("utf-8 path"),
         ]);
+        (out, csv)
+    };
+    for threads in ["1", "3"] {
+        let (out, again) = label_on(threads);
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert_eq!(
             std::fs::read_to_string(&again).expect("csv written"),
@@ -345,16 +349,7 @@ fn label_marks_the_commit_a_fix_traces_back_to_and_train_accepts_the_csv() {
             "--threads {threads}"
         );
     }
-    let out = relman(&[
-        "risk",
-        "label",
-        "--repo",
-        repo.to_str().expect("utf-8 path"),
-        "--threads",
-        "0",
-        "--out",
-        dir.path().join("zero.csv").to_str().expect("utf-8 path"),
-    ]);
+    let (out, _) = label_on("0");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("--threads"),
