@@ -27,7 +27,7 @@ use super::model::{
 };
 use super::pipeline::{Scheduled, schedule, schedule_output, stages};
 use super::release_risk::release_risk;
-use crate::config::{self, Config};
+use relman_plan::config::{self, Config};
 
 /// The whole plan: [`build`] then the change request draft bound to the SHA-256 of the
 /// canonical plan JSON (compact, keys sorted, without `change_request`).

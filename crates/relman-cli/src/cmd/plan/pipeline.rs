@@ -12,7 +12,7 @@ use relman_graph::{
 
 use super::PlanArgs;
 use super::model::{ScheduleOutput, TaskOutput};
-use crate::config::{MAX_STAGE_HOURS, PipelineConfig, StageConfig, StageKind};
+use relman_plan::config::{MAX_STAGE_HOURS, PipelineConfig, StageConfig, StageKind};
 
 /// The scheduled pipeline, kept for the exports.
 #[derive(Debug)]
