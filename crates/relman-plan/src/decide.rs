@@ -577,10 +577,15 @@ pub fn propagate(
             continue;
         }
         for cause in &b.causes {
-            if let relman_graph::BumpCause::Dependency { dependency, .. } = cause {
+            if let relman_graph::BumpCause::Dependency {
+                dependency,
+                version,
+                ..
+            } = cause
+            {
                 d.reasons.push(Reason::DependencyReleased {
                     dependency: dependency.clone(),
-                    version: b.to.clone(),
+                    version: version.clone(),
                 });
             }
         }

@@ -25,10 +25,13 @@
 
 pub mod config;
 pub mod decide;
+pub mod plan;
 #[cfg(feature = "git")]
 pub mod repo;
+pub mod report;
 pub mod units;
 
 pub use config::{Config, ConfigSource, LoadConfigError};
 pub use decide::{DecideError, DecideOptions, Decision, Evidence, Reason, decide, propagate};
+pub use plan::{PlanError, PlanOptions, PlannedRelease, ReleasePlan, plan};
 pub use units::{ReleaseUnitsError, Unit, UnitInputs, release_units};

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use relman_git::{DiscoverComponentsError, GitRepository, OpenRepositoryError, ReadHistoryError};
 use relman_model::{Component, ComponentId, HistorySource, Revision};
 
+use chrono::{DateTime, Utc};
+
 use crate::config::{self, Config, ConfigSource, LoadConfigError};
+use crate::plan::{PlanError, PlanOptions, PlannedRelease};
 use crate::units::{ReleaseUnitsError, Unit, UnitInputs, release_units};
 
 /// An opened repository: a work tree, a directory inside one, or a bare repository.
@@ -52,7 +55,98 @@ pub enum ReadUnitsError {
     Units(#[from] ReleaseUnitsError),
 }
 
+/// Returned by [`Repository::plan`] and [`plan_repository`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanRepositoryError {
+    /// The repository cannot be opened.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// The configuration cannot be loaded.
+    #[error(transparent)]
+    Config(#[from] LoadConfigError),
+    /// The planned revision cannot be resolved (a repository without commits has nothing to
+    /// release).
+    #[error("cannot read {revision} (a repository without commits has nothing to release)")]
+    Head {
+        /// The revision.
+        revision: Revision,
+        /// Why.
+        #[source]
+        source: ReadHistoryError,
+    },
+    /// The release units cannot be read.
+    #[error(transparent)]
+    Units(#[from] ReadUnitsError),
+    /// Planning failed.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+/// Plans the release of the repository at `path` at `HEAD` with its own configuration, the
+/// schedule starting at `start`: the one-call entry point.
+///
+/// # Errors
+///
+/// [`PlanRepositoryError`] when the repository, its configuration or its history cannot be
+/// read, or planning fails.
+pub fn plan_repository(
+    path: impl AsRef<Path>,
+    start: DateTime<Utc>,
+) -> Result<PlannedRelease, PlanRepositoryError> {
+    let repo = Repository::open(path)?;
+    let (config, source) = repo.config(None)?;
+    let options = repo.plan_options(&source, Revision::head(), start)?;
+    repo.plan(&config, &source, &options)
+}
+
 impl Repository {
+    /// Plan options for `head` of this repository: its commit id, the repository's root and
+    /// the configuration's source for people, the schedule starting at `start`.
+    ///
+    /// # Errors
+    ///
+    /// [`PlanRepositoryError::Head`] when `head` cannot be resolved.
+    pub fn plan_options(
+        &self,
+        source: &ConfigSource,
+        head: Revision,
+        start: DateTime<Utc>,
+    ) -> Result<PlanOptions, PlanRepositoryError> {
+        let id = self
+            .git
+            .resolve(&head)
+            .map_err(|e| PlanRepositoryError::Head {
+                revision: head.clone(),
+                source: e,
+            })?;
+        let mut options = PlanOptions::new(start, head, id.to_string());
+        let root = self.root.display().to_string();
+        options.repository = match root.trim_end_matches('/') {
+            "" => root,
+            t => t.to_owned(),
+        };
+        options.config_source = source.to_string();
+        Ok(options)
+    }
+
+    /// Plans the release of this repository's units at `options.head` (see
+    /// [`crate::plan::plan`]).
+    ///
+    /// # Errors
+    ///
+    /// [`PlanRepositoryError`] when the units or the history cannot be read, or planning
+    /// fails.
+    pub fn plan(
+        &self,
+        config: &Config,
+        source: &ConfigSource,
+        options: &PlanOptions,
+    ) -> Result<PlannedRelease, PlanRepositoryError> {
+        let units = self.units(config, source, &options.head)?;
+        Ok(crate::plan::plan(&self.git, &units, config, options)?)
+    }
+
     /// Opens the repository at or above `path`.
     ///
     /// # Errors
