@@ -265,8 +265,9 @@ fn check_plan(plan: &Value) {
 }
 
 /// The documented content digest (docs/release-plan.md): SHA-256 of the compact, key-sorted
-/// JSON without `repository`, `config`, `start`, `digest`, `change_request`, the schedule's
-/// `finish`, and with each task's `start`/`finish` replaced by `offset_minutes` from `start`.
+/// JSON without `repository`, `config`, `start`, `digest`, `change_request`, each component's
+/// `changelog`, the schedule's `finish`, and with each task's `start`/`finish` replaced by
+/// `offset_minutes` from `start`.
 fn content_digest(plan: &Value) -> String {
     let start: chrono::DateTime<chrono::Utc> = plan["start"]
         .as_str()
@@ -277,6 +278,9 @@ fn content_digest(plan: &Value) -> String {
     let map = body.as_object_mut().expect("object");
     for key in ["repository", "config", "start", "digest", "change_request"] {
         map.remove(key);
+    }
+    for c in map["components"].as_array_mut().expect("components") {
+        c.as_object_mut().expect("component").remove("changelog");
     }
     let schedule = map["schedule"].as_object_mut().expect("schedule");
     schedule.remove("finish");

@@ -230,8 +230,9 @@ pub enum ReadPlanError {
 impl ReleasePlan {
     /// The content digest: SHA-256 of the canonical JSON (compact, object keys sorted) of the
     /// plan without `digest`, `change_request`, and what depends on where or when it was
-    /// made: `repository`, `config`, `start`, the schedule's `finish` and each task's `start`
-    /// and `finish` (the tasks' offsets from hour 0 and durations stay). Two runs of the same
+    /// made: `repository`, `config`, `start`, each component's `changelog` preview (dated by
+    /// `start`), the schedule's `finish` and each task's `start` and `finish` (replaced by
+    /// `offset_minutes` from `start`; durations stay). Two runs of the same
     /// plan on different checkouts, or a minute apart, have the same digest; a changed version,
     /// change, evidence, risk or task changes it.
     pub fn content_digest(&self) -> String {
@@ -239,6 +240,13 @@ impl ReleasePlan {
         if let Some(map) = value.as_object_mut() {
             for key in ["repository", "config", "start", "digest", "change_request"] {
                 map.remove(key);
+            }
+            // The changelog preview is dated by the schedule's start: it is rendered from the
+            // planned changes, which the digest covers (counts, evidence, versions, tags).
+            if let Some(components) = map.get_mut("components").and_then(|c| c.as_array_mut()) {
+                for c in components.iter_mut().filter_map(|c| c.as_object_mut()) {
+                    c.remove("changelog");
+                }
             }
             if let Some(schedule) = map.get_mut("schedule").and_then(|s| s.as_object_mut()) {
                 schedule.remove("finish");
