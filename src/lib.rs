@@ -11,6 +11,7 @@
 //! | [`changelog`] | `relman-changelog` | changelogs and release notes |
 //! | [`env`](mod@env) | `relman-env` | environment state, promotion policy, durable history, DORA metrics |
 //! | [`git`] | `relman-git` | the git adapter |
+//! | [`plan`] | `relman-plan` | the composition layer: configuration, tag and bump rules, the release plan, its digest and report |
 //!
 //! Tool authors who need only one capability depend on that crate alone; every crate speaks only
 //! [`model`] types to its peers.
@@ -21,4 +22,5 @@ pub use relman_env as env;
 pub use relman_git as git;
 pub use relman_graph as graph;
 pub use relman_model as model;
+pub use relman_plan as plan;
 pub use relman_risk as risk;

@@ -183,10 +183,16 @@ fn the_composition_layer_links_git_only_behind_its_feature() {
         .iter()
         .find(|d| d.name == "relman-git")
         .expect("relman-plan offers the git adapter behind a feature");
-    assert!(git.optional, "relman-plan must depend on relman-git only optionally");
+    assert!(
+        git.optional,
+        "relman-plan must depend on relman-git only optionally"
+    );
     for d in &normal {
         assert!(
-            !matches!(d.name.as_str(), "relman-cli" | "relman" | "git2" | "clap" | "anyhow"),
+            !matches!(
+                d.name.as_str(),
+                "relman-cli" | "relman" | "git2" | "clap" | "anyhow"
+            ),
             "relman-plan must not depend on {}",
             d.name
         );
