@@ -297,9 +297,14 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
 fn flag_of(err: anyhow::Error, args: &PlanArgs) -> anyhow::Error {
     use relman_plan::plan::{PipelineError, PlanError};
     use relman_plan::repo::PlanRepositoryError;
-    let Some(PlanRepositoryError::Plan(PlanError::Pipeline(
-        PipelineError::NoStage { stage } | PipelineError::Duration { stage, .. },
-    ))) = err.downcast_ref::<PlanRepositoryError>()
+    let pipeline = match err.downcast_ref::<PlanError>() {
+        Some(PlanError::Pipeline(p)) => Some(p),
+        _ => match err.downcast_ref::<PlanRepositoryError>() {
+            Some(PlanRepositoryError::Plan(PlanError::Pipeline(p))) => Some(p),
+            _ => None,
+        },
+    };
+    let Some(PipelineError::NoStage { stage } | PipelineError::Duration { stage, .. }) = pipeline
     else {
         return err;
     };
