@@ -10,7 +10,7 @@
 //! - [`GitHistory`]: a fresh repository in a temp dir with an isolated configuration
 //!   (`GIT_CONFIG_NOSYSTEM`, `HOME`, `XDG_CONFIG_HOME` and `GIT_CONFIG_GLOBAL` point into the
 //!   temp dir), one author and pinned author/committer dates that advance by
-//!   [`GitHistory::STEP`] after every commit, merge and annotated tag. Builders:
+//!   [`GitHistory::DEFAULT_STEP`] after every commit, merge and annotated tag. Builders:
 //!   [`commit`](GitHistory::commit), [`tag`](GitHistory::tag),
 //!   [`annotated_tag`](GitHistory::annotated_tag), [`branch`](GitHistory::branch),
 //!   [`checkout`](GitHistory::checkout), [`merge`](GitHistory::merge), and
@@ -58,8 +58,9 @@ const GLOBAL_CONFIG: &str = "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign
 /// configuration; the temp dir is removed when the value is dropped.
 ///
 /// Every commit, merge and annotated tag is dated (author and committer) at the current date,
-/// which then advances by [`STEP`](Self::STEP) seconds: the n-th commit of a fresh history is
-/// dated `START + (n - 1) * STEP`. [`at`](Self::at) moves the current date. The author is
+/// which then advances by [`DEFAULT_STEP`](Self::DEFAULT_STEP) seconds: the n-th commit of a
+/// fresh history is dated `START + (n - 1) * DEFAULT_STEP`. [`at`](Self::at) moves the current
+/// date and [`step`](Self::step) changes the advance. The author is
 /// `Ada Park <ada@example.org>` unless [`author`](Self::author) says otherwise. Methods panic
 /// when git fails, with the command and git's stderr: this is test code.
 #[derive(Debug)]
@@ -68,6 +69,7 @@ pub struct GitHistory {
     repo: PathBuf,
     home: PathBuf,
     date: i64,
+    step: i64,
     author: (String, String),
 }
 
@@ -80,8 +82,9 @@ impl Default for GitHistory {
 impl GitHistory {
     /// The date of the first commit of a fresh history: 2026-01-01T00:00:00Z, in unix seconds.
     pub const START: i64 = 1_767_225_600;
-    /// Seconds the date advances after each commit, merge and annotated tag.
-    pub const STEP: i64 = 60;
+    /// Seconds the date advances after each commit, merge and annotated tag, unless
+    /// [`step`](Self::step) says otherwise.
+    pub const DEFAULT_STEP: i64 = 60;
 
     /// An empty repository on branch `main` in a new temp dir (the work tree is `<temp>/repo`, the
     /// isolated `HOME` is `<temp>/home`).
@@ -98,6 +101,7 @@ impl GitHistory {
             repo,
             home,
             date: Self::START,
+            step: Self::DEFAULT_STEP,
             author: ("Ada Park".to_owned(), "ada@example.org".to_owned()),
         };
         history.git(&["init", "-q", "-b", "main"]);
@@ -131,6 +135,13 @@ impl GitHistory {
         self.date = DateTime::parse_from_rfc3339(date)
             .unwrap_or_else(|e| panic!("{date:?} is not an RFC 3339 date-time: {e}"))
             .timestamp();
+        self
+    }
+
+    /// Sets the seconds the date advances after each commit, merge and annotated tag (`86_400`
+    /// for a commit a day; `0` to date them all alike).
+    pub fn step(&mut self, seconds: i64) -> &mut Self {
+        self.step = seconds;
         self
     }
 
@@ -216,7 +227,7 @@ impl GitHistory {
     /// Runs a command that records a date, then advances the date.
     fn dated(&mut self, args: &[&str]) -> String {
         let out = self.run(args, self.date);
-        self.date += Self::STEP;
+        self.date += self.step;
         out
     }
 
@@ -298,7 +309,7 @@ mod tests {
         h.commit("fix: two", &[("a.txt", "2\n")]);
         let log = h.git(&["log", "--format=%at %ct %an <%ae>"]);
         let first = GitHistory::START;
-        let second = first + GitHistory::STEP;
+        let second = first + GitHistory::DEFAULT_STEP;
         assert_eq!(
             log,
             format!(
@@ -312,7 +323,23 @@ mod tests {
             h.git(&["log", "-1", "--format=%aI %cI %an %ce"]),
             "2026-03-04T05:06:07Z 2026-03-04T05:06:07Z Bo Chen bo@example.org"
         );
-        assert_eq!(h.date(), 1_772_600_767 + GitHistory::STEP);
+        assert_eq!(h.date(), 1_772_600_767 + GitHistory::DEFAULT_STEP);
+        h.at("2026-01-01T10:00:00Z").step(86_400);
+        h.commit("docs: four", &[]);
+        h.annotated_tag("v4", "four");
+        h.commit("docs: five", &[]);
+        assert_eq!(
+            h.git(&["log", "-2", "--format=%cI"]),
+            "2026-01-03T10:00:00Z\n2026-01-01T10:00:00Z"
+        );
+        assert_eq!(
+            h.git(&[
+                "for-each-ref",
+                "--format=%(taggerdate:iso-strict)",
+                "refs/tags/v4"
+            ]),
+            "2026-01-02T10:00:00Z"
+        );
     }
 
     #[test]
