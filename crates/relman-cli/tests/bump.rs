@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 
 use relman_test_support::{GitHistory, make_history};
 
+mod common;
+
 fn relman(repo: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_relman"))
         .args(args)
@@ -52,12 +54,7 @@ fn bump_replays_past_releases_and_commit_check_reports_offenders() {
                 "bump", "--from", pair[0], "--to", pair[1], "--format", "json",
             ],
         );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let json = common::json(&out);
         assert_eq!(json["component"], "core");
         assert_eq!(json["current"], pair[0].trim_start_matches("core-v"));
         assert_eq!(json["next"], pair[1].trim_start_matches("core-v"), "{json}");
@@ -135,23 +132,13 @@ fn bump_applies_the_configured_policy() {
     let history = docs_after_release();
     let repo = history.path();
     let default = relman(repo, &["bump", "--format", "json"]);
-    assert!(
-        default.status.success(),
-        "{}",
-        String::from_utf8_lossy(&default.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&default.stdout).unwrap();
+    let json = common::json(&default);
     assert_eq!(json["bump"], "none", "{json}");
     assert_eq!(json["next"], "1.0.0");
 
     std::fs::write(repo.join("relman.toml"), "[bump.types]\ndocs = \"patch\"\n").unwrap();
     let configured = relman(repo, &["bump", "--format", "json"]);
-    assert!(
-        configured.status.success(),
-        "{}",
-        String::from_utf8_lossy(&configured.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&configured.stdout).unwrap();
+    let json = common::json(&configured);
     assert_eq!(json["bump"], "patch", "{json}");
     assert_eq!(json["next"], "1.0.1");
 
