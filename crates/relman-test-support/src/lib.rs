@@ -9,13 +9,17 @@
 //!
 //! - [`GitHistory`]: a fresh repository in a temp dir with an isolated configuration
 //!   (`GIT_CONFIG_NOSYSTEM`, `HOME`, `XDG_CONFIG_HOME` and `GIT_CONFIG_GLOBAL` point into the
-//!   temp dir), one author and pinned author/committer dates that advance by
-//!   [`GitHistory::DEFAULT_STEP`] after every commit, merge and annotated tag. Builders:
+//!   temp dir), one author and pinned author/committer dates that start at
+//!   [`GitHistory::START`] (or [`GitHistory::at`]) and advance by [`GitHistory::DEFAULT_STEP`]
+//!   (or [`GitHistory::step`]) after every commit, merge and annotated tag. Builders:
 //!   [`commit`](GitHistory::commit), [`tag`](GitHistory::tag),
 //!   [`annotated_tag`](GitHistory::annotated_tag), [`branch`](GitHistory::branch),
 //!   [`checkout`](GitHistory::checkout), [`merge`](GitHistory::merge), and
-//!   [`git`](GitHistory::git) for anything else.
-//! - [`make_history`]: a large synthetic history from `shared/scripts/make-history.py`.
+//!   [`write`](GitHistory::write), [`remove`](GitHistory::remove),
+//!   [`rev_parse`](GitHistory::rev_parse), and [`git`](GitHistory::git) for anything else.
+//! - [`make_history`]: a large synthetic history from `shared/scripts/make-history.py` (it
+//!   panics, naming the script, when `shared/` is not next to an ancestor: a test must not pass
+//!   without its data); [`make_history_script`] finds the script.
 //!
 //! # Example
 //!
