@@ -6,6 +6,8 @@
 //!   `relman-git` depend on no relman crate but `relman-model`;
 //! - only `relman-git` depends on git2 (or libgit2-sys);
 //! - only `relman-cli` uses clap or anyhow outside tests (dev-dependencies may use anyhow);
+//! - `relman-plan`, the composition layer, may use every engine, but `relman-git` only behind
+//!   its optional `git` feature, and never the CLI or the facade;
 //! - `relman-test-support` is dev-only: unpublished, a dev-dependency of any crate, a normal
 //!   dependency of none, and it depends on no relman crate (it builds git repositories with the
 //!   `git` binary, so relman-git is tested against repositories it did not write);
@@ -17,6 +19,7 @@ use std::path::{Path, PathBuf};
 use cargo_metadata::{DependencyKind, MetadataCommand};
 
 const MODEL: &str = "relman-model";
+const COMPOSITION: &str = "relman-plan";
 const TEST_SUPPORT: &str = "relman-test-support";
 const LIBRARIES: [&str; 6] = [
     "relman-model",
@@ -204,10 +207,43 @@ fn forbidden_calls_in(files: &BTreeMap<String, String>) -> Vec<String> {
 }
 
 #[test]
+fn the_composition_layer_links_git_only_behind_its_feature() {
+    let metadata = workspace_metadata();
+    let plan = metadata
+        .workspace_packages()
+        .into_iter()
+        .find(|p| p.name.as_str() == COMPOSITION)
+        .expect("relman-plan is a workspace member");
+    let normal: Vec<_> = plan
+        .dependencies
+        .iter()
+        .filter(|d| d.kind != DependencyKind::Development)
+        .collect();
+    let git = normal
+        .iter()
+        .find(|d| d.name == "relman-git")
+        .expect("relman-plan offers the git adapter behind a feature");
+    assert!(
+        git.optional,
+        "relman-plan must depend on relman-git only optionally"
+    );
+    for d in &normal {
+        assert!(
+            !matches!(
+                d.name.as_str(),
+                "relman-cli" | "relman" | "git2" | "clap" | "anyhow"
+            ),
+            "relman-plan must not depend on {}",
+            d.name
+        );
+    }
+}
+
+#[test]
 fn libraries_do_not_read_clock_env_or_terminal() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = BTreeMap::new();
-    for lib in LIBRARIES {
+    for lib in LIBRARIES.iter().chain(&[COMPOSITION]) {
         let mut paths = Vec::new();
         rust_files(&root.join("crates").join(lib).join("src"), &mut paths);
         assert!(!paths.is_empty(), "{lib} has sources");

@@ -91,9 +91,27 @@ fn bump_replays_past_releases_and_commit_check_reports_offenders() {
         );
     }
 
-    let out = relman(&repo, &["bump"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--component"));
+    // Without --component, every component is answered, each with its next tag.
+    let out = relman(&repo, &["bump", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let all = all.as_array().expect("one answer per component");
+    assert!(all.len() >= 2, "{all:?}");
+    let core = all
+        .iter()
+        .find(|a| a["component"] == "core")
+        .expect("core is answered");
+    assert_eq!(core["current"], last.trim_start_matches("core-v"));
+    assert!(
+        core["tag"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("core-v")),
+        "{core}"
+    );
 
     let range = format!("{}..{}", tags[0], tags[1]);
     let out = relman(&repo, &["commit", "check", "--range", &range]);
@@ -132,11 +150,40 @@ fn bump_applies_the_configured_policy() {
     let history = docs_after_release();
     let repo = history.path();
     let default = relman(repo, &["bump", "--format", "json"]);
+    // A change without a bump-worthy commit makes a patch release by default, named as evidence.
     let json = common::json(&default);
+    assert_eq!(json["bump"], "patch", "{json}");
+    assert_eq!(json["next"], "1.0.1");
+    assert_eq!(
+        json["evidence"][0]["summary"], "docs: explain more",
+        "{json}"
+    );
+    assert_eq!(
+        json["evidence"][0]["reason"], "other change (type docs)",
+        "{json}"
+    );
+    assert!(
+        json["reasons"][0]
+            .as_str()
+            .is_some_and(|r| r.contains("without a bump-worthy commit")),
+        "{json}"
+    );
+
+    std::fs::write(
+        repo.join("relman.toml"),
+        "[bump]\nother_changes = \"none\"\n",
+    )
+    .unwrap();
+    let none = relman(repo, &["bump", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&none.stdout).unwrap();
     assert_eq!(json["bump"], "none", "{json}");
     assert_eq!(json["next"], "1.0.0");
 
-    std::fs::write(repo.join("relman.toml"), "[bump.types]\ndocs = \"patch\"\n").unwrap();
+    std::fs::write(
+        repo.join("relman.toml"),
+        "[bump]\nother_changes = \"none\"\n[bump.types]\ndocs = \"patch\"\n",
+    )
+    .unwrap();
     let configured = relman(repo, &["bump", "--format", "json"]);
     let json = common::json(&configured);
     assert_eq!(json["bump"], "patch", "{json}");
@@ -234,11 +281,20 @@ fn bump_takes_components_tags_and_paths_from_the_configuration() {
     assert_eq!(cli["changes"], 1, "{cli}");
     assert_eq!(cli["bump"], "minor", "{cli}");
 
-    let none = relman(repo, &["bump"]);
-    assert_eq!(none.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&none.stderr);
-    assert!(stderr.contains("api, cli, web"), "{stderr}");
+    // Without --component: every configured component, in name order.
+    let all = bump_json(repo, &[]);
+    let names: Vec<&str> = all
+        .as_array()
+        .expect("one answer per component")
+        .iter()
+        .filter_map(|a| a["component"].as_str())
+        .collect();
+    assert_eq!(names, ["api", "cli", "web"]);
+    assert_eq!(all[0]["tag"], "release-api-1.0.1", "{all}");
+    assert_eq!(all[2]["tag"], "web-v0.4.0", "{all}");
 
     let unknown = relman(repo, &["bump", "--component", "core"]);
     assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("api, cli, web"), "{stderr}");
 }

@@ -231,12 +231,41 @@ fn check_plan(plan: &Value) {
     let cr = &plan["change_request"];
     assert_eq!(cr["kind"], "normal");
     assert_eq!(cr["state"], "new");
-    let mut body = plan.clone();
-    body.as_object_mut()
-        .expect("object")
-        .remove("change_request");
-    let digest = format!("{:x}", Sha256::digest(body.to_string().as_bytes()));
+    let digest = content_digest(plan);
     assert_eq!(cr["digest"].as_str(), Some(digest.as_str()), "{cr}");
+    assert_eq!(plan["digest"].as_str(), Some(digest.as_str()));
+    assert_eq!(plan["schema_version"], 1);
+}
+
+/// The documented content digest (docs/release-plan.md): SHA-256 of the compact, key-sorted
+/// JSON without `repository`, `config`, `start`, `digest`, `change_request`, each component's
+/// `changelog`, the schedule's `finish`, and with each task's `start`/`finish` replaced by
+/// `offset_minutes` from `start`.
+fn content_digest(plan: &Value) -> String {
+    let start: chrono::DateTime<chrono::Utc> = plan["start"]
+        .as_str()
+        .expect("start")
+        .parse()
+        .expect("date");
+    let mut body = plan.clone();
+    let map = body.as_object_mut().expect("object");
+    for key in ["repository", "config", "start", "digest", "change_request"] {
+        map.remove(key);
+    }
+    for c in map["components"].as_array_mut().expect("components") {
+        c.as_object_mut().expect("component").remove("changelog");
+    }
+    let schedule = map["schedule"].as_object_mut().expect("schedule");
+    schedule.remove("finish");
+    for task in schedule["tasks"].as_array_mut().expect("tasks") {
+        let t = task.as_object_mut().expect("task");
+        let at: chrono::DateTime<chrono::Utc> =
+            t["start"].as_str().expect("start").parse().expect("date");
+        t.remove("start");
+        t.remove("finish");
+        t.insert("offset_minutes".into(), (at - start).num_minutes().into());
+    }
+    format!("{:x}", Sha256::digest(body.to_string().as_bytes()))
 }
 
 fn component<'a>(plan: &'a Value, name: &str) -> &'a Value {
@@ -356,23 +385,33 @@ fn unchanged_components_are_listed_but_not_scheduled() {
     );
     assert_eq!(a["bump"], "minor");
     assert_eq!(a["evidence"][0]["summary"], "feat(a): add c");
-    let b = component(&plan, "b");
-    assert_eq!(b["bump"], "none");
-    assert_eq!(b["release"], false);
-    assert_eq!(plan["waves"], serde_json::json!([["a"]]));
-
-    // Always-patch propagation releases the dependent too, after its dependency.
-    let out = relman(repo, &["--format", "json", "--propagation", "always-patch"]);
-    assert!(out.status.success());
-    let plan: Value = serde_json::from_slice(&out.stdout).expect("json");
-    check_plan(&plan);
+    // By default a dependent is released (patch) with its dependency, named as the reason.
     let b = component(&plan, "b");
     assert_eq!(
         (b["bump"].as_str(), b["next"].as_str()),
         (Some("patch"), Some("2.0.1"))
     );
     assert!(!b["propagated"].as_array().expect("propagated").is_empty());
+    assert_eq!(b["reasons"][0], "dependency a is released as 1.3.0", "{b}");
     assert_eq!(plan["waves"], serde_json::json!([["a"], ["b"]]));
+
+    // Propagation only when the requirement breaks: `^1` still matches 1.3.0, b stays.
+    let out = relman(
+        repo,
+        &[
+            "--format",
+            "json",
+            "--propagation",
+            "when-requirement-breaks",
+        ],
+    );
+    assert!(out.status.success());
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("json");
+    check_plan(&plan);
+    let b = component(&plan, "b");
+    assert_eq!(b["bump"], "none");
+    assert_eq!(b["release"], false);
+    assert_eq!(plan["waves"], serde_json::json!([["a"]]));
 }
 
 #[test]

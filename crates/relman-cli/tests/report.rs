@@ -181,7 +181,10 @@ fn check_html(html: &str) -> String {
 }
 
 fn check_markdown(md: &str) {
-    assert!(md.starts_with("# Release status: a 1.3.0\n"), "{md}");
+    assert!(
+        md.starts_with("# Release status: a 1.3.0, b 2.0.1\n"),
+        "{md}"
+    );
     let mut last = 0;
     for section in [
         "## Plan",
@@ -201,8 +204,12 @@ fn check_markdown(md: &str) {
         md.contains("| a | 1.2.0 | 1.3.0 | minor | 2 | a-v1.3.0 |"),
         "{md}"
     );
-    assert!(md.contains("| b | 2.0.0 | - | none | 0 | - |"), "{md}");
-    assert!(md.contains("- wave 1: a"), "{md}");
+    // b depends on a: released with it (patch) after it.
+    assert!(
+        md.contains("| b | 2.0.0 | 2.0.1 | patch | 0 | b-v2.0.1 |"),
+        "{md}"
+    );
+    assert!(md.contains("- wave 1: a\n- wave 2: b"), "{md}");
     assert!(
         md.contains("| a 1.3.0 | quality gates | no verdict recorded |"),
         "{md}"
@@ -236,7 +243,10 @@ fn report_with_an_environment_store() {
         md.contains("| a | 1.3.0 | - | - | 1.2.0 (succeeded) |"),
         "{md}"
     );
-    assert!(md.contains("| b | - | - | 2.0.0 (failed) | - |"), "{md}");
+    assert!(
+        md.contains("| b | 2.0.1 | - | 2.0.0 (failed) | - |"),
+        "{md}"
+    );
     // The approval of this plan's digest is recognised.
     assert!(md.contains("| r1 | production | bob |"), "{md}");
     assert!(md.contains(&format!("| {digest} | yes |")), "{md}");
@@ -375,7 +385,10 @@ fn plan_output_with_a_store_writes_the_same_report_as_relman_report() {
     ]));
     let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
     check_markdown(&md);
-    assert!(md.contains("| b | - | - | 2.0.0 (failed) | - |"), "{md}");
+    assert!(
+        md.contains("| b | 2.0.1 | - | 2.0.0 (failed) | - |"),
+        "{md}"
+    );
     assert!(md.contains(&format!("| {digest} | yes |")), "{md}");
     let report = ok(relman(&[
         "report",

@@ -59,16 +59,15 @@
 mod error;
 mod repository;
 pub mod szz;
-mod tags;
 mod walk;
 mod workspace;
 
 pub use error::{GitFailure, OpenRepositoryError, ReadHistoryError};
+pub use relman_model::tag::{
+    IgnoredTag, ParseTagPatternError, TagListing, TagPattern, TagPatternRejection, TagRejection,
+};
 pub use repository::{
     GitRepository, Head, ObjectVerification, RepositoryKind, set_object_verification,
-};
-pub use tags::{
-    IgnoredTag, ParseTagPatternError, TagListing, TagPattern, TagPatternRejection, TagRejection,
 };
 pub use walk::{DiffStats, MailmapUse, Merges, Parents, WalkOptions};
 pub use workspace::{DiscoverComponentsError, Layout, Workspace};

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, Oid, Repository};
 use relman_model::{
-    Change, ChangeId, ComponentId, HistorySource, Revision, RevisionRange, VersionTag,
+    Change, ChangeId, ComponentId, HistorySource, NamedTag, Revision, RevisionRange, VersionTag,
+    WalkScope,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::error::{OpenRepositoryError, ReadHistoryError};
-use crate::tags::{IgnoredTag, TagListing, TagPattern, TagRejection, classify_tag};
 use crate::walk::WalkOptions;
+use relman_model::tag::{IgnoredTag, TagListing, TagPattern, TagRejection, classify_tag};
 
 /// Whether a repository has a work tree; returned by [`GitRepository::kind`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -257,10 +258,53 @@ impl GitRepository {
         let mut candidates: HashMap<Oid, Vec<(String, Option<ComponentId>, semver::Version)>> =
             HashMap::new();
         let mut ignored = Vec::new();
+        for (name, commit) in self.tag_commits()? {
+            match classify_tag(&self.patterns, &name) {
+                Err(reason) => ignored.push(IgnoredTag::new(name, reason)),
+                Ok((component, version)) => match commit {
+                    Some(commit) => candidates
+                        .entry(commit)
+                        .or_default()
+                        .push((name, component, version)),
+                    None => ignored.push(IgnoredTag::new(name, TagRejection::NotACommit)),
+                },
+            }
+        }
+        let tags = self
+            .reachable(at, candidates)?
+            .into_iter()
+            .map(|(target, (name, component, version))| {
+                VersionTag::new(name, target, component, version)
+            })
+            .collect();
+        Ok(TagListing::new(tags, ignored))
+    }
+
+    /// Every tag that peels to a commit reachable from `at`, sorted by name.
+    fn reachable_tags(&self, at: &Revision) -> Result<Vec<NamedTag>, ReadHistoryError> {
+        let at = self.resolve_oid(at)?;
+        let mut candidates: HashMap<Oid, Vec<String>> = HashMap::new();
+        for (name, commit) in self.tag_commits()? {
+            if let Some(commit) = commit {
+                candidates.entry(commit).or_default().push(name);
+            }
+        }
+        let mut tags: Vec<NamedTag> = self
+            .reachable(at, candidates)?
+            .into_iter()
+            .map(|(target, name)| NamedTag::new(name, target))
+            .collect();
+        tags.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(tags)
+    }
+
+    /// Every tag by name with the commit it peels to (`None` for a tag of a tree or blob).
+    fn tag_commits(&self) -> Result<Vec<(String, Option<Oid>)>, ReadHistoryError> {
         let refs = self
             .repo
             .references_glob("refs/tags/*")
             .map_err(ReadHistoryError::git("listing tags"))?;
+        let mut out = Vec::new();
         for reference in refs {
             let reference = reference.map_err(ReadHistoryError::git("listing tags"))?;
             let Some(name) = reference
@@ -271,46 +315,39 @@ impl GitRepository {
             else {
                 continue;
             };
-            match classify_tag(&self.patterns, &name) {
-                Err(reason) => ignored.push(IgnoredTag { name, reason }),
-                Ok((component, version)) => match reference.peel_to_commit() {
-                    Ok(commit) => candidates
-                        .entry(commit.id())
-                        .or_default()
-                        .push((name, component, version)),
-                    Err(_) => ignored.push(IgnoredTag {
-                        name,
-                        reason: TagRejection::NotACommit,
-                    }),
-                },
-            }
+            out.push((name, reference.peel_to_commit().ok().map(|c| c.id())));
         }
-        let mut tags = Vec::new();
-        if !candidates.is_empty() {
-            let mut walk = self
-                .repo
-                .revwalk()
-                .map_err(ReadHistoryError::git("walking the history"))?;
-            walk.push(at)
-                .map_err(ReadHistoryError::git("walking the history"))?;
-            let mut remaining = candidates.len();
-            for oid in walk {
-                let oid = oid.map_err(ReadHistoryError::git("walking the history"))?;
-                if let Some(found) = candidates.remove(&oid) {
-                    let target = change_id(oid);
-                    tags.extend(found.into_iter().map(|(name, component, version)| {
-                        VersionTag::new(name, target.clone(), component, version)
-                    }));
-                    remaining -= 1;
-                    if remaining == 0 {
-                        break;
-                    }
+        Ok(out)
+    }
+
+    /// The candidates whose commit is reachable from `at`, with that commit as a change id; the
+    /// walk stops once every candidate commit is found.
+    fn reachable<T>(
+        &self,
+        at: Oid,
+        mut candidates: HashMap<Oid, Vec<T>>,
+    ) -> Result<Vec<(ChangeId, T)>, ReadHistoryError> {
+        let mut found = Vec::new();
+        if candidates.is_empty() {
+            return Ok(found);
+        }
+        let mut walk = self
+            .repo
+            .revwalk()
+            .map_err(ReadHistoryError::git("walking the history"))?;
+        walk.push(at)
+            .map_err(ReadHistoryError::git("walking the history"))?;
+        for oid in walk {
+            let oid = oid.map_err(ReadHistoryError::git("walking the history"))?;
+            if let Some(items) = candidates.remove(&oid) {
+                let target = change_id(oid);
+                found.extend(items.into_iter().map(|item| (target.clone(), item)));
+                if candidates.is_empty() {
+                    break;
                 }
             }
         }
-        tags.sort_by(|a, b| a.name.cmp(&b.name));
-        ignored.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(TagListing { tags, ignored })
+        Ok(found)
     }
 
     /// The range "since the last release of `component`": from its last release tag reachable
@@ -346,6 +383,29 @@ impl HistorySource for GitRepository {
 
     fn version_tags(&self, at: &Revision) -> Result<Vec<VersionTag>, Self::Error> {
         Ok(self.read_tags(at)?.tags)
+    }
+
+    /// The walk of this repository's [`WalkOptions`] with the scope's paths and, when asked,
+    /// diff stats ([`DiffStats::Compute`](crate::DiffStats::Compute)).
+    fn walk_scoped(
+        &self,
+        range: &RevisionRange,
+        scope: &WalkScope,
+        visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
+    ) -> Result<(), Self::Error> {
+        let mut options = self.options.clone();
+        if !scope.is_whole_repository() {
+            options.paths(scope.paths.clone());
+        }
+        if scope.diff_stats {
+            options.diff(crate::DiffStats::Compute);
+        }
+        self.walk_with(range, &options, visit)
+    }
+
+    /// Every tag that peels to a commit reachable from `at`, whatever the tag patterns say.
+    fn tags(&self, at: &Revision) -> Result<Vec<NamedTag>, Self::Error> {
+        self.reachable_tags(at)
     }
 }
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{GitFailure, ReadHistoryError};
 use crate::repository::GitRepository;
-use crate::tags::TagPattern;
+use relman_model::TagPattern;
 
 /// How the repository is laid out; part of [`Workspace`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -143,18 +143,7 @@ impl Component {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn owns_path(&self, path: &str) -> bool {
-        if self.paths.is_empty() {
-            return true;
-        }
-        self.paths.iter().any(|own| {
-            let own = own.trim_end_matches('/');
-            own.is_empty()
-                || own == "."
-                || path == own
-                || (path.len() > own.len()
-                    && path.starts_with(own)
-                    && path.as_bytes()[own.len()] == b'/')
-        })
+        crate::history::owns_path(&self.paths, path)
     }
 }
 

@@ -214,6 +214,110 @@ impl VersionTag {
     }
 }
 
+/// A tag by name and the change it points at, before any tag pattern has read it; listed by
+/// [`HistorySource::tags`].
+///
+/// JSON: `{"name": "v1.2.0", "target": "3f2a9c0e..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NamedTag {
+    /// The tag name, e.g. `api-v1.2.0` or `1.2.0`.
+    pub name: String,
+    /// The change (commit) the tag points at, after peeling annotated tags.
+    pub target: ChangeId,
+}
+
+impl NamedTag {
+    /// The tag `name` on `target`.
+    pub fn new(name: impl Into<String>, target: ChangeId) -> Self {
+        Self {
+            name: name.into(),
+            target,
+        }
+    }
+}
+
+/// What a scoped walk ([`HistorySource::walk_scoped`]) visits: the changes that touch one of
+/// `paths` (all changes when `paths` is empty), with per-file diff stats when `diff_stats` is
+/// set.
+///
+/// ```
+/// use relman_model::history::WalkScope;
+/// let scope = WalkScope::new().with_paths(vec!["crates/api".into()]).with_diff_stats();
+/// assert!(scope.owns("crates/api/src/lib.rs"));
+/// assert!(!scope.owns("crates/api-client/src/lib.rs"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct WalkScope {
+    /// Repository paths (directories or files, `/`-separated); empty means the whole
+    /// repository.
+    pub paths: Vec<String>,
+    /// Whether each visited change carries its per-file diff stats.
+    pub diff_stats: bool,
+}
+
+impl WalkScope {
+    /// Every change, without diff stats.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only the changes that touch one of `paths` (builder style).
+    #[must_use]
+    pub fn with_paths(mut self, paths: Vec<String>) -> Self {
+        self.paths = paths;
+        self
+    }
+
+    /// With per-file diff stats (builder style).
+    #[must_use]
+    pub fn with_diff_stats(mut self) -> Self {
+        self.diff_stats = true;
+        self
+    }
+
+    /// Whether the whole repository is in scope (no path, or only `.` or the empty path).
+    pub fn is_whole_repository(&self) -> bool {
+        self.paths
+            .iter()
+            .all(|p| p.trim_end_matches('/').is_empty() || p == ".")
+    }
+
+    /// Whether `path` is in scope: it is one of the paths or lies below one.
+    pub fn owns(&self, path: &str) -> bool {
+        owns_path(&self.paths, path)
+    }
+
+    /// Whether `change` is in scope, judged by its diff stats (a change without diff stats is
+    /// in scope: nothing says it is not).
+    pub fn touches(&self, change: &Change) -> bool {
+        match &change.diff {
+            Some(diff) if !self.is_whole_repository() => diff
+                .iter()
+                .any(|d| self.owns(&d.path) || d.old_path.as_deref().is_some_and(|p| self.owns(p))),
+            _ => true,
+        }
+    }
+}
+
+/// Whether `path` is one of `paths` or lies below one (`/`-separated; an empty list, `""` or
+/// `.` owns everything).
+pub(crate) fn owns_path(paths: &[String], path: &str) -> bool {
+    if paths.is_empty() {
+        return true;
+    }
+    paths.iter().any(|own| {
+        let own = own.trim_end_matches('/');
+        own.is_empty()
+            || own == "."
+            || path == own
+            || (path.len() > own.len()
+                && path.starts_with(own)
+                && path.as_bytes()[own.len()] == b'/')
+    })
+}
+
 /// A source of history: changes in a revision range and release tags.
 ///
 /// Implementors provide [`walk`](Self::walk) and [`version_tags`](Self::version_tags); the other
@@ -243,6 +347,48 @@ pub trait HistorySource {
     ///
     /// The source's error when `at` does not resolve or the tags cannot be read.
     fn version_tags(&self, at: &Revision) -> Result<Vec<VersionTag>, Self::Error>;
+
+    /// Walks the changes of `range` that `scope` selects, newest first, with diff stats when
+    /// the scope asks for them.
+    ///
+    /// The default walks everything with [`walk`](Self::walk) and keeps the changes
+    /// [`WalkScope::touches`] accepts; adapters that can filter by path or compute diff stats
+    /// themselves (the git adapter) override it.
+    ///
+    /// # Errors
+    ///
+    /// As [`walk`](Self::walk).
+    fn walk_scoped(
+        &self,
+        range: &RevisionRange,
+        scope: &WalkScope,
+        visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
+    ) -> Result<(), Self::Error> {
+        self.walk(range, &mut |c| {
+            if scope.touches(&c) {
+                visit(c)
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+    }
+
+    /// Every tag reachable from `at`, by name, whatever its name says: the planner reads them
+    /// with its own tag patterns ([`crate::tag::TagPattern`]).
+    ///
+    /// The default lists the [`version_tags`](Self::version_tags); adapters that know more tags
+    /// than their own patterns accept (the git adapter) override it.
+    ///
+    /// # Errors
+    ///
+    /// As [`version_tags`](Self::version_tags).
+    fn tags(&self, at: &Revision) -> Result<Vec<NamedTag>, Self::Error> {
+        Ok(self
+            .version_tags(at)?
+            .into_iter()
+            .map(|t| NamedTag::new(t.name, t.target))
+            .collect())
+    }
 
     /// The changes of `range`, newest first.
     ///
@@ -341,20 +487,9 @@ impl MemoryHistory {
     }
 
     fn touches(&self, change: &Change) -> bool {
-        let Some(diff) = &change.diff else {
-            return true;
-        };
-        if self.paths.is_empty() {
-            return true;
-        }
-        let probe = crate::component::Component::new(
-            ComponentId::new("probe").expect("a valid name"),
-            Version::new(0, 0, 0),
-        );
-        let probe = self.paths.iter().fold(probe, |c, p| c.with_path(p.clone()));
-        diff.iter().any(|d| {
-            probe.owns_path(&d.path) || d.old_path.as_deref().is_some_and(|p| probe.owns_path(p))
-        })
+        WalkScope::new()
+            .with_paths(self.paths.clone())
+            .touches(change)
     }
 }
 

@@ -36,6 +36,7 @@ pub mod gate;
 pub mod id;
 pub mod release;
 pub mod risk;
+pub mod tag;
 pub mod version;
 
 pub use change::{Change, DiffStat, Person};
@@ -59,6 +60,10 @@ pub use id::{
 };
 pub use release::{Release, ReleaseState, ReleasedComponent, Transition, TransitionReleaseError};
 pub use risk::{ParseRatingError, Rating, RiskCategory, RiskItem, RiskLevel, RiskStatus};
+pub use tag::{
+    IgnoredTag, ParseTagPatternError, TagListing, TagPattern, TagPatternRejection, TagRejection,
+    classify_tag,
+};
 pub use version::{
     Bump, BumpDecision, BumpEvidence, BumpPolicy, BumpReason, BumpVersionError, Channel,
     ParseBumpError, ParseChannelError, ReleaseChannel, Version, ZeroBreaking, ZeroFeatures,
@@ -67,8 +72,8 @@ pub use version::{
 pub mod history;
 
 pub use history::{
-    HistorySource, MemoryHistory, ParseRevisionError, Revision, RevisionRange,
-    UnknownRevisionError, VersionTag,
+    HistorySource, MemoryHistory, NamedTag, ParseRevisionError, Revision, RevisionRange,
+    UnknownRevisionError, VersionTag, WalkScope,
 };
 
 /// The Rust snippets of `docs/guide/relman-model.md`, compiled and run by `cargo test --doc` so

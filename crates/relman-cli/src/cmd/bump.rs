@@ -3,42 +3,46 @@
 //! `relman bump [--repo P] [--component NAME] [--from TAG] [--to REV] [--pre CHANNEL]
 //! [--format text|json]`
 //!
-//! - Components come from the `[components]` of the configuration when it has any (paths as
-//!   configured; tags read with the component's `tag`, then `[tags].patterns`, default
-//!   `{component}-v{version}`, each bound to the component; the version of a first release is
-//!   the Cargo workspace member's of the same name, else the policy's), else from the Cargo
-//!   workspace at `--to` (members tagged `{component}-v{version}`; a single package is tagged
-//!   `v{version}`). A repository without either is one component without name, tagged
-//!   `v{version}`.
-//! - Without `--from`, the range starts at the component's last release tag reachable from
-//!   `--to` (default `HEAD`); with `--from TAG`, at that tag, whose version is the current one:
+//! Decisions come from `relman-plan` (the same rules as `relman plan`), per release unit:
+//!
+//! - Units are the configured `[components]`, else the published members of the Cargo
+//!   workspace at `--to` (`publish = false` left out), else the repository as one component.
+//!   Release tags are read with `[tags]` when configured, else their series are read off the
+//!   tag names (`v1.2.0`, `1.2.0`, `api-v1.2.0`, `knope/v1.2.0`); members released under one
+//!   series that names no component form one version group, answered as one unit.
+//! - Without `--from`, the range starts at the unit's last release tag reachable from `--to`
+//!   (default `HEAD`); with `--from TAG`, at that tag, whose version is the current one:
 //!   `--from v1.2.0 --to v1.3.0` shows what relman would have chosen for that past release.
-//! - `current` is `null` when the component has no release yet; `next` is then the manifest
-//!   version (release-plz's first release), or the policy's bump of 0.0.0 for a configured
-//!   component that is not a Cargo package. `next` equals `current` when `bump` is `none`.
+//! - The bump follows the commits, the `0.y.z` rules learned from the unit's past releases
+//!   (`[bump] policy`), a patch release for changes without a bump-worthy commit
+//!   (`[bump] other_changes`) and the release of dependencies (`[bump] propagation`); each rule
+//!   that applied is listed in `reasons`.
+//! - `current` is `null` before the first release; `next` is then the manifest version
+//!   (release-plz's first release), or the policy's bump of 0.0.0 for a configured component
+//!   that is not a Cargo package. `next` equals `current` when `bump` is `none`.
+//! - Without `--component`, every unit is answered: one JSON object when there is one unit (a
+//!   single package or one version group), else an array of them.
 //!
 //! JSON (`--format json`):
 //! ```json
-//! {"component": "core", "current": "1.2.0", "next": "1.3.0", "bump": "minor",
-//!  "range": "v1.2.0..HEAD", "changes": 12,
-//!  "evidence": [{"commit": "3f2a...", "summary": "feat: x", "bump": "minor", "reason": "type feat"}]}
+//! {"component": "core", "current": "1.2.0", "next": "1.3.0", "tag": "core-v1.3.0",
+//!  "bump": "minor", "range": "3f2a.....HEAD", "changes": 12,
+//!  "evidence": [{"commit": "3f2a...", "summary": "feat: x", "bump": "minor", "reason": "type feat"}],
+//!  "reasons": ["learned: 5 of 6 past 0.y.z releases with a feature bumped minor"]}
 //! ```
+//! A version group also lists its `members`.
 //! Exit codes: 0 success (also when nothing is to be released), 2 usage or repository errors.
 
-use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use relman_git::{DiscoverComponentsError, GitRepository, TagPattern, WalkOptions};
-use relman_model::{
-    BreakingSource, BumpReason, Component, ComponentId, ReleaseChannel, Revision, RevisionRange,
-    Version, next_version,
-};
+use relman_model::{ReleaseChannel, Revision, VersionTag};
+use relman_plan::decide::{DecideOptions, Decision, decide, propagate};
+use relman_plan::repo::Repository;
+use relman_plan::units::Unit;
 use serde::Serialize;
-
-use crate::config::Config;
 
 /// Arguments of `relman bump`.
 #[derive(Debug, Args)]
@@ -46,7 +50,7 @@ pub struct BumpArgs {
     /// The repository (a work tree, a directory inside one, or a bare repository).
     #[arg(long, default_value = ".")]
     repo: PathBuf,
-    /// The component (required in a workspace with several members, unless `--from` names it).
+    /// Only this component (a release unit, or a member of a version group).
     #[arg(long)]
     component: Option<String>,
     /// The release tag to start from (default: the component's last release).
@@ -73,17 +77,21 @@ enum Format {
     Json,
 }
 
-/// The JSON printed by `relman bump --format json` (its own struct so that a library refactor
-/// cannot change it silently).
+/// The JSON printed by `relman bump --format json` for one release unit (its own struct so
+/// that a library refactor cannot change it silently).
 #[derive(Debug, Serialize)]
 struct BumpOutput {
     component: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    members: Vec<String>,
     current: Option<String>,
     next: Option<String>,
+    tag: Option<String>,
     bump: &'static str,
     range: String,
     changes: usize,
     evidence: Vec<EvidenceOutput>,
+    reasons: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -96,247 +104,162 @@ struct EvidenceOutput {
 
 /// Runs `relman bump`.
 pub fn run(args: BumpArgs) -> anyhow::Result<ExitCode> {
-    let out = compute(&args)?;
+    let outs = compute(&args)?;
     match args.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&out).context("cannot serialize the result")?
-        ),
-        Format::Text => print!("{}", render_text(&out)),
+        Format::Json => {
+            let text = match &outs[..] {
+                [one] => serde_json::to_string_pretty(one),
+                many => serde_json::to_string_pretty(many),
+            };
+            println!("{}", text.context("cannot serialize the result")?);
+        }
+        Format::Text => {
+            for out in &outs {
+                print!("{}", render_text(out));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn compute(args: &BumpArgs) -> anyhow::Result<BumpOutput> {
-    let mut repo = GitRepository::open(&args.repo)
-        .with_context(|| format!("cannot open the repository {}", args.repo.display()))?;
+fn compute(args: &BumpArgs) -> anyhow::Result<Vec<BumpOutput>> {
+    let repo = Repository::open(&args.repo)?;
     let to = Revision::new(args.to.clone()).context("invalid --to")?;
     let channel = match &args.pre {
         Some(name) => ReleaseChannel::pre(name).context("invalid --pre")?,
         None => ReleaseChannel::Stable,
     };
-    let root = repo
-        .work_tree()
-        .map_or_else(|| args.repo.clone(), Path::to_path_buf);
-    let (config, source) = crate::config::load(&root, args.config.as_deref())?;
-    let workspace = match repo.discover_components(&to) {
-        Ok(ws) => Some(ws),
-        Err(DiscoverComponentsError::NoManifest { .. }) => None,
-        // The configured components need the workspace only for their manifest versions.
-        Err(_) if !config.components.is_empty() => None,
-        Err(e) => return Err(e).context("cannot read the Cargo workspace"),
-    };
-    let (components, patterns, unversioned) = if config.components.is_empty() {
-        match workspace {
-            Some(ws) => (ws.components, ws.tag_patterns, Vec::new()),
-            None => (Vec::new(), vec![TagPattern::v_version()], Vec::new()),
-        }
-    } else {
-        configured_components(
-            &config,
-            &source,
-            workspace.as_ref().map(|w| &w.components[..]),
-        )?
-    };
-    repo.set_tag_patterns(patterns.clone());
+    let (config, source) = repo.config(args.config.as_deref())?;
+    let units = repo.units(&config, &source, &to)?;
 
-    let from_tag = match &args.from {
-        Some(tag) => {
-            let (component, version) =
-                patterns
-                    .iter()
-                    .find_map(|p| p.matches(tag))
-                    .with_context(|| {
-                        format!(
-                            "--from {tag} is not a release tag (patterns: {})",
-                            patterns
-                                .iter()
-                                .map(TagPattern::as_str)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    })?;
-            Some((tag.clone(), component, version))
-        }
+    let mut options = DecideOptions::new(config.bump.clone());
+    options.to = to;
+    options.channel = channel;
+    let from = match &args.from {
+        Some(tag) => Some(from_tag(&repo, &units, tag)?),
         None => None,
     };
-
-    let wanted = args.component.clone().or_else(|| {
-        from_tag
-            .as_ref()
-            .and_then(|(_, c, _)| c.as_ref().map(|c| c.to_string()))
-    });
-    let component = match (&wanted, components.len()) {
-        (_, 0) => None,
-        (None, 1) => Some(&components[0]),
-        (None, _) => bail!(
-            "the workspace has several components; choose one with --component ({})",
-            names(&components)
-        ),
-        (Some(name), _) => Some(
-            components
-                .iter()
-                .find(|c| c.id.as_str() == name)
-                .with_context(|| {
-                    format!("no component {name} (components: {})", names(&components))
-                })?,
-        ),
+    let wanted = match (&args.component, &from) {
+        (Some(name), _) => Some(find(&units, name)?),
+        (None, Some((unit, _))) => Some(*unit),
+        (None, None) => None,
     };
-    let id: Option<&ComponentId> = component.map(|c| &c.id);
-    if let (Some((tag, Some(tag_component), _)), Some(id)) = (&from_tag, id)
-        && tag_component != id
+    if let (Some((from_unit, tag)), Some(unit)) = (&from, wanted)
+        && *from_unit != unit
     {
-        bail!("--from {tag} is a release of {tag_component}, not of {id}");
+        bail!(
+            "--from {} is a release of {}, not of {}",
+            tag.name,
+            units[*from_unit].id,
+            units[unit].id
+        );
     }
-
-    let (range, current, from_name) = match &from_tag {
-        Some((tag, _, version)) => (
-            RevisionRange::new(
-                Some(Revision::new(tag.clone()).context("invalid --from")?),
-                to.clone(),
-            ),
-            Some(version.clone()),
-            Some(tag.clone()),
-        ),
-        None => {
-            let (range, last) = repo
-                .since_last_release(id, &to)
-                .context("cannot read the release tags")?;
-            let name = last.as_ref().map(|t| t.name.clone());
-            (range, last.map(|t| t.version), name)
+    // Every unit is decided (propagation needs them all); the output shows the one asked for.
+    let mut decisions = Vec::with_capacity(units.len());
+    for (i, unit) in units.iter().enumerate() {
+        let mut o = options.clone();
+        if let Some((from_unit, tag)) = &from
+            && *from_unit == i
+        {
+            o.from = Some(tag.clone());
         }
-    };
-
-    let mut options = WalkOptions::new();
-    if let Some(c) = component {
-        options.paths(c.paths.clone());
+        decisions.push(decide(repo.git(), unit, &o)?);
     }
-    let mut changes = Vec::new();
-    repo.walk_with(&range, &options, &mut |c| {
-        changes.push(c);
-        ControlFlow::Continue(())
-    })
-    .context("cannot read the history")?;
+    if from.is_none() {
+        let mode = config.bump.propagation.unwrap_or_default().mode();
+        propagate(&units, &mut decisions, mode)?;
+    }
+    let shown: Vec<usize> = match wanted {
+        Some(i) => vec![i],
+        None => (0..units.len()).collect(),
+    };
+    Ok(shown
+        .into_iter()
+        .map(|i| output(&units[i], &decisions[i], args.from.as_deref()))
+        .collect())
+}
 
-    let decision = config.bump.to_policy().decide(&changes, current.as_ref());
-    let next: Option<Version> = match &current {
-        Some(v) => next_version(Some(v), decision.bump, &channel)
-            .context("cannot compute the next version")?
-            .or_else(|| Some(v.clone())),
-        None => match component {
-            Some(c) if !unversioned.contains(&c.id) => Some(first_release(&c.version, &channel)),
-            _ => next_version(None, decision.bump, &channel)
-                .context("cannot compute the next version")?,
+/// The unit named `name`, or whose version group has a member named `name`.
+fn find(units: &[Unit], name: &str) -> anyhow::Result<usize> {
+    units
+        .iter()
+        .position(|u| u.id.as_str() == name)
+        .or_else(|| {
+            units
+                .iter()
+                .position(|u| u.members.iter().any(|m| m.as_str() == name))
+        })
+        .with_context(|| format!("no component {name} (components: {})", names(units)))
+}
+
+/// The unit `tag` releases and the tag as a release of it.
+fn from_tag(repo: &Repository, units: &[Unit], tag: &str) -> anyhow::Result<(usize, VersionTag)> {
+    for (i, unit) in units.iter().enumerate() {
+        if let Some(t) = unit.releases.iter().find(|t| t.name == tag) {
+            return Ok((i, t.clone()));
+        }
+    }
+    for (i, unit) in units.iter().enumerate() {
+        if let Some((_, version)) = unit.pattern.matches(tag) {
+            let rev = Revision::new(tag).context("invalid --from")?;
+            let target = repo
+                .git()
+                .resolve(&rev)
+                .with_context(|| format!("cannot resolve --from {tag}"))?;
+            return Ok((
+                i,
+                VersionTag::new(tag, target, Some(unit.id.clone()), version),
+            ));
+        }
+    }
+    bail!(
+        "--from {tag} is not a release tag (patterns: {})",
+        units
+            .iter()
+            .map(|u| u.pattern.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn output(unit: &Unit, d: &Decision, from: Option<&str>) -> BumpOutput {
+    let range = match from.or(d.last_tag.as_deref()) {
+        Some(tag) => format!("{tag}..{}", d.range.to),
+        None => d.range.to_string(),
+    };
+    BumpOutput {
+        component: Some(unit.id.to_string()),
+        members: if unit.members.len() > 1 {
+            unit.members.iter().map(ToString::to_string).collect()
+        } else {
+            Vec::new()
         },
-    };
-    let range_text = match from_name {
-        Some(tag) => format!("{tag}..{}", range.to),
-        None => range.to_string(),
-    };
-    Ok(BumpOutput {
-        component: id.map(ToString::to_string),
-        current: current.map(|v| v.to_string()),
-        next: next.map(|v| v.to_string()),
-        bump: decision.bump.as_str(),
-        range: range_text,
-        changes: changes.len(),
-        evidence: decision
+        current: d.current.as_ref().map(ToString::to_string),
+        next: Some(d.next.to_string()),
+        tag: Some(unit.pattern.render(Some(&unit.id), &d.next)),
+        bump: d.bump.as_str(),
+        range,
+        changes: d.changes.len(),
+        evidence: d
             .evidence
             .iter()
             .map(|e| EvidenceOutput {
-                commit: e.change.to_string(),
+                commit: e.commit.to_string(),
                 summary: e.summary.clone(),
                 bump: e.bump.as_str(),
-                reason: reason(&e.reason),
+                reason: e.reason.clone(),
             })
             .collect(),
-    })
-}
-
-/// The components of the configuration's `[components]` (paths as configured; the version of
-/// the Cargo workspace member of the same name), the tag patterns that read their releases
-/// (each component's `tag`, then `[tags].patterns`, bound to the component; default
-/// `{component}-v{version}`), and the components without a manifest version (their first
-/// release follows the policy from 0.0.0 instead).
-fn configured_components(
-    config: &Config,
-    source: &impl std::fmt::Display,
-    members: Option<&[Component]>,
-) -> anyhow::Result<(Vec<Component>, Vec<TagPattern>, Vec<ComponentId>)> {
-    let mut components = Vec::with_capacity(config.components.len());
-    let mut patterns = Vec::new();
-    let mut unversioned = Vec::new();
-    for (name, cc) in &config.components {
-        let id: ComponentId = name
-            .parse()
-            .with_context(|| format!("component name `{name}` in {source}"))?;
-        let version = match members.and_then(|m| m.iter().find(|c| c.id == id)) {
-            Some(member) => member.version.clone(),
-            None => {
-                unversioned.push(id.clone());
-                Version::new(0, 0, 0)
-            }
-        };
-        let mut component = Component::new(id.clone(), version);
-        for path in &cc.paths {
-            component = component.with_path(path.clone());
-        }
-        components.push(component);
-        // Each pattern is bound to its component (`{component}` spelled out), so that a tag
-        // of the default shape is not read as a release of another configured component.
-        let default = "{component}-v{version}".to_owned();
-        let texts: Vec<&String> = match (&cc.tag, config.tags.patterns.is_empty()) {
-            (None, true) => vec![&default],
-            _ => cc.tag.iter().chain(&config.tags.patterns).collect(),
-        };
-        for text in texts {
-            let pattern: TagPattern =
-                text.replace("{component}", name).parse().with_context(|| {
-                    format!("tag pattern `{text}` of component `{name}` in {source}")
-                })?;
-            let pattern = pattern.for_component(id.clone());
-            if !patterns.contains(&pattern) {
-                patterns.push(pattern);
-            }
-        }
-    }
-    Ok((components, patterns, unversioned))
-}
-
-/// The first release of a component: its manifest version (on the channel with `--pre`).
-fn first_release(manifest: &Version, channel: &ReleaseChannel) -> Version {
-    match channel {
-        ReleaseChannel::Stable => manifest.clone(),
-        ReleaseChannel::Pre(ch) => {
-            let (major, minor, patch) = (manifest.major, manifest.minor, manifest.patch);
-            Version::parse(&format!("{major}.{minor}.{patch}-{ch}.1"))
-                .unwrap_or_else(|_| manifest.clone())
-        }
+        reasons: d.reasons.iter().map(ToString::to_string).collect(),
     }
 }
 
-fn names(components: &[relman_model::Component]) -> String {
-    components
+fn names(units: &[Unit]) -> String {
+    units
         .iter()
         .map(|c| c.id.as_str())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn reason(reason: &BumpReason) -> String {
-    match reason {
-        BumpReason::Breaking { source } => match source {
-            BreakingSource::Bang => "breaking change (!)".to_owned(),
-            BreakingSource::Footer => "breaking change (BREAKING CHANGE footer)".to_owned(),
-            BreakingSource::BangAndFooter => {
-                "breaking change (! and BREAKING CHANGE footer)".to_owned()
-            }
-        },
-        BumpReason::Type { kind } => format!("type {kind}"),
-        BumpReason::OtherType { kind } => format!("type {kind} (not in the policy)"),
-        BumpReason::NotConventional => "not a conventional commit".to_owned(),
-        _ => "other".to_owned(),
-    }
 }
 
 fn render_text(out: &BumpOutput) -> String {
@@ -347,6 +270,12 @@ fn render_text(out: &BumpOutput) -> String {
         "{name}: {current} -> {next} ({} bump, {} changes in {})\n",
         out.bump, out.changes, out.range
     );
+    if !out.members.is_empty() {
+        text.push_str(&format!("  version group: {}\n", out.members.join(", ")));
+    }
+    for r in &out.reasons {
+        text.push_str(&format!("  - {r}\n"));
+    }
     for e in &out.evidence {
         let short = e.commit.get(..10).unwrap_or(&e.commit);
         text.push_str(&format!(

@@ -321,6 +321,10 @@ struct PlanDraft {
 fn read_plan(path: &Path) -> Result<PlanFile> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // The plan's content must match its digest: an edited plan is not approved under the old
+    // digest.
+    relman_plan::plan::ReleasePlan::from_json(&text)
+        .with_context(|| format!("{}", path.display()))?;
     serde_json::from_str(&text).with_context(|| {
         format!(
             "{} is not a release plan written by `relman plan --output DIR`",

@@ -35,7 +35,7 @@ use relman_model::history::VersionTag;
 use relman_model::{Change, ChangeId, ComponentId, HistorySource, Revision, RevisionRange};
 use serde::Serialize;
 
-use crate::config::{self, Config};
+use relman_plan::config::{self, Config};
 
 /// Arguments of `relman changelog`.
 #[derive(Debug, Args)]

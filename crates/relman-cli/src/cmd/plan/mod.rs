@@ -3,30 +3,13 @@
 //! `relman plan [--repo P] [--manifest-path Cargo.toml] [--config relman.toml]
 //! [--format text|markdown|json] [--output DIR] [--start RFC3339] [--propagation MODE]`
 //!
-//! 1. Components: the `[components]` of the configuration if any, else the Cargo workspace at
-//!    `HEAD` (members tagged `{component}-v{version}`, a single package `v{version}`), else the
-//!    whole repository as one component named after its directory, tagged `v{version}`.
-//! 2. Each component's changes since its last release tag (diff stats included), its next
-//!    version with the evidence (`[bump]` policy of the configuration), then dependent-bump
-//!    propagation over the dependency graph (`--propagation`) and the release waves. A
-//!    component without a release tag gets its first release (its manifest version). A
-//!    component without changes keeps bump `none` and is not scheduled.
-//! 3. A changelog preview per released component (`[changelog]` settings).
-//! 4. Release risk: each change is scored by the risk crate's default model on the metrics
-//!    the walk can give (see `history_metrics` of `relman risk`), then aggregated by the CLI (see
-//!    [`release_risk`](release_risk::release_risk)), with reasons and mitigations.
-//! 5. A task schedule: per released component in wave order `build` then `test` (a component's
-//!    build waits for the tests of the released components it depends on), one `approve` task,
-//!    then per component `deploy-dev` → `deploy-staging` → `deploy-production`; production
-//!    deploys hold the resource `production` (capacity 1: one production deploy at a time) and
-//!    follow the dependency order. Durations in hours (defaults: build 1, test 2,
-//!    approve 4, dev 1, staging 2, production 1). The `[pipeline]` section of the
-//!    configuration replaces the stages, resources and windows; the `--*-hours` flags override
-//!    a stage's duration. Hour 0 is `--start` (default: now).
-//! 6. A change request draft (kind normal, one approval from anyone but the requester) bound to
-//!    the SHA-256 of the canonical plan JSON (compact, keys sorted, without `change_request`).
-//!
-//! Walks show a spinner with the commit count on a terminal (none when stderr is piped).
+//! The plan comes from `relman-plan` (`relman_plan::repo::Repository::plan`): release units
+//! and their next versions with evidence (the same rules as `relman bump`), propagation to
+//! dependents (`--propagation`, default `[bump] propagation`, else `always_patch`), release
+//! waves, a changelog preview per released unit, the release risk, a task schedule (build, test,
+//! approve, then each deploy stage; `[pipeline]` of the configuration, the `--*-hours` flags
+//! override a stage's duration; hour 0 is `--start`, default now) and a change request draft
+//! bound to the plan's content digest (see `docs/release-plan.md`).
 //!
 //! With `--output DIR` it also writes `release-plan.md`, `release-plan.json`, `gantt.svg`,
 //! `gantt.mmd`, `release.ics` and `release-notes.md` (the forge release body of each released
@@ -34,27 +17,21 @@
 //! without environment state). Exit codes: 0 success, 2 usage or repository errors (e.g.
 //! `not a git repository: P`).
 //!
-//! Modules: [`model`] holds the serialized plan, [`build`] assembles it from the repository,
-//! [`release_risk`] scores it, [`pipeline`] schedules the task pipeline, [`render`] writes text
-//! and Markdown and [`output`] the files of `--output`.
+//! [`output`] writes the files of `--output`.
 
-mod build;
-pub(crate) mod model;
 mod output;
-mod pipeline;
-mod release_risk;
-mod render;
 
-pub(crate) use build::Built;
-pub(crate) use output::gantt_svg;
-pub(crate) use render::short;
-use std::path::PathBuf;
+pub(crate) use output::{empty_svg, gantt_svg};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
-use relman_graph::Propagation;
+use relman_model::Revision;
+use relman_plan::config::PropagationSetting;
+use relman_plan::plan::{PlannedRelease, StageHours, render};
+use relman_plan::repo::Repository;
 
 /// Arguments of `relman plan`.
 #[derive(Debug, Args)]
@@ -84,9 +61,9 @@ pub struct PlanArgs {
     /// When hour 0 of the schedule is (RFC 3339, e.g. 2026-12-01T09:00:00Z); default: now.
     #[arg(long, value_name = "TIME")]
     start: Option<DateTime<Utc>>,
-    /// How bumps travel to dependents.
-    #[arg(long, value_enum, default_value_t = PropagationArg::WhenRequirementBreaks)]
-    propagation: PropagationArg,
+    /// How releases travel to dependents (default: `[bump] propagation`, else always-patch).
+    #[arg(long, value_enum)]
+    propagation: Option<PropagationArg>,
     /// Hours to build one component (overrides `[pipeline]`; default 1).
     #[arg(long, value_name = "H")]
     build_hours: Option<i64>,
@@ -116,28 +93,20 @@ pub(crate) enum Format {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum PropagationArg {
-    /// Dependents are never bumped because of their dependencies.
+    /// Dependents are never released because of their dependencies.
     Never,
-    /// A dependent gets a patch bump when its requirement no longer matches.
+    /// A dependent gets a patch release when its requirement no longer matches.
     WhenRequirementBreaks,
-    /// A dependent gets a patch bump whenever a dependency is released.
+    /// A dependent gets a patch release whenever a dependency is released (the default).
     AlwaysPatch,
 }
 
 impl PropagationArg {
-    fn mode(self) -> Propagation {
+    fn setting(self) -> PropagationSetting {
         match self {
-            Self::Never => Propagation::Never,
-            Self::WhenRequirementBreaks => Propagation::WhenRequirementBreaks,
-            Self::AlwaysPatch => Propagation::AlwaysPatch,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Never => "never",
-            Self::WhenRequirementBreaks => "when_requirement_breaks",
-            Self::AlwaysPatch => "always_patch",
+            Self::Never => PropagationSetting::Never,
+            Self::WhenRequirementBreaks => PropagationSetting::WhenRequirementBreaks,
+            Self::AlwaysPatch => PropagationSetting::AlwaysPatch,
         }
     }
 }
@@ -149,35 +118,75 @@ pub(crate) fn now() -> DateTime<Utc> {
 }
 
 /// The plan `relman plan --repo REPO --manifest-path M --config CONFIG --start START` makes
-/// with its defaults otherwise (components discovered, propagation when a requirement breaks, the configured
-/// pipeline).
+/// with its defaults otherwise (propagation as configured, the configured pipeline).
 ///
 /// # Errors
 ///
 /// As `relman plan`: not a repository, an invalid configuration, an unreadable history.
 pub(crate) fn plan_for_report(
-    repo: PathBuf,
-    manifest_path: Option<PathBuf>,
-    config: Option<PathBuf>,
+    repo: &Path,
+    manifest_path: Option<&Path>,
+    config: Option<&Path>,
     start: DateTime<Utc>,
-) -> anyhow::Result<Built> {
-    let args = PlanArgs {
+) -> anyhow::Result<PlannedRelease> {
+    build(
         repo,
         manifest_path,
         config,
-        format: Format::Text,
-        output: None,
-        store: None,
-        start: Some(start),
-        propagation: PropagationArg::WhenRequirementBreaks,
-        build_hours: None,
-        test_hours: None,
-        approve_hours: None,
-        dev_hours: None,
-        staging_hours: None,
-        production_hours: None,
+        start,
+        None,
+        StageHours::default(),
+    )
+}
+
+fn build(
+    path: &Path,
+    manifest_path: Option<&Path>,
+    config: Option<&Path>,
+    start: DateTime<Utc>,
+    propagation: Option<PropagationSetting>,
+    hours: StageHours,
+) -> anyhow::Result<PlannedRelease> {
+    if !path.exists() {
+        bail!(
+            "not a git repository: {} (no such directory)",
+            path.display()
+        );
+    }
+    let repo = Repository::open(path)?;
+    if let Some(manifest) = manifest_path {
+        check_manifest_path(repo.root(), manifest)?;
+    }
+    let (config, source) = repo.config(config)?;
+    let mut options = repo.plan_options(&source, Revision::head(), start)?;
+    options.propagation = propagation;
+    options.stage_hours = hours;
+    Ok(repo.plan(&config, &source, &options)?)
+}
+
+/// `--manifest-path`: the Cargo.toml at the repository root (components are read from it at
+/// HEAD).
+fn check_manifest_path(root: &Path, manifest: &Path) -> anyhow::Result<()> {
+    let name = manifest.file_name().and_then(|n| n.to_str());
+    if name != Some("Cargo.toml") {
+        bail!("--manifest-path {} is not a Cargo.toml", manifest.display());
+    }
+    let full = if manifest.is_absolute() {
+        manifest.to_path_buf()
+    } else {
+        root.join(manifest)
     };
-    build::plan(&args, start)
+    if !full.is_file() {
+        bail!("--manifest-path {}: no such file", full.display());
+    }
+    if full.parent() != Some(root) {
+        bail!(
+            "--manifest-path {}: only the manifest at the repository root ({}) is supported",
+            manifest.display(),
+            root.display()
+        );
+    }
+    Ok(())
 }
 
 /// Runs `relman plan`.
@@ -188,17 +197,60 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
         Some(dir) => Some(crate::cmd::report::load_env(dir)?),
         None => None,
     };
-    let built = build::plan(&args, start)?;
-    let out = &built.out;
-    let json = serde_json::to_string_pretty(&out).context("cannot serialize the plan")? + "\n";
-    let markdown = render::render_markdown(out);
+    let hours = StageHours {
+        build: args.build_hours,
+        test: args.test_hours,
+        approve: args.approve_hours,
+        dev: args.dev_hours,
+        staging: args.staging_hours,
+        production: args.production_hours,
+    };
+    let built = build(
+        &args.repo,
+        args.manifest_path.as_deref(),
+        args.config.as_deref(),
+        start,
+        args.propagation.map(PropagationArg::setting),
+        hours,
+    )
+    .map_err(|e| flag_of(e, &args))?;
+    let plan = &built.plan;
+    let json = serde_json::to_string_pretty(plan).context("cannot serialize the plan")? + "\n";
+    let markdown = render::render_markdown(plan);
     match args.format {
         Format::Json => print!("{json}"),
         Format::Markdown => print!("{markdown}"),
-        Format::Text => print!("{}", render::render_text(out)),
+        Format::Text => print!("{}", render::render_text(plan)),
     }
     if let Some(dir) = &args.output {
         output::write_files(dir, &built, &json, &markdown, env.as_ref())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Names the command-line flag behind a stage-duration error (`--dev-hours: ...`).
+fn flag_of(err: anyhow::Error, args: &PlanArgs) -> anyhow::Error {
+    use relman_plan::plan::{PipelineError, PlanError};
+    use relman_plan::repo::PlanRepositoryError;
+    let Some(PlanRepositoryError::Plan(PlanError::Pipeline(
+        PipelineError::NoStage { stage } | PipelineError::Duration { stage, .. },
+    ))) = err.downcast_ref::<PlanRepositoryError>()
+    else {
+        return err;
+    };
+    let flag = [
+        ("build", args.build_hours.is_some()),
+        ("test", args.test_hours.is_some()),
+        ("approve", args.approve_hours.is_some()),
+        ("dev", args.dev_hours.is_some()),
+        ("staging", args.staging_hours.is_some()),
+        ("production", args.production_hours.is_some()),
+    ]
+    .into_iter()
+    .find(|(name, given)| *given && stage.contains(name))
+    .map(|(name, _)| format!("--{name}-hours"));
+    match flag {
+        Some(flag) => anyhow::anyhow!("{flag}: {err}"),
+        None => err,
+    }
 }

@@ -5,13 +5,13 @@ use std::path::Path;
 use anyhow::Context as _;
 use relman_env::EnvState;
 
-use super::build::Built;
-use super::render::render_release_notes;
-use crate::cmd::report::{self, ReportInput};
+use relman_plan::plan::PlannedRelease;
+use relman_plan::plan::render::render_release_notes;
+use relman_plan::report::{self, ReportInput};
 
 /// The Gantt chart of the plan's schedule as an SVG document (a placeholder when nothing is
 /// scheduled).
-pub(crate) fn gantt_svg(built: &Built) -> String {
+pub(crate) fn gantt_svg(built: &PlannedRelease) -> String {
     match &built.scheduled {
         Some(s) => relman_graph::to_svg(&s.plan, &s.schedule, &s.scale, &[]),
         None => empty_svg(),
@@ -24,16 +24,16 @@ pub(crate) fn gantt_svg(built: &Built) -> String {
 /// environment, approval and gate sections.
 pub(super) fn write_files(
     dir: &Path,
-    built: &Built,
+    built: &PlannedRelease,
     json: &str,
     markdown: &str,
     env: Option<&EnvState>,
 ) -> anyhow::Result<()> {
-    let out = &built.out;
+    let out = &built.plan;
     let scheduled = built.scheduled.as_ref();
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let title = out.change_request.title.clone();
-    let start = out.body.start;
+    let start = out.start;
     let svg = gantt_svg(built);
     let (mmd, ics) = match scheduled {
         Some(s) => (
@@ -66,7 +66,7 @@ pub(super) fn write_files(
     Ok(())
 }
 
-fn empty_svg() -> String {
+pub(crate) fn empty_svg() -> String {
     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"320\" height=\"40\"><text x=\"10\" y=\"25\">nothing to schedule</text></svg>\n".to_owned()
 }
 

@@ -1,10 +1,11 @@
-//! Release tags: tag patterns such as `{component}-v{version}`, and the tags of a repository
-//! read as (component, version) pairs.
+//! Release tags: tag patterns such as `{component}-v{version}`, and tag names read as
+//! (component, version) pairs. Pure string logic: adapters list the tags, this module reads them.
 
 use std::fmt;
 use std::str::FromStr;
 
-use relman_model::{ComponentId, Version};
+use crate::id::ComponentId;
+use semver::Version;
 use serde::{Deserialize, Serialize};
 
 /// How release tags are named: literal text around the placeholders `{version}` (required, a
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 /// Text form (`FromStr`/`Display`, and JSON as a string): the pattern itself.
 ///
 /// ```
-/// use relman_git::TagPattern;
+/// use relman_model::TagPattern;
 /// let p: TagPattern = "{component}-v{version}".parse()?;
 /// let (component, version) = p.matches("relman-git-v1.2.0").expect("matches");
 /// assert_eq!(component.map(|c| c.to_string()), Some("relman-git".to_owned()));
@@ -338,8 +339,18 @@ pub struct IgnoredTag {
     pub reason: TagRejection,
 }
 
+impl IgnoredTag {
+    /// The tag `name`, ignored for `reason`.
+    pub fn new(name: impl Into<String>, reason: TagRejection) -> Self {
+        Self {
+            name: name.into(),
+            reason,
+        }
+    }
+}
+
 /// The release tags reachable from a revision, and the tags that were ignored; returned by
-/// [`GitRepository::read_tags`](crate::GitRepository::read_tags).
+/// the git adapter's `GitRepository::read_tags`.
 ///
 /// Both lists are sorted by tag name. JSON: `{"tags": [VersionTag, ...], "ignored":
 /// [IgnoredTag, ...]}`.
@@ -347,14 +358,28 @@ pub struct IgnoredTag {
 #[non_exhaustive]
 pub struct TagListing {
     /// The release tags reachable from the revision.
-    pub tags: Vec<relman_model::VersionTag>,
+    pub tags: Vec<crate::history::VersionTag>,
     /// Tags (reachable or not) that match no pattern, have no SemVer version or point at no
     /// commit.
     pub ignored: Vec<IgnoredTag>,
 }
 
+impl TagListing {
+    /// A listing of `tags` and `ignored` (each sorted by tag name here).
+    pub fn new(mut tags: Vec<crate::history::VersionTag>, mut ignored: Vec<IgnoredTag>) -> Self {
+        tags.sort_by(|a, b| a.name.cmp(&b.name));
+        ignored.sort_by(|a, b| a.name.cmp(&b.name));
+        Self { tags, ignored }
+    }
+}
+
 /// Reads `name` with the first of `patterns` that accepts it.
-pub(crate) fn classify_tag(
+///
+/// # Errors
+///
+/// [`TagRejection::NotSemVer`] when a pattern's text matches but the version is not SemVer,
+/// otherwise [`TagRejection::NoPattern`].
+pub fn classify_tag(
     patterns: &[TagPattern],
     name: &str,
 ) -> Result<(Option<ComponentId>, Version), TagRejection> {

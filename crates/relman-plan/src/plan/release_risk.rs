@@ -7,34 +7,35 @@ use relman_model::{Bump, RiskLevel};
 use relman_risk::release::{Mitigation, ReleaseFactor, ReleaseFactors, assess_release};
 use relman_risk::{ChangeMetrics, RiskModel};
 
-use super::model::{ChangeRiskOutput, Planned, RiskOutput};
+use super::build::Planned;
+use super::model::{ChangeRisk, PlanRisk};
 
 /// Release risk: every released change is scored and explained by the default model, and
 /// relman-risk's [`assess_release`] turns the probabilities and the release factors the plan
 /// knows (largest bump, components released together) into the 0–100 score, level, reasons and
 /// mitigations; the reasons name the riskiest changes.
 pub(super) fn release_risk(
-    planned: &[Planned],
+    planned: &[Planned<'_>],
     metrics: &HashMap<String, ChangeMetrics>,
-) -> RiskOutput {
+) -> PlanRisk {
     let model = relman_risk::default_model();
-    let mut scored: Vec<ChangeRiskOutput> = Vec::new();
+    let mut scored: Vec<ChangeRisk> = Vec::new();
     let mut seen = BTreeSet::new();
     // A commit can belong to several components (a root package owns the whole repository):
     // it is scored once, for the component with the most specific paths.
-    let mut order: Vec<&Planned> = planned.iter().filter(|p| p.release).collect();
+    let mut order: Vec<&Planned<'_>> = planned.iter().filter(|p| p.decision.release).collect();
     order.sort_by_key(|p| {
-        std::cmp::Reverse(p.component.paths.iter().map(String::len).max().unwrap_or(0))
+        std::cmp::Reverse(p.unit.paths.iter().map(String::len).max().unwrap_or(0))
     });
     for p in order {
-        for change in &p.changes {
+        for change in &p.decision.changes {
             if !seen.insert(change.id.to_string()) {
                 continue;
             }
             let change_metrics = metrics.get(change.id.as_str()).copied().unwrap_or_default();
             let why = model.explain(&change_metrics);
-            scored.push(ChangeRiskOutput {
-                component: p.component.id.to_string(),
+            scored.push(ChangeRisk {
+                component: p.unit.id.to_string(),
                 commit: change.id.to_string(),
                 summary: change.summary.clone(),
                 probability: round3(why.probability),
@@ -54,10 +55,14 @@ pub(super) fn release_risk(
             .then_with(|| a.commit.cmp(&b.commit))
             .then_with(|| a.component.cmp(&b.component))
     });
-    let released: Vec<&Planned> = planned.iter().filter(|p| p.release).collect();
+    let released: Vec<&Planned<'_>> = planned.iter().filter(|p| p.decision.release).collect();
     let mut factors = ReleaseFactors::default();
     factors.change_probabilities = scored.iter().map(|s| s.probability).collect();
-    factors.bump = released.iter().map(|p| p.bump).max().unwrap_or(Bump::None);
+    factors.bump = released
+        .iter()
+        .map(|p| p.decision.bump)
+        .max()
+        .unwrap_or(Bump::None);
     factors.components = released.len();
     let assessed = if released.is_empty() {
         None
@@ -95,8 +100,8 @@ pub(super) fn release_risk(
             ReleaseFactor::Bump => {
                 let names: Vec<&str> = released
                     .iter()
-                    .filter(|p| p.bump == factors.bump)
-                    .map(|p| p.component.id.as_str())
+                    .filter(|p| p.decision.bump == factors.bump)
+                    .map(|p| p.unit.id.as_str())
                     .collect();
                 reasons.push(format!(
                     "{} bump of {} +{points:.1}",
@@ -118,10 +123,11 @@ pub(super) fn release_risk(
         .flat_map(|a| &a.mitigations)
         .map(|m| mitigation_text(*m))
         .collect();
-    RiskOutput {
+    PlanRisk {
         score: assessed.as_ref().map_or(0, |a| a.score),
         level: assessed.as_ref().map_or(RiskLevel::Low, |a| a.level),
-        method: "relman-risk assess_release: capped points per release factor (docs/risk.md)",
+        method: "relman-risk assess_release: capped points per release factor (docs/risk.md)"
+            .to_owned(),
         reasons,
         mitigations,
         riskiest_changes: scored.into_iter().take(10).collect(),

@@ -2,10 +2,11 @@
 
 use std::fmt::Write as _;
 
-use super::model::{EvidenceOutput, PlanOutput, ReleaseNotes};
+use super::model::{PlanEvidence, ReleaseNotes, ReleasePlan};
 
-pub(super) fn render_text(out: &PlanOutput) -> String {
-    let b = &out.body;
+/// The plan as text, as `relman plan` prints it.
+pub fn render_text(plan: &ReleasePlan) -> String {
+    let b = plan;
     let mut t = String::new();
     let _ = writeln!(t, "Release plan for {} at {}", b.repository, short(&b.head));
     let _ = writeln!(t, "configuration: {}", b.config);
@@ -25,14 +26,17 @@ pub(super) fn render_text(out: &PlanOutput) -> String {
                 ""
             }
         );
+        for r in &c.reasons {
+            let _ = writeln!(t, "      {r}");
+        }
         let rank = |b: &str| match b {
             "major" => 0,
             "minor" => 1,
             "patch" => 2,
             _ => 3,
         };
-        let mut evidence: Vec<&EvidenceOutput> = c.evidence.iter().collect();
-        evidence.sort_by_key(|e| rank(e.bump));
+        let mut evidence: Vec<&PlanEvidence> = c.evidence.iter().collect();
+        evidence.sort_by_key(|e| rank(&e.bump));
         for e in evidence.iter().take(3) {
             let _ = writeln!(t, "      {:<6} {} {}", e.bump, short(&e.commit), e.summary);
         }
@@ -82,7 +86,7 @@ pub(super) fn render_text(out: &PlanOutput) -> String {
             b.schedule.critical_path.join(" -> ")
         );
     }
-    let cr = &out.change_request;
+    let cr = &plan.change_request;
     let _ = writeln!(
         t,
         "\nChange request {} ({}, {}): {}\n  plan digest sha256:{}, {} approval(s) required",
@@ -91,8 +95,10 @@ pub(super) fn render_text(out: &PlanOutput) -> String {
     t
 }
 
-pub(super) fn render_markdown(out: &PlanOutput) -> String {
-    let b = &out.body;
+/// The plan as Markdown (`release-plan.md`).
+pub fn render_markdown(plan: &ReleasePlan) -> String {
+    let b = plan;
+    let out = plan;
     let mut t = String::new();
     let _ = writeln!(t, "# Release plan\n");
     let _ = writeln!(
@@ -165,13 +171,14 @@ pub(super) fn render_markdown(out: &PlanOutput) -> String {
     t
 }
 
-pub(crate) fn short(id: &str) -> &str {
+/// The first 10 characters of a commit id.
+pub fn short(id: &str) -> &str {
     id.get(..10).unwrap_or(id)
 }
 
 /// `release-notes.md`: the forge release body of each released component under its own
 /// heading, the release's `###` sections below it.
-pub(super) fn render_release_notes(notes: &[ReleaseNotes]) -> String {
+pub fn render_release_notes(notes: &[ReleaseNotes]) -> String {
     let mut t = String::from("# Release notes\n");
     if notes.is_empty() {
         t.push_str("\nNo component is released.\n");

@@ -3,70 +3,119 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc};
 use relman_graph::{
     ComponentGraph, Plan, Precedence, Resource, ResourceId, SearchOptions, Task, TaskId, TimeScale,
     TimeUnit,
 };
 
-use super::PlanArgs;
-use super::model::{ScheduleOutput, TaskOutput};
+use super::model::{PlanSchedule, PlanTask};
 use crate::config::{MAX_STAGE_HOURS, PipelineConfig, StageConfig, StageKind};
 
-/// The scheduled pipeline, kept for the exports.
+/// The scheduled pipeline, kept for the exports (Gantt SVG, Mermaid, iCalendar).
 #[derive(Debug)]
-pub(crate) struct Scheduled {
-    pub(crate) plan: Plan,
-    pub(crate) schedule: relman_graph::Schedule,
-    pub(crate) scale: TimeScale,
+#[non_exhaustive]
+pub struct Scheduled {
+    /// The task plan.
+    pub plan: Plan,
+    /// Its schedule.
+    pub schedule: relman_graph::Schedule,
+    /// Hours from the plan's start.
+    pub scale: TimeScale,
+}
+
+/// Durations that replace the pipeline's (`relman plan --build-hours` and friends), in hours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StageHours {
+    /// The build stage.
+    pub build: Option<i64>,
+    /// The test stage.
+    pub test: Option<i64>,
+    /// The approval.
+    pub approve: Option<i64>,
+    /// The deploy stage of the environment `dev`.
+    pub dev: Option<i64>,
+    /// The deploy stage of the environment `staging`.
+    pub staging: Option<i64>,
+    /// The deploy stage of the environment `production`.
+    pub production: Option<i64>,
+}
+
+/// Returned when the release pipeline cannot be built or scheduled.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// A duration override is out of range.
+    #[error("{stage} {hours}: expected 0 to {MAX_STAGE_HOURS} hours")]
+    Duration {
+        /// The stage (`build`, `deploy-production`...).
+        stage: String,
+        /// The rejected hours.
+        hours: i64,
+    },
+    /// A duration override names a stage the pipeline does not have.
+    #[error("the pipeline has no {stage}")]
+    NoStage {
+        /// The stage (`build stage`, ``deploy stage for the environment `qa` ``...).
+        stage: String,
+    },
+    /// A task or resource id is invalid.
+    #[error("invalid id {0} in the release pipeline")]
+    Id(String),
+    /// The pipeline's tasks do not form a valid plan.
+    #[error("cannot build the release pipeline")]
+    Plan(#[source] relman_graph::BuildPlanError),
+    /// The pipeline cannot be scheduled.
+    #[error("cannot schedule the release pipeline")]
+    Schedule(#[source] relman_graph::ScheduleError),
 }
 
 /// The stages of the pipeline: `[pipeline]` of the configuration (or its defaults) with the
-/// duration flags given on the command line applied over it.
-pub(super) fn stages(args: &PlanArgs, config: &PipelineConfig) -> anyhow::Result<Vec<StageConfig>> {
+/// duration overrides applied over it.
+///
+/// # Errors
+///
+/// [`PipelineError`] for an override out of range or of a stage the pipeline lacks.
+pub fn stages(
+    hours: &StageHours,
+    config: &PipelineConfig,
+) -> Result<Vec<StageConfig>, PipelineError> {
     let mut stages = config.stages_or_default();
-    for (flag, hours, kind, env) in [
-        ("--build-hours", args.build_hours, StageKind::Build, None),
-        ("--test-hours", args.test_hours, StageKind::Test, None),
+    for (name, hours, kind, env) in [
+        ("build", hours.build, StageKind::Build, None),
+        ("test", hours.test, StageKind::Test, None),
+        ("approve", hours.approve, StageKind::Approve, None),
+        ("deploy-dev", hours.dev, StageKind::Deploy, Some("dev")),
         (
-            "--approve-hours",
-            args.approve_hours,
-            StageKind::Approve,
-            None,
-        ),
-        (
-            "--dev-hours",
-            args.dev_hours,
-            StageKind::Deploy,
-            Some("dev"),
-        ),
-        (
-            "--staging-hours",
-            args.staging_hours,
+            "deploy-staging",
+            hours.staging,
             StageKind::Deploy,
             Some("staging"),
         ),
         (
-            "--production-hours",
-            args.production_hours,
+            "deploy-production",
+            hours.production,
             StageKind::Deploy,
             Some("production"),
         ),
     ] {
         let Some(h) = hours else { continue };
         if !(0..=MAX_STAGE_HOURS).contains(&h) {
-            bail!("{flag} {h}: expected 0 to {MAX_STAGE_HOURS} hours");
+            return Err(PipelineError::Duration {
+                stage: name.to_owned(),
+                hours: h,
+            });
         }
         let Some(stage) = stages
             .iter_mut()
             .find(|s| s.stage == kind && s.environment.as_deref() == env)
         else {
-            bail!(
-                "{flag}: the pipeline has no {kind} stage{}",
-                env.map(|e| format!(" for the environment `{e}`"))
-                    .unwrap_or_default()
-            );
+            return Err(PipelineError::NoStage {
+                stage: match env {
+                    Some(e) => format!("{kind} stage for the environment `{e}`"),
+                    None => format!("{kind} stage"),
+                },
+            });
         };
         stage.duration = h;
     }
@@ -78,19 +127,24 @@ pub(super) fn stages(args: &PlanArgs, config: &PipelineConfig) -> anyhow::Result
 /// depends on), one `approve`, then per component the deploy stages in the listed order; the last
 /// deploy stage follows the dependency order. A stage holds one unit of each of its resources;
 /// its window becomes the tasks' release (earliest start) and deadline (latest finish).
-pub(super) fn schedule(
+///
+/// # Errors
+///
+/// [`PipelineError`] when a task or resource id is invalid or the plan cannot be scheduled.
+pub fn schedule(
     stages: &[StageConfig],
     resources: &BTreeMap<String, u32>,
     graph: &ComponentGraph,
     waves: &[Vec<String>],
     start: DateTime<Utc>,
-) -> anyhow::Result<Option<Scheduled>> {
+) -> Result<Option<Scheduled>, PipelineError> {
     let order: Vec<&String> = waves.iter().flatten().collect();
     if order.is_empty() {
         return Ok(None);
     }
-    let id =
-        |s: String| -> anyhow::Result<TaskId> { s.parse().with_context(|| format!("task id {s}")) };
+    let id = |s: String| -> Result<TaskId, PipelineError> {
+        s.parse().map_err(|_| PipelineError::Id(s.clone()))
+    };
     let released: BTreeSet<&str> = order.iter().map(|s| s.as_str()).collect();
     let deps = |name: &str| -> Vec<String> {
         graph
@@ -112,13 +166,15 @@ pub(super) fn schedule(
         .iter()
         .filter(|s| s.stage == StageKind::Deploy)
         .collect();
-    let task = |tid: TaskId, stage: Option<&StageConfig>| -> anyhow::Result<Task> {
+    let task = |tid: TaskId, stage: Option<&StageConfig>| -> Result<Task, PipelineError> {
         let Some(stage) = stage else {
-            bail!("the pipeline has no stage for {tid}");
+            return Err(PipelineError::NoStage {
+                stage: format!("stage for {tid}"),
+            });
         };
         let mut t = Task::new(tid, stage.duration);
         for r in &stage.resources {
-            t = t.with_demand(r.parse().with_context(|| format!("resource {r}"))?, 1);
+            t = t.with_demand(r.parse().map_err(|_| PipelineError::Id(r.clone()))?, 1);
         }
         if let Some(w) = &stage.window {
             let hours = |at: DateTime<Utc>| (at - start).num_seconds();
@@ -171,14 +227,14 @@ pub(super) fn schedule(
     }
     let resources = resources
         .iter()
-        .map(|(name, capacity)| -> anyhow::Result<Resource> {
-            let rid: ResourceId = name.parse().with_context(|| format!("resource {name}"))?;
+        .map(|(name, capacity)| -> Result<Resource, PipelineError> {
+            let rid: ResourceId = name.parse().map_err(|_| PipelineError::Id(name.clone()))?;
             Ok(Resource::new(rid, *capacity))
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let plan = Plan::new(tasks, resources, edges).context("cannot build the release pipeline")?;
+        .collect::<Result<Vec<_>, _>>()?;
+    let plan = Plan::new(tasks, resources, edges).map_err(PipelineError::Plan)?;
     let out = relman_graph::search(&plan, &SearchOptions::new(0, 2_000))
-        .context("cannot schedule the release pipeline")?;
+        .map_err(PipelineError::Schedule)?;
     Ok(Some(Scheduled {
         plan,
         schedule: out.schedule,
@@ -186,10 +242,11 @@ pub(super) fn schedule(
     }))
 }
 
-pub(super) fn schedule_output(s: Option<&Scheduled>) -> ScheduleOutput {
+/// The schedule as the plan records it.
+pub(super) fn schedule_output(s: Option<&Scheduled>) -> PlanSchedule {
     let Some(s) = s else {
-        return ScheduleOutput {
-            unit: "hour",
+        return PlanSchedule {
+            unit: "hour".to_owned(),
             makespan_hours: 0,
             finish: None,
             tasks: Vec::new(),
@@ -197,10 +254,10 @@ pub(super) fn schedule_output(s: Option<&Scheduled>) -> ScheduleOutput {
         };
     };
     let report = relman_graph::ScheduleReport::new(&s.plan, &s.schedule, &s.scale);
-    let mut tasks: Vec<TaskOutput> = report
+    let mut tasks: Vec<PlanTask> = report
         .tasks
         .iter()
-        .map(|t| TaskOutput {
+        .map(|t| PlanTask {
             id: t.id.clone(),
             start: t.start_at,
             finish: t.finish_at,
@@ -210,8 +267,8 @@ pub(super) fn schedule_output(s: Option<&Scheduled>) -> ScheduleOutput {
         .collect();
     tasks.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
     let critical_path = critical_chain(&s.plan, &report.tasks);
-    ScheduleOutput {
-        unit: "hour",
+    PlanSchedule {
+        unit: "hour".to_owned(),
         makespan_hours: report.makespan,
         finish: Some(report.finish_at),
         tasks,

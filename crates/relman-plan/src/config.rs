@@ -319,6 +319,72 @@ pub struct BumpConfig {
     pub zero_breaking: Option<ZeroBreaking>,
     /// What a feature does in `0.y.z`: `bump_patch` or `bump_minor`.
     pub zero_features: Option<ZeroFeatures>,
+    /// What a component with changes but no bump-worthy commit gets (default `patch`).
+    pub other_changes: Option<OtherChanges>,
+    /// Whether the `0.y.z` rules and the rule for other changes are learned from the
+    /// repository's own past releases (`learned`, the default) or taken as configured
+    /// (`configured`).
+    pub policy: Option<PolicySource>,
+    /// How a release travels to the components that depend on it (default `always_patch`).
+    pub propagation: Option<PropagationSetting>,
+}
+
+/// `[bump] other_changes`: the release of a component whose changes ask for no bump
+/// (`chore`, `docs`, `refactor`, dependency updates...).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OtherChanges {
+    /// A patch release, as git-cliff and release-plz do (the default).
+    #[default]
+    Patch,
+    /// No release.
+    None,
+}
+
+/// `[bump] policy`: where the `0.y.z` rules and the rule for other changes come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicySource {
+    /// From what the maintainers did in past releases, where the history has enough of them
+    /// to decide; otherwise as configured (the default).
+    #[default]
+    Learned,
+    /// As configured (or relman's defaults), whatever the history says.
+    Configured,
+}
+
+/// `[bump] propagation`: how a release travels to its dependents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PropagationSetting {
+    /// Never: dependents are released only for their own changes.
+    Never,
+    /// A dependent gets a patch release when its version requirement no longer matches.
+    WhenRequirementBreaks,
+    /// A dependent gets a patch release whenever a dependency is released (release-plz's
+    /// behaviour; the default).
+    #[default]
+    AlwaysPatch,
+}
+
+impl PropagationSetting {
+    /// The graph engine's propagation mode.
+    pub fn mode(self) -> relman_graph::Propagation {
+        match self {
+            Self::Never => relman_graph::Propagation::Never,
+            Self::WhenRequirementBreaks => relman_graph::Propagation::WhenRequirementBreaks,
+            Self::AlwaysPatch => relman_graph::Propagation::AlwaysPatch,
+        }
+    }
+
+    /// The setting as written in the configuration (`always_patch`...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Never => "never",
+            Self::WhenRequirementBreaks => "when_requirement_breaks",
+            Self::AlwaysPatch => "always_patch",
+        }
+    }
 }
 
 impl BumpConfig {
@@ -445,24 +511,60 @@ impl Config {
     /// The changelog engine these settings describe: sections, skip rules and links from
     /// `remote` (with `forge` when the host is not recognised). `source` names where the
     /// settings came from, for error messages.
+    ///
+    /// # Errors
+    ///
+    /// [`ChangelogSettingsError`] naming `source` when `remote` is not a URL relman can link
+    /// to or the changelog settings are invalid.
     pub fn changelog_engine(
         &self,
         source: &impl fmt::Display,
-    ) -> anyhow::Result<relman_changelog::Changelog> {
-        use anyhow::Context as _;
+    ) -> Result<relman_changelog::Changelog, ChangelogSettingsError> {
+        use relman_changelog::remote::Remote;
         let remote = match &self.remote {
             Some(url) => Some(
                 match self.forge {
-                    Some(forge) => relman_changelog::remote::Remote::with_forge(url, forge),
-                    None => relman_changelog::remote::Remote::parse(url),
+                    Some(forge) => Remote::with_forge(url, forge),
+                    None => Remote::parse(url),
                 }
-                .with_context(|| format!("`remote` in {source}"))?,
+                .map_err(|e| ChangelogSettingsError::Remote {
+                    config: source.to_string(),
+                    source: e,
+                })?,
             ),
             None => None,
         };
-        relman_changelog::Changelog::new(self.changelog.clone(), remote)
-            .with_context(|| format!("invalid changelog settings in {source}"))
+        relman_changelog::Changelog::new(self.changelog.clone(), remote).map_err(|e| {
+            ChangelogSettingsError::Settings {
+                config: source.to_string(),
+                source: e,
+            }
+        })
     }
+}
+
+/// Returned by [`Config::changelog_engine`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChangelogSettingsError {
+    /// `remote` is not a URL relman can link to.
+    #[error("`remote` in {config}")]
+    Remote {
+        /// Where the configuration came from.
+        config: String,
+        /// Why the URL is refused.
+        #[source]
+        source: relman_changelog::remote::ParseRemoteError,
+    },
+    /// The `[changelog]` settings are invalid.
+    #[error("invalid changelog settings in {config}")]
+    Settings {
+        /// Where the configuration came from.
+        config: String,
+        /// Why.
+        #[source]
+        source: relman_changelog::BuildChangelogError,
+    },
 }
 
 /// Loads the configuration: `explicit` if given, else `relman.toml` in `repo`, else the

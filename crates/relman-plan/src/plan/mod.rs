@@ -1,0 +1,58 @@
+//! The release plan: [`plan`] composes the engines into a [`ReleasePlan`] value (serde,
+//! `release-plan.json` schema version [`SCHEMA_VERSION`]) with a content-only digest, and
+//! renders it as text, Markdown and release notes.
+//!
+//! Modules: [`model`] holds the plan's types and its digest, `build` assembles it,
+//! `release_risk` scores it, [`pipeline`] schedules the task pipeline and [`render`] writes
+//! text and Markdown.
+
+mod build;
+pub mod model;
+pub mod pipeline;
+mod release_risk;
+pub mod render;
+
+pub use build::{PlanOptions, PlannedRelease, plan};
+pub use model::{
+    ChangeRequestDraft, ChangeRisk, PlanEvidence, PlanRisk, PlanSchedule, PlanTask,
+    PlannedComponent, ReadPlanError, ReleaseNotes, ReleasePlan, SCHEMA_VERSION,
+};
+pub use pipeline::{PipelineError, Scheduled, StageHours};
+
+use relman_model::RevisionRange;
+
+/// Returned by [`plan`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// A unit's decision failed (its history cannot be read, a version overflows).
+    #[error(transparent)]
+    Decide(#[from] crate::decide::DecideError),
+    /// Releases cannot be propagated over the dependency graph.
+    #[error(transparent)]
+    Propagate(#[from] crate::decide::PropagateError),
+    /// The units' dependency graph is invalid.
+    #[error("invalid component graph")]
+    Graph(#[source] relman_graph::BuildComponentGraphError),
+    /// The history cannot be read for the change metrics.
+    #[error("cannot read the history ({range})")]
+    History {
+        /// The range being read.
+        range: RevisionRange,
+        /// The source's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// The change metrics cannot be computed.
+    #[error("cannot compute change metrics")]
+    Metrics(#[source] relman_risk::ObserveChangeError),
+    /// The changelog settings are invalid.
+    #[error(transparent)]
+    Changelog(#[from] crate::config::ChangelogSettingsError),
+    /// The release pipeline cannot be built or scheduled.
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    /// The digest does not make a change request id (never happens for a SHA-256).
+    #[error("the plan digest does not make a change request")]
+    Digest,
+}

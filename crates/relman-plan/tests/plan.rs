@@ -1,0 +1,152 @@
+//! The release plan from an in-memory history: its JSON schema pinned by a golden file, and
+//! its content digest (independent of where and when the plan is made, sensitive to what it
+//! plans).
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::{History, depends, member, units};
+use proptest::prelude::*;
+use relman_model::Revision;
+use relman_plan::config::Config;
+use relman_plan::plan::{PlanOptions, ReadPlanError, ReleasePlan, plan};
+
+/// A workspace `core` ← `cli` with released tags and new work in both.
+fn history() -> History {
+    let mut h = History::new();
+    h.commit("feat(core): parse", "crates/core/src/lib.rs")
+        .tag("core-v0.1.0");
+    h.commit("feat(cli): run", "crates/cli/src/main.rs")
+        .tag("cli-v0.1.0");
+    h.commit("fix(core): off by one", "crates/core/src/lib.rs");
+    h.commit("feat(cli)!: new flags", "crates/cli/src/main.rs");
+    h.commit("docs: readme", "README.md");
+    h
+}
+
+fn make(repository: &str, start_offset_minutes: i64) -> ReleasePlan {
+    let h = history();
+    let members = [
+        member("core", "0.1.0"),
+        depends(member("cli", "0.1.0"), "core", "^0.1"),
+    ];
+    let config = Config::default();
+    let u = units(&config, &members, &h);
+    let start = Utc
+        .with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+        .single()
+        .expect("a valid time")
+        + Duration::minutes(start_offset_minutes);
+    let mut options = PlanOptions::new(start, Revision::head(), "c0005");
+    options.repository = repository.to_owned();
+    options.config_source = format!("{repository}/relman.toml");
+    plan(&h.memory, &u, &config, &options)
+        .expect("planned")
+        .plan
+}
+
+#[test]
+fn the_plan_json_matches_the_golden_file() {
+    let plan = make("/work/checkout", 0);
+    let json = serde_json::to_string_pretty(&plan).expect("serialized") + "\n";
+    let golden = include_str!("golden/release-plan.json");
+    if json != golden {
+        // For a deliberate change: copy this file over tests/golden/release-plan.json.
+        let actual = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("release-plan.json");
+        std::fs::write(&actual, &json).expect("write the actual plan");
+    }
+    assert_eq!(
+        json, golden,
+        "release-plan.json changed: if on purpose, bump SCHEMA_VERSION when a field changes \
+         meaning and update tests/golden/release-plan.json"
+    );
+    // And it reads back, verified.
+    let read = ReleasePlan::from_json(&json).expect("a valid plan");
+    assert_eq!(read, plan);
+}
+
+#[test]
+fn the_plan_decides_each_unit() {
+    let plan = make("/x", 0);
+    let by = |name: &str| {
+        plan.components
+            .iter()
+            .find(|c| c.name == name)
+            .expect("a component")
+    };
+    assert_eq!(
+        (by("core").next.as_str(), by("core").bump.as_str()),
+        ("0.1.1", "patch")
+    );
+    // 0.y.z breaking change: the minor version (Cargo's rule; no history to learn from).
+    assert_eq!(
+        (by("cli").next.as_str(), by("cli").bump.as_str()),
+        ("0.2.0", "minor")
+    );
+    assert_eq!(
+        plan.waves,
+        [vec!["core".to_owned()], vec!["cli".to_owned()]]
+    );
+    assert_eq!(plan.change_request.digest, plan.digest);
+    assert_eq!(plan.change_request.id, format!("CR-{}", &plan.digest[..8]));
+}
+
+#[test]
+fn an_edited_plan_fails_verification_naming_both_digests() {
+    let plan = make("/x", 0);
+    let json = serde_json::to_string(&plan).expect("serialized");
+    let edited = json.replace("\"next\":\"0.1.1\"", "\"next\":\"0.1.2\"");
+    assert_ne!(edited, json);
+    match ReleasePlan::from_json(&edited) {
+        Err(ReadPlanError::DigestMismatch { recorded, actual }) => {
+            assert_eq!(recorded, plan.digest);
+            assert_ne!(actual, plan.digest);
+        }
+        other => panic!("expected a digest mismatch, got {other:?}"),
+    }
+    let old = json.replace("\"schema_version\":1", "\"schema_version\":0");
+    assert!(matches!(
+        ReleasePlan::from_json(&old),
+        Err(ReadPlanError::SchemaVersion { found: 0, .. })
+    ));
+    assert!(matches!(
+        ReleasePlan::from_json("{\"schema_version\": 1,"),
+        Err(ReadPlanError::Syntax { line: 1, .. })
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// The digest does not depend on where the repository is checked out or when the plan
+    /// is made.
+    #[test]
+    fn the_digest_ignores_the_checkout_and_the_clock(
+        path in "/[a-z]{1,12}(/[a-z0-9._-]{1,12}){0,3}",
+        minutes in 0i64..100_000,
+    ) {
+        let base = make("/work/checkout", 0);
+        let other = make(&path, minutes);
+        prop_assert_eq!(&other.digest, &base.digest);
+        prop_assert_eq!(other.verify().is_ok(), true);
+    }
+
+    /// Any change to a planned version, a change's evidence or a task changes the digest.
+    #[test]
+    fn the_digest_changes_with_any_planned_version_change_or_task(
+        which in 0usize..5,
+        n in 1i64..50,
+    ) {
+        let base = make("/x", 0);
+        let mut edited = base.clone();
+        match which {
+            0 => edited.components[0].next = format!("9.{n}.0"),
+            1 => edited.components[1].evidence[0].summary = format!("fix: other {n}"),
+            2 => edited.components[0].changes += usize::try_from(n).expect("small"),
+            3 => edited.schedule.tasks[0].hours += n,
+            _ => edited.schedule.tasks[1].start += Duration::hours(n),
+        }
+        prop_assert_ne!(edited.content_digest(), base.digest.clone());
+        prop_assert_eq!(edited.verify().is_err(), true);
+    }
+}
