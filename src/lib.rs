@@ -11,6 +11,7 @@
 //! | `changelog` | `relman-changelog` | changelogs and release notes |
 //! | `env` | `relman-env` | environment state, promotion policy, durable history, DORA metrics |
 //! | `git` | `relman-git` | the git adapter |
+//! | `plan` | `relman-plan` | the composition layer: configuration, tag and bump rules, the release plan, its digest and report |
 //!
 //! Tool authors who need only one capability depend on that crate alone; every crate speaks only
 //! [`model`] types to its peers.
@@ -47,11 +48,12 @@
 //! | `risk` | `relman::risk` (`relman-risk`) | yes |
 //! | `changelog` | `relman::changelog` (`relman-changelog`) | yes |
 //! | `env` | `relman::env` (`relman-env`) | yes |
-//! | `git` | `relman::git` (`relman-git`, links libgit2) | yes |
+//! | `git` | `relman::git` (`relman-git`, links libgit2); with `plan`, also `relman::plan::repo` | yes |
+//! | `plan` | `relman::plan` (`relman-plan`, which uses every engine) | yes |
 #![forbid(unsafe_code)]
 
-// One re-export per crate; a new crate (e.g. `relman-plan`) adds its optional dependency and
-// feature in Cargo.toml, a `#[cfg(feature = "...")]` line here and a row in both tables above.
+// One re-export per crate; a new crate adds its optional dependency and feature in Cargo.toml,
+// a `#[cfg(feature = "...")]` line here and a row in both tables above.
 #[cfg(feature = "changelog")]
 pub use relman_changelog as changelog;
 #[cfg(feature = "env")]
@@ -61,6 +63,8 @@ pub use relman_git as git;
 #[cfg(feature = "graph")]
 pub use relman_graph as graph;
 pub use relman_model as model;
+#[cfg(feature = "plan")]
+pub use relman_plan as plan;
 #[cfg(feature = "risk")]
 pub use relman_risk as risk;
 

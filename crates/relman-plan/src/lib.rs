@@ -35,3 +35,8 @@ pub use config::{Config, ConfigSource, LoadConfigError};
 pub use decide::{DecideError, DecideOptions, Decision, Evidence, Reason, decide, propagate};
 pub use plan::{PlanError, PlanOptions, PlannedRelease, ReleasePlan, plan};
 pub use units::{ReleaseUnitsError, Unit, UnitInputs, release_units};
+
+/// The example of the crate's README, compiled and run by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
