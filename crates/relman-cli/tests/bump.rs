@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use relman_test_support::{GitHistory, make_history};
+use relman_test_support::{GitHistory, git, make_history};
 
 mod common;
 
@@ -15,16 +15,6 @@ fn relman(repo: &Path, args: &[&str]) -> Output {
         .arg(repo)
         .output()
         .expect("relman runs")
-}
-
-fn git(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .expect("git runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use relman_test_support::{GitHistory, make_history};
+use relman_test_support::{GitHistory, git, make_history};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -278,13 +278,7 @@ fn component<'a>(plan: &'a Value, name: &str) -> &'a Value {
 }
 
 fn highest_tag(repo: &Path, pattern: &str) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["tag", "--list", pattern, "--sort=-v:refname"])
-        .output()
-        .expect("git runs");
-    String::from_utf8_lossy(&out.stdout)
+    git(repo, &["tag", "--list", pattern, "--sort=-v:refname"])
         .lines()
         .next()
         .expect("a tag")

@@ -5,33 +5,15 @@
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use relman_git::{DiffStats, GitRepository, WalkOptions};
 use relman_model::{Change, RevisionRange};
-use relman_test_support::make_history;
+use relman_test_support::{git, make_history};
 
 fn history(dir: &Path) -> PathBuf {
     let repo = dir.join("history");
     make_history(&repo, &["--commits", "400", "--seed", "3"]);
     repo
-}
-
-fn git(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8")
 }
 
 fn walk(repo: &GitRepository, options: &WalkOptions) -> Vec<Change> {

@@ -19,7 +19,8 @@
 //!   [`rev_parse`](GitHistory::rev_parse), and [`git`](GitHistory::git) for anything else.
 //! - [`make_history`]: a large synthetic history from `shared/scripts/make-history.py` (it
 //!   panics, naming the script, when `shared/` is not next to an ancestor: a test must not pass
-//!   without its data); [`make_history_script`] finds the script.
+//!   without its data); [`make_history_script`] finds the script; [`git`] reads such a
+//!   repository.
 //!
 //! # Example
 //!
@@ -238,13 +239,8 @@ impl GitHistory {
     fn run(&self, args: &[&str], date: i64) -> String {
         let date = format!("{date} +0000");
         let (name, email) = &self.author;
-        let mut command = Command::new("git");
-        command.current_dir(&self.repo).args(args);
-        for variable in REPOSITORY_VARIABLES {
-            command.env_remove(variable);
-        }
-        let out = command
-            .env("GIT_CONFIG_NOSYSTEM", "1")
+        let mut command = isolated_git(&self.repo);
+        command
             .env("GIT_CONFIG_GLOBAL", self.home.join(".gitconfig"))
             .env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
@@ -253,17 +249,45 @@ impl GitHistory {
             .env("GIT_COMMITTER_NAME", name)
             .env("GIT_COMMITTER_EMAIL", email)
             .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
-            .output()
-            .expect("the git binary runs");
-        assert!(
-            out.status.success(),
-            "git {args:?} failed in {}: {}",
-            self.repo.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+            .env("GIT_COMMITTER_DATE", &date);
+        stdout_of(command, args, &self.repo)
     }
+}
+
+/// Runs `git args` in `repo`, an existing repository (one from [`make_history`], say), without
+/// system or global configuration; returns stdout without surrounding whitespace. For reading a
+/// repository; [`GitHistory`] builds one.
+///
+/// # Panics
+///
+/// When git fails, with the command and git's stderr.
+pub fn git(repo: &Path, args: &[&str]) -> String {
+    let mut command = isolated_git(repo);
+    command.env("GIT_CONFIG_GLOBAL", "/dev/null");
+    stdout_of(command, args, repo)
+}
+
+/// `git` in `dir`, without the system configuration and without the variables that would point
+/// it at another repository.
+fn isolated_git(dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command.current_dir(dir).env("GIT_CONFIG_NOSYSTEM", "1");
+    for variable in REPOSITORY_VARIABLES {
+        command.env_remove(variable);
+    }
+    command
+}
+
+/// Runs `command` with `args`; panics when it fails.
+fn stdout_of(mut command: Command, args: &[&str], dir: &Path) -> String {
+    let out = command.args(args).output().expect("the git binary runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 /// `shared/scripts/make-history.py` next to an ancestor of this crate (the worktree layout and
@@ -365,6 +389,15 @@ mod tests {
             format!("{main} {topic} Merge branch 'topic'")
         );
         assert_eq!(h.git(&["symbolic-ref", "HEAD"]), "refs/heads/main");
+    }
+
+    #[test]
+    fn git_reads_an_existing_repository() {
+        let mut h = GitHistory::new();
+        let id = h.commit("feat: one", &[("a.txt", "1\n")]);
+        h.tag("v1.0.0");
+        assert_eq!(git(h.path(), &["rev-parse", "v1.0.0"]), id);
+        assert_eq!(git(h.path(), &["tag", "--list"]), "v1.0.0");
     }
 
     #[test]
