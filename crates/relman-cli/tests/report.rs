@@ -442,3 +442,66 @@ fn report_takes_the_manifest_path_of_relman_plan() {
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(stderr.contains("nope/Cargo.toml"), "{stderr}");
 }
+
+#[test]
+fn report_on_a_saved_plan_finds_its_approval_later_and_refuses_an_edited_plan() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let history = workspace();
+    let repo = history.path();
+    let (digest, state) = planned_store(dir.path(), repo);
+    // The plan is saved at another start time: the digest is the same.
+    let out = dir.path().join("out");
+    ok(relman(&[
+        "plan",
+        "--repo",
+        path(repo),
+        "--start",
+        "2026-12-03T15:30:00Z",
+        "--output",
+        path(&out),
+    ]));
+    let file = out.join("release-plan.json");
+    let md = ok(relman(&[
+        "report",
+        "--repo",
+        path(repo),
+        "--plan",
+        path(&file),
+        "--store",
+        path(&state),
+    ]));
+    check_markdown(&md);
+    assert!(md.contains(&format!("| {digest} | yes |")), "{md}");
+
+    // A hand-edited plan keeps its old digest: refused, naming both digests.
+    let text = std::fs::read_to_string(&file).expect("plan");
+    let edited = text.replacen("\"next\": \"1.3.0\"", "\"next\": \"1.4.0\"", 1);
+    assert_ne!(edited, text, "the plan releases a 1.3.0");
+    std::fs::write(&file, edited).expect("write");
+    let out = relman(&["report", "--plan", path(&file)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("but the plan says {digest}")),
+        "{stderr}"
+    );
+    let out = relman(&[
+        "change",
+        "new",
+        "--state",
+        path(&state),
+        "--plan",
+        path(&file),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("content has digest"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -10,7 +10,9 @@
 //!    releases of the same kind, by majority ("5 of 6 past 0.y.z releases with a feature bumped
 //!    minor"); with fewer than two such releases, or a tie, the configured rule stays;
 //! 3. [`OtherChanges`]: a unit with changes but no bump-worthy commit gets a patch release by
-//!    default, with the changes as evidence;
+//!    default, with the changes as evidence; under the learned policy, a minor release where
+//!    most (at least two) of the unit's past releases of that kind in the same regime
+//!    (`0.y.z` or stable) bumped the minor version;
 //! 4. a first release (no release tag yet) is the manifest version, or the policy's bump of
 //!    `0.0.0`.
 //!
@@ -103,13 +105,18 @@ pub enum Reason {
         /// Past `0.y.z` releases with a breaking change.
         of: usize,
     },
-    /// Changes without a bump-worthy commit make a patch release.
+    /// Changes without a bump-worthy commit make a release: a patch, or what the
+    /// maintainers did in most past releases of the same kind (learned policy).
     OtherChanges {
         /// How many changes.
         changes: usize,
-        /// Past releases without a bump-worthy commit (the maintainers released each), when
-        /// the history has any.
-        past_releases: usize,
+        /// The bump given.
+        bump: Bump,
+        /// Past releases without a bump-worthy commit (in the same `0.y.z` or stable regime)
+        /// that had this bump.
+        agreeing: usize,
+        /// Past releases without a bump-worthy commit in that regime.
+        of: usize,
     },
     /// The unit has no release tag yet: its first release.
     FirstRelease {
@@ -161,18 +168,19 @@ impl fmt::Display for Reason {
             }
             Self::OtherChanges {
                 changes,
-                past_releases,
+                bump,
+                agreeing,
+                of,
             } => {
                 write!(
                     f,
-                    "{changes} change{} without a bump-worthy commit: patch release",
+                    "{changes} change{} without a bump-worthy commit: {bump} release",
                     if *changes == 1 { "" } else { "s" }
                 )?;
-                if *past_releases > 0 {
+                if *of > 0 {
                     write!(
                         f,
-                        " (as in {past_releases} past release{} of the same kind)",
-                        if *past_releases == 1 { "" } else { "s" }
+                        " ({agreeing} of {of} past releases of the same kind bumped {bump})"
                     )?;
                 }
                 Ok(())
@@ -323,15 +331,22 @@ pub fn decide<H: HistorySource + ?Sized>(
         && !changes.is_empty()
         && other == OtherChanges::Patch
     {
-        bump = Bump::Patch;
+        let (patch, minor) = past.other_only;
+        bump = if learned && minor > patch && minor >= 2 {
+            Bump::Minor
+        } else {
+            Bump::Patch
+        };
         reasons.push(Reason::OtherChanges {
             changes: changes.len(),
-            past_releases: past.other_only,
+            bump,
+            agreeing: if bump == Bump::Minor { minor } else { patch },
+            of: patch + minor,
         });
         evidence.extend(changes.iter().map(|c| Evidence {
             commit: c.id.clone(),
             summary: c.summary.clone(),
-            bump: Bump::Patch,
+            bump,
             reason: match &c.commit {
                 Some(commit) => format!("other change (type {})", commit.kind),
                 None => "other change (not a conventional commit)".to_owned(),
@@ -433,8 +448,9 @@ struct Past {
     zero_feature: (usize, usize),
     /// Past `0.y.z` releases with a breaking change: (bumped major, bumped minor).
     zero_breaking: (usize, usize),
-    /// Past releases whose changes had no bump-worthy commit.
-    other_only: usize,
+    /// Past releases whose changes had no bump-worthy commit, in the regime (`0.y.z` or
+    /// stable) of the current version: (bumped patch, bumped minor or more).
+    other_only: (usize, usize),
 }
 
 impl Past {
@@ -506,7 +522,10 @@ fn learn<H: HistorySource + ?Sized>(
                 Bump::Major => past.zero_breaking.0 += 1,
                 _ => past.zero_breaking.1 += 1,
             },
-            (Bump::None, _) => past.other_only += 1,
+            (Bump::None, _) if zero == current.is_some_and(|v| v.major == 0) => match observed {
+                Bump::Patch => past.other_only.0 += 1,
+                _ => past.other_only.1 += 1,
+            },
             _ => {}
         }
     }

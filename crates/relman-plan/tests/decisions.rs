@@ -51,6 +51,27 @@ fn minor_for_features() -> History {
 }
 
 #[test]
+fn releases_without_a_bump_worthy_commit_follow_the_maintainers_minor_releases() {
+    let mut h = History::new();
+    h.commit("feat: one", "src/a.rs").tag("v0.1.0");
+    h.commit("chore: deps", "src/a.rs").tag("v0.2.0");
+    h.commit("fix: two", "src/a.rs").tag("v0.2.1");
+    h.commit("docs: three", "src/a.rs").tag("v0.3.0");
+    h.commit("chore: four", "src/a.rs");
+    let c = Config::default();
+    let u = units(&c, &[], &h);
+    let d = decide(&h.memory, &u[0], &options(&c)).expect("decided");
+    assert_eq!((d.bump, d.next.to_string()), (Bump::Minor, "0.4.0".into()));
+    assert_eq!(
+        d.reasons[0].to_string(),
+        "1 change without a bump-worthy commit: minor release (2 of 2 past releases of the same kind bumped minor)"
+    );
+    let configured = config("[bump]\npolicy = \"configured\"\n");
+    let d = decide(&h.memory, &u[0], &options(&configured)).expect("decided");
+    assert_eq!(d.next.to_string(), "0.3.1");
+}
+
+#[test]
 fn the_learned_policy_follows_what_the_maintainers_did_for_features_in_0x() {
     let h = minor_for_features();
     let c = Config::default();

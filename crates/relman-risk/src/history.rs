@@ -254,6 +254,54 @@ pub fn compute_metrics<'a>(
     changes.into_iter().map(|c| tracker.observe(c)).collect()
 }
 
+/// Every change of a history up to `to` with its metrics, oldest first: the metrics need each
+/// file's whole past (LT, NDEV, AGE, NUC, the experience metrics), so the whole history is
+/// walked once with diff stats through the history port and fed to a [`MetricsTracker`] in
+/// time order.
+///
+/// # Errors
+///
+/// [`HistoryMetricsError::History`] when the source fails; [`HistoryMetricsError::Observe`]
+/// for a change without diff stats (a source that ignores the scope's diff request).
+pub fn history_metrics<H: relman_model::HistorySource + ?Sized>(
+    history: &H,
+    to: &relman_model::Revision,
+) -> Result<Vec<(Change, ChangeMetrics)>, HistoryMetricsError> {
+    let range = relman_model::RevisionRange::up_to(to.clone());
+    let scope = relman_model::WalkScope::new().with_diff_stats();
+    let mut changes = Vec::new();
+    history
+        .walk_scoped(&range, &scope, &mut |c| {
+            changes.push(c);
+            std::ops::ControlFlow::Continue(())
+        })
+        .map_err(|e| HistoryMetricsError::History {
+            to: to.clone(),
+            source: Box::new(e),
+        })?;
+    changes.reverse();
+    let metrics = compute_metrics(&changes).map_err(HistoryMetricsError::Observe)?;
+    Ok(changes.into_iter().zip(metrics).collect())
+}
+
+/// Returned by [`history_metrics`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HistoryMetricsError {
+    /// The history cannot be read.
+    #[error("cannot walk the history up to {to}")]
+    History {
+        /// The revision walked to.
+        to: relman_model::Revision,
+        /// The source's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// A change's metrics cannot be computed.
+    #[error("cannot compute change metrics")]
+    Observe(#[source] ObserveChangeError),
+}
+
 fn subsystem(path: &str) -> &str {
     match path.split_once('/') {
         Some((top, _)) if !top.is_empty() => top,

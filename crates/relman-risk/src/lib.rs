@@ -59,7 +59,9 @@ pub use eval::{
     ComputeMetricError, EvaluateError, EvaluationReport, ThresholdMetrics, average_precision,
     evaluate, recall_at_effort, roc_auc, threshold_metrics, time_split,
 };
-pub use history::{MetricsTracker, ObserveChangeError, compute_metrics};
+pub use history::{
+    HistoryMetricsError, MetricsTracker, ObserveChangeError, compute_metrics, history_metrics,
+};
 pub use model::{
     ClassBalance, Contribution, EnsembleModel, ExpertModel, ExpertWeight, Explanation, GbdtModel,
     GbdtNode, GbdtOptions, GbdtTree, LoadModelError, LogisticModel, LogisticOptions, Model,

@@ -154,6 +154,27 @@ impl Mitigation {
             Mitigation::RollbackPlan => "rollback_plan",
         }
     }
+
+    /// What to do, as a sentence for a report (`deploy to a canary first and watch it before
+    /// the full rollout`).
+    pub const fn advice(self) -> &'static str {
+        match self {
+            Mitigation::ReviewRiskiestChanges => {
+                "review the riskiest changes again and add targeted tests before approval"
+            }
+            Mitigation::SmallerBatches => {
+                "release more often: smaller batches are easier to verify"
+            }
+            Mitigation::Canary => "deploy to a canary first and watch it before the full rollout",
+            Mitigation::ExtraApprovals => "require an extra approval for production",
+            Mitigation::StagedRollout => {
+                "release in waves and verify each wave in staging before the next"
+            }
+            Mitigation::FixGates => "make the failing or missing quality gates pass first",
+            Mitigation::Reschedule => "move the deployment out of the freeze",
+            Mitigation::RollbackPlan => "prepare and rehearse the rollback",
+        }
+    }
 }
 
 impl std::fmt::Display for Mitigation {

@@ -446,38 +446,13 @@ fn label_repository(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every commit up to `to` with its change metrics, oldest first. The metrics need each file's
-/// whole past (LT, NDEV, AGE, NUC, the experience metrics), so the walk covers the whole history
-/// with diff stats and feeds relman-risk's `MetricsTracker` in time order.
-pub(crate) fn history_metrics(
+/// Every commit up to `to` with its change metrics, oldest first (relman-risk's
+/// `history_metrics` over the git adapter).
+fn history_metrics(
     repo: &relman_git::GitRepository,
     to: &relman_model::Revision,
 ) -> anyhow::Result<Vec<(relman_model::Change, relman_risk::ChangeMetrics)>> {
-    use std::ops::ControlFlow;
-
-    let mut options = relman_git::WalkOptions::new();
-    options.diff(relman_git::DiffStats::Compute);
-    let mut changes = Vec::new();
-    repo.walk_with(
-        &relman_model::RevisionRange::up_to(to.clone()),
-        &options,
-        &mut |c| {
-            changes.push(c);
-            ControlFlow::Continue(())
-        },
-    )
-    .with_context(|| format!("cannot walk the history up to {to}"))?;
-    changes.reverse();
-    let mut tracker = relman_risk::MetricsTracker::new();
-    changes
-        .into_iter()
-        .map(|change| {
-            let metrics = tracker
-                .observe(&change)
-                .context("cannot compute change metrics")?;
-            Ok((change, metrics))
-        })
-        .collect()
+    Ok(relman_risk::history_metrics(repo, to)?)
 }
 
 /// `relman risk --repo P [--range A..B]`: metrics from the full history up to `B`, scores for

@@ -2,15 +2,12 @@
 //! the digest and the change request draft bound to it.
 
 use std::collections::{BTreeSet, HashMap};
-use std::ops::ControlFlow;
 
 use chrono::{DateTime, Utc};
 use relman_changelog::{ReleaseInput, SectionLabel};
 use relman_graph::ComponentGraph;
-use relman_model::history::WalkScope;
 use relman_model::{
-    ApprovalRule, Bump, Change, ChangeKind, ChangeRequest, Digest, HistorySource, Revision,
-    RevisionRange, Version,
+    ApprovalRule, Bump, ChangeKind, ChangeRequest, Digest, HistorySource, Revision, Version,
 };
 use relman_risk::ChangeMetrics;
 
@@ -270,28 +267,13 @@ pub fn plan<H: HistorySource + ?Sized>(
     })
 }
 
-/// Every change up to `to` with its change metrics, by change id: the metrics need each
-/// file's whole past, so the walk covers the whole history with diff stats (oldest first).
+/// Every change up to `to` with its change metrics, by change id.
 fn history_metrics<H: HistorySource + ?Sized>(
     history: &H,
     to: &Revision,
 ) -> Result<HashMap<String, ChangeMetrics>, PlanError> {
-    let range = RevisionRange::up_to(to.clone());
-    let mut changes: Vec<Change> = Vec::new();
-    history
-        .walk_scoped(&range, &WalkScope::new().with_diff_stats(), &mut |c| {
-            changes.push(c);
-            ControlFlow::Continue(())
-        })
-        .map_err(|e| PlanError::History {
-            range: range.clone(),
-            source: Box::new(e),
-        })?;
-    changes.reverse();
-    let metrics = relman_risk::compute_metrics(&changes).map_err(PlanError::Metrics)?;
-    Ok(changes
+    Ok(relman_risk::history_metrics(history, to)?
         .into_iter()
-        .zip(metrics)
         .map(|(c, m)| (c.id.into_string(), m))
         .collect())
 }

@@ -19,8 +19,6 @@ pub use model::{
 };
 pub use pipeline::{PipelineError, Scheduled, StageHours};
 
-use relman_model::RevisionRange;
-
 /// Returned by [`plan`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -34,18 +32,9 @@ pub enum PlanError {
     /// The units' dependency graph is invalid.
     #[error("invalid component graph")]
     Graph(#[source] relman_graph::BuildComponentGraphError),
-    /// The history cannot be read for the change metrics.
-    #[error("cannot read the history ({range})")]
-    History {
-        /// The range being read.
-        range: RevisionRange,
-        /// The source's error.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync + 'static>,
-    },
-    /// The change metrics cannot be computed.
-    #[error("cannot compute change metrics")]
-    Metrics(#[source] relman_risk::ObserveChangeError),
+    /// The change metrics of the history cannot be computed.
+    #[error(transparent)]
+    Metrics(#[from] relman_risk::HistoryMetricsError),
     /// The changelog settings are invalid.
     #[error(transparent)]
     Changelog(#[from] crate::config::ChangelogSettingsError),

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use relman_model::{Bump, RiskLevel};
-use relman_risk::release::{Mitigation, ReleaseFactor, ReleaseFactors, assess_release};
+use relman_risk::release::{ReleaseFactor, ReleaseFactors, assess_release};
 use relman_risk::{ChangeMetrics, RiskModel};
 
 use super::build::Planned;
@@ -121,7 +121,7 @@ pub(super) fn release_risk(
     let mitigations = assessed
         .iter()
         .flat_map(|a| &a.mitigations)
-        .map(|m| mitigation_text(*m))
+        .map(|m| m.advice().to_owned())
         .collect();
     PlanRisk {
         score: assessed.as_ref().map_or(0, |a| a.score),
@@ -131,28 +131,6 @@ pub(super) fn release_risk(
         reasons,
         mitigations,
         riskiest_changes: scored.into_iter().take(10).collect(),
-    }
-}
-
-fn mitigation_text(m: Mitigation) -> String {
-    match m {
-        Mitigation::ReviewRiskiestChanges => {
-            "review the riskiest changes again and add targeted tests before approval".into()
-        }
-        Mitigation::SmallerBatches => {
-            "release more often: smaller batches are easier to verify".into()
-        }
-        Mitigation::Canary => {
-            "deploy to a canary first and watch it before the full rollout".into()
-        }
-        Mitigation::ExtraApprovals => "require an extra approval for production".into(),
-        Mitigation::StagedRollout => {
-            "release in waves and verify each wave in staging before the next".into()
-        }
-        Mitigation::FixGates => "make the failing or missing quality gates pass first".into(),
-        Mitigation::Reschedule => "move the deployment out of the freeze".into(),
-        Mitigation::RollbackPlan => "prepare and rehearse the rollback".into(),
-        other => format!("{other:?}"),
     }
 }
 

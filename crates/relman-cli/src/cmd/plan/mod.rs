@@ -161,7 +161,72 @@ fn build(
     let mut options = repo.plan_options(&source, Revision::head(), start)?;
     options.propagation = propagation;
     options.stage_hours = hours;
-    Ok(repo.plan(&config, &source, &options)?)
+    let units = repo.units(&config, &source, &options.head)?;
+    let history = Spinner::new(repo.git());
+    let planned = relman_plan::plan::plan(&history, &units, &config, &options);
+    history.bar.finish_and_clear();
+    Ok(planned?)
+}
+
+/// The history source with a spinner that counts the commits walked, on a terminal only
+/// (hidden when stderr is piped).
+struct Spinner<'a, H> {
+    inner: &'a H,
+    bar: indicatif::ProgressBar,
+}
+
+impl<'a, H> Spinner<'a, H> {
+    fn new(inner: &'a H) -> Self {
+        use std::io::IsTerminal as _;
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} walking: {pos} commits")
+        {
+            bar.set_style(style);
+        }
+        Self { inner, bar }
+    }
+}
+
+impl<H: relman_model::HistorySource> relman_model::HistorySource for Spinner<'_, H> {
+    type Error = H::Error;
+
+    fn walk(
+        &self,
+        range: &relman_model::RevisionRange,
+        visit: &mut dyn FnMut(relman_model::Change) -> std::ops::ControlFlow<()>,
+    ) -> Result<(), Self::Error> {
+        self.inner.walk(range, &mut |c| {
+            self.bar.inc(1);
+            visit(c)
+        })
+    }
+
+    fn walk_scoped(
+        &self,
+        range: &relman_model::RevisionRange,
+        scope: &relman_model::WalkScope,
+        visit: &mut dyn FnMut(relman_model::Change) -> std::ops::ControlFlow<()>,
+    ) -> Result<(), Self::Error> {
+        self.inner.walk_scoped(range, scope, &mut |c| {
+            self.bar.inc(1);
+            visit(c)
+        })
+    }
+
+    fn version_tags(&self, at: &Revision) -> Result<Vec<relman_model::VersionTag>, Self::Error> {
+        self.inner.version_tags(at)
+    }
+
+    fn tags(&self, at: &Revision) -> Result<Vec<relman_model::NamedTag>, Self::Error> {
+        self.inner.tags(at)
+    }
 }
 
 /// `--manifest-path`: the Cargo.toml at the repository root (components are read from it at
