@@ -39,18 +39,9 @@ fn repository() -> Option<PathBuf> {
     if dest.join(".git").is_dir() {
         return Some(dest);
     }
-    let script = root
-        .ancestors()
-        .map(|a| a.join("shared/scripts/make-history.py"))
-        .find(|p| p.is_file())?;
-    let status = Command::new("python3")
-        .arg(script)
-        .arg(&dest)
-        .args(["--commits", &commits.to_string(), "--seed", "1"])
-        .stdout(Stdio::null())
-        .status()
-        .ok()?;
-    status.success().then_some(dest)
+    relman_test_support::make_history_script()?;
+    relman_test_support::make_history(&dest, &["--commits", &commits.to_string(), "--seed", "1"]);
+    Some(dest)
 }
 
 fn git_log(repo: &Path, args: &[&str]) -> usize {

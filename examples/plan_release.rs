@@ -2,6 +2,7 @@
 //! release units, next versions with their evidence, waves, risk and the plan's digest.
 //!
 //! `cargo run --example plan_release -- [PATH]` (default: this repository).
+#![allow(clippy::print_stdout)]
 
 use chrono::{TimeZone, Utc};
 use relman::plan::repo::plan_repository;

@@ -8,6 +8,9 @@
 //! - only `relman-cli` uses clap or anyhow outside tests (dev-dependencies may use anyhow);
 //! - `relman-plan`, the composition layer, may use every engine, but `relman-git` only behind
 //!   its optional `git` feature, and never the CLI or the facade;
+//! - `relman-test-support` is dev-only: unpublished, a dev-dependency of any crate, a normal
+//!   dependency of none, and it depends on no relman crate (it builds git repositories with the
+//!   `git` binary, so relman-git is tested against repositories it did not write);
 //! - no library reads the clock, environment variables or the terminal on its own.
 
 use std::collections::BTreeMap;
@@ -17,6 +20,7 @@ use cargo_metadata::{DependencyKind, MetadataCommand};
 
 const MODEL: &str = "relman-model";
 const COMPOSITION: &str = "relman-plan";
+const TEST_SUPPORT: &str = "relman-test-support";
 const LIBRARIES: [&str; 6] = [
     "relman-model",
     "relman-graph",
@@ -35,7 +39,17 @@ fn violations(edges: &[Edge]) -> Vec<String> {
     for (from, to, dev) in edges {
         let (from, to) = (from.as_str(), to.as_str());
         let relman_dep = to.starts_with("relman");
-        if from == MODEL && relman_dep {
+        if to == TEST_SUPPORT {
+            if !dev {
+                out.push(format!(
+                    "{from} must not depend on {to}: relman-test-support is a dev-dependency only"
+                ));
+            }
+        } else if from == TEST_SUPPORT && relman_dep {
+            out.push(format!(
+                "{from} must not depend on {to}: relman-test-support depends on no relman crate"
+            ));
+        } else if from == MODEL && relman_dep {
             out.push(format!(
                 "{from} must not depend on {to}: relman-model depends on no relman crate"
             ));
@@ -58,12 +72,16 @@ fn violations(edges: &[Edge]) -> Vec<String> {
     out
 }
 
-fn workspace_edges() -> Vec<Edge> {
-    let metadata = MetadataCommand::new()
+fn workspace_metadata() -> cargo_metadata::Metadata {
+    MetadataCommand::new()
         .manifest_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
         .no_deps()
         .exec()
-        .expect("cargo metadata runs on the workspace");
+        .expect("cargo metadata runs on the workspace")
+}
+
+fn workspace_edges() -> Vec<Edge> {
+    let metadata = workspace_metadata();
     let mut edges = Vec::new();
     for package in metadata.workspace_packages() {
         for dep in &package.dependencies {
@@ -103,16 +121,42 @@ fn rule_checker_catches_forbidden_edges() {
         e("relman-risk", "git2", false),
         e("relman-env", "clap", false),
         e("relman-changelog", "anyhow", false),
+        e("relman-cli", "relman-test-support", false),
+        e("relman-test-support", "relman-git", false),
         // allowed
         e("relman-graph", "relman-model", false),
         e("relman-git", "git2", false),
         e("relman-cli", "clap", false),
         e("relman-risk", "anyhow", true),
         e("relman-cli", "relman-git", false),
+        e("relman-git", "relman-test-support", true),
+        e("relman-model", "relman-test-support", true),
+        e("relman", "relman-test-support", true),
     ];
     let broken = violations(&edges);
-    assert_eq!(broken.len(), 5, "{broken:#?}");
+    assert_eq!(broken.len(), 7, "{broken:#?}");
     assert!(broken[0].starts_with("relman-model must not depend on relman-graph"));
+    assert!(
+        broken
+            .iter()
+            .any(|b| b.starts_with("relman-cli must not depend on relman-test-support")),
+        "{broken:#?}"
+    );
+}
+
+#[test]
+fn test_support_is_not_published() {
+    let metadata = workspace_metadata();
+    let package = metadata
+        .workspace_packages()
+        .into_iter()
+        .find(|p| p.name.as_str() == TEST_SUPPORT)
+        .expect("relman-test-support is a workspace member");
+    assert_eq!(
+        package.publish.as_deref(),
+        Some(&[][..]),
+        "relman-test-support must set `publish = false`"
+    );
 }
 
 /// Calls a library must not make on its own (the clock, environment variables, the terminal).
@@ -164,11 +208,7 @@ fn forbidden_calls_in(files: &BTreeMap<String, String>) -> Vec<String> {
 
 #[test]
 fn the_composition_layer_links_git_only_behind_its_feature() {
-    let metadata = MetadataCommand::new()
-        .manifest_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-        .no_deps()
-        .exec()
-        .expect("cargo metadata runs on the workspace");
+    let metadata = workspace_metadata();
     let plan = metadata
         .workspace_packages()
         .into_iter()

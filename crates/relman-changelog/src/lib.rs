@@ -73,3 +73,9 @@ pub use engine::{BuildChangelogError, Changelog, Group, Grouping, ReleaseInput, 
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide/relman-changelog.md")]
 pub struct GuideDoctests;
+
+/// The example of this crate's `README.md`, compiled and run by `cargo test --doc` so the
+/// README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

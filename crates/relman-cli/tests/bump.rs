@@ -1,15 +1,12 @@
 //! `relman bump` and `relman commit check --range` on a synthetic history from
-//! `make-history.py` (skipped when the script is not found next to an ancestor).
+//! `make-history.py` (found next to an ancestor of the workspace) and on hand-built repositories.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn script() -> Option<PathBuf> {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/scripts/make-history.py"))
-        .find(|p| p.is_file())
-}
+use relman_test_support::{GitHistory, git, make_history};
+
+mod common;
 
 fn relman(repo: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_relman"))
@@ -20,27 +17,13 @@ fn relman(repo: &Path, args: &[&str]) -> Output {
         .expect("relman runs")
 }
 
-fn git(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .expect("git runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn bump_replays_past_releases_and_commit_check_reports_offenders() {
-    let Some(script) = script() else {
-        return;
-    };
     let dir = tempfile::tempdir().expect("temp dir");
     let repo = dir.path().join("mono");
-    let status = Command::new("python3")
-        .arg(script)
-        .arg(&repo)
-        .args([
+    make_history(
+        &repo,
+        &[
             "--commits",
             "800",
             "--seed",
@@ -48,11 +31,8 @@ fn bump_replays_past_releases_and_commit_check_reports_offenders() {
             "--monorepo",
             "--components",
             "3",
-        ])
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("python3 runs");
-    assert!(status.status.success());
+        ],
+    );
 
     let tags = git(&repo, &["tag", "--list", "core-v*", "--sort=v:refname"]);
     let tags: Vec<&str> = tags.lines().collect();
@@ -64,12 +44,7 @@ fn bump_replays_past_releases_and_commit_check_reports_offenders() {
                 "bump", "--from", pair[0], "--to", pair[1], "--format", "json",
             ],
         );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let json = common::json(&out);
         assert_eq!(json["component"], "core");
         assert_eq!(json["current"], pair[0].trim_start_matches("core-v"));
         assert_eq!(json["next"], pair[1].trim_start_matches("core-v"), "{json}");
@@ -152,49 +127,21 @@ fn bump_replays_past_releases_and_commit_check_reports_offenders() {
 }
 
 /// A repository with one tagged release and one `docs` commit after it, pinned dates, no user config.
-fn docs_after_release(dir: &Path) -> PathBuf {
-    let repo = dir.join("single");
-    std::fs::create_dir_all(&repo).expect("test setup");
-    let run = |args: &[&str]| {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(&repo)
-            .args(["-c", "user.name=Ada", "-c", "user.email=ada@example.org"])
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
-            .output()
-            .expect("test setup");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&["init", "-q", "-b", "main"]);
-    std::fs::write(repo.join("README.md"), "one\n").expect("test setup");
-    run(&["add", "."]);
-    run(&["commit", "-q", "-m", "feat: first"]);
-    run(&["tag", "v1.0.0"]);
-    std::fs::write(repo.join("README.md"), "two\n").expect("test setup");
-    run(&["commit", "-q", "-am", "docs: explain more"]);
-    repo
+fn docs_after_release() -> GitHistory {
+    let mut history = GitHistory::new();
+    history.commit("feat: first", &[("README.md", "one\n")]);
+    history.tag("v1.0.0");
+    history.commit("docs: explain more", &[("README.md", "two\n")]);
+    history
 }
 
 #[test]
 fn bump_applies_the_configured_policy() {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = docs_after_release(dir.path());
-    let default = relman(&repo, &["bump", "--format", "json"]);
-    assert!(
-        default.status.success(),
-        "{}",
-        String::from_utf8_lossy(&default.stderr)
-    );
+    let history = docs_after_release();
+    let repo = history.path();
+    let default = relman(repo, &["bump", "--format", "json"]);
     // A change without a bump-worthy commit makes a patch release by default, named as evidence.
-    let json: serde_json::Value = serde_json::from_slice(&default.stdout).unwrap();
+    let json = common::json(&default);
     assert_eq!(json["bump"], "patch", "{json}");
     assert_eq!(json["next"], "1.0.1");
     assert_eq!(
@@ -217,7 +164,7 @@ fn bump_applies_the_configured_policy() {
         "[bump]\nother_changes = \"none\"\n",
     )
     .unwrap();
-    let none = relman(&repo, &["bump", "--format", "json"]);
+    let none = relman(repo, &["bump", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&none.stdout).unwrap();
     assert_eq!(json["bump"], "none", "{json}");
     assert_eq!(json["next"], "1.0.0");
@@ -227,18 +174,13 @@ fn bump_applies_the_configured_policy() {
         "[bump]\nother_changes = \"none\"\n[bump.types]\ndocs = \"patch\"\n",
     )
     .unwrap();
-    let configured = relman(&repo, &["bump", "--format", "json"]);
-    assert!(
-        configured.status.success(),
-        "{}",
-        String::from_utf8_lossy(&configured.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&configured.stdout).unwrap();
+    let configured = relman(repo, &["bump", "--format", "json"]);
+    let json = common::json(&configured);
     assert_eq!(json["bump"], "patch", "{json}");
     assert_eq!(json["next"], "1.0.1");
 
     std::fs::write(repo.join("relman.toml"), "[bump]\nmystery = 1\n").unwrap();
-    let bad = relman(&repo, &["bump"]);
+    let bad = relman(repo, &["bump"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("mystery"));
 }
@@ -246,62 +188,41 @@ fn bump_applies_the_configured_policy() {
 /// A monorepo without a Cargo workspace: `services/api` (tagged `release-api-{version}`),
 /// `services/web` (tagged `web-v{version}`) and `tools/cli` (never released), described by a
 /// `relman.toml` `[components]` section.
-fn configured_monorepo(dir: &Path) -> PathBuf {
-    let repo = dir.join("mono");
-    std::fs::create_dir_all(&repo).expect("test setup");
-    let run = |args: &[&str]| {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(&repo)
-            .args(["-c", "user.name=Ada", "-c", "user.email=ada@example.org"])
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
-            .output()
-            .expect("test setup");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let commit = |path: &str, text: &str, message: &str| {
-        let file = repo.join(path);
-        std::fs::create_dir_all(file.parent().expect("a parent")).expect("test setup");
-        std::fs::write(&file, text).expect("test setup");
-        run(&["add", "."]);
-        run(&["commit", "-q", "-m", message]);
-    };
-    run(&["init", "-q", "-b", "main"]);
-    std::fs::write(
-        repo.join("relman.toml"),
+fn configured_monorepo() -> GitHistory {
+    let mut history = GitHistory::new();
+    history.write(
+        "relman.toml",
         "[components.api]\npaths = [\"services/api\"]\ntag = \"release-api-{version}\"\n\n\
          [components.web]\npaths = [\"services/web\"]\n\n\
          [components.cli]\npaths = [\"tools/cli\"]\n",
-    )
-    .expect("test setup");
-    commit("services/api/main.rs", "api 1\n", "feat: serve the api");
-    run(&["tag", "release-api-1.0.0"]);
-    commit("services/web/index.html", "web 1\n", "feat: a web page");
-    run(&["tag", "web-v0.3.0"]);
+    );
+    history.commit(
+        "feat: serve the api",
+        &[("services/api/main.rs", "api 1\n")],
+    );
+    history.tag("release-api-1.0.0");
+    history.commit(
+        "feat: a web page",
+        &[("services/web/index.html", "web 1\n")],
+    );
+    history.tag("web-v0.3.0");
     // Tags of the default pattern for api and of another component's pattern are not api's.
-    run(&["tag", "api-v9.0.0"]);
-    commit(
-        "services/api/main.rs",
-        "api 2\n",
+    history.tag("api-v9.0.0");
+    history.commit(
         "fix: answer 404 for unknown routes",
+        &[("services/api/main.rs", "api 2\n")],
     );
-    commit("services/web/index.html", "web 2\n", "feat: a dark theme");
-    commit(
-        "services/web/style.css",
-        "body {}\n",
+    history.commit(
+        "feat: a dark theme",
+        &[("services/web/index.html", "web 2\n")],
+    );
+    history.commit(
         "feat!: drop the old layout",
+        &[("services/web/style.css", "body {}\n")],
     );
-    commit("tools/cli/main.rs", "cli 1\n", "feat: a command line");
-    commit("README.md", "readme\n", "docs: explain the layout");
-    repo
+    history.commit("feat: a command line", &[("tools/cli/main.rs", "cli 1\n")]);
+    history.commit("docs: explain the layout", &[("README.md", "readme\n")]);
+    history
 }
 
 fn bump_json(repo: &Path, args: &[&str]) -> serde_json::Value {
@@ -318,10 +239,10 @@ fn bump_json(repo: &Path, args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn bump_takes_components_tags_and_paths_from_the_configuration() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let repo = configured_monorepo(dir.path());
+    let history = configured_monorepo();
+    let repo = history.path();
 
-    let api = bump_json(&repo, &["--component", "api"]);
+    let api = bump_json(repo, &["--component", "api"]);
     assert_eq!(api["component"], "api", "{api}");
     assert_eq!(api["current"], "1.0.0", "{api}");
     assert_eq!(api["next"], "1.0.1", "{api}");
@@ -334,24 +255,24 @@ fn bump_takes_components_tags_and_paths_from_the_configuration() {
     );
 
     // web: default `{component}-v{version}`, 0.y.z so the breaking change bumps the minor.
-    let web = bump_json(&repo, &["--component", "web"]);
+    let web = bump_json(repo, &["--component", "web"]);
     assert_eq!(web["current"], "0.3.0", "{web}");
     assert_eq!(web["next"], "0.4.0", "{web}");
     assert_eq!(web["changes"], 2, "{web}");
 
     // --from names the component through the configured pattern.
-    let from = bump_json(&repo, &["--from", "release-api-1.0.0"]);
+    let from = bump_json(repo, &["--from", "release-api-1.0.0"]);
     assert_eq!(from["component"], "api", "{from}");
     assert_eq!(from["next"], "1.0.1", "{from}");
 
     // Never released, no manifest: the first release follows the policy.
-    let cli = bump_json(&repo, &["--component", "cli"]);
+    let cli = bump_json(repo, &["--component", "cli"]);
     assert_eq!(cli["current"], serde_json::Value::Null, "{cli}");
     assert_eq!(cli["changes"], 1, "{cli}");
     assert_eq!(cli["bump"], "minor", "{cli}");
 
     // Without --component: every configured component, in name order.
-    let all = bump_json(&repo, &[]);
+    let all = bump_json(repo, &[]);
     let names: Vec<&str> = all
         .as_array()
         .expect("one answer per component")
@@ -362,7 +283,7 @@ fn bump_takes_components_tags_and_paths_from_the_configuration() {
     assert_eq!(all[0]["tag"], "release-api-1.0.1", "{all}");
     assert_eq!(all[2]["tag"], "web-v0.4.0", "{all}");
 
-    let unknown = relman(&repo, &["bump", "--component", "core"]);
+    let unknown = relman(repo, &["bump", "--component", "core"]);
     assert_eq!(unknown.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&unknown.stderr);
     assert!(stderr.contains("api, cli, web"), "{stderr}");

@@ -4,33 +4,13 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use relman_test_support::GitHistory;
 use serde_json::Value;
 
+mod common;
+use common::{init_state, json, ok, relman_with_state};
+
 const START: &str = "2026-12-01T09:00:00Z";
-
-fn relman(args: &[&str], state: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_relman"))
-        .args(args)
-        .arg("--state")
-        .arg(state)
-        .output()
-        .expect("run relman")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("utf-8 output")
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_str(&ok(out)).expect("JSON output")
-}
 
 /// Asserts exit code `code` and that stderr contains `needle`.
 fn refused(out: &Output, code: i32, needle: &str) {
@@ -39,74 +19,16 @@ fn refused(out: &Output, code: i32, needle: &str) {
     assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
 }
 
-fn init(dir: &Path) -> std::path::PathBuf {
-    let state = dir.join("state");
-    ok(&relman(
-        &["env", "init", "--environments", "staging,production"],
-        &state,
-    ));
-    state
-}
-
-/// Runs git in `dir` with an isolated configuration and pinned dates.
-fn git(dir: &Path, home: &Path, args: &[&str], date: &str) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=Ada Park",
-            "-c",
-            "user.email=ada@example.org",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("HOME", home)
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A one-package repository planned with `relman plan --output`; returns the plan file.
-fn planned_repo(dir: &Path, extra_fn: &str) -> std::path::PathBuf {
-    let home = dir.join("home");
-    let repo = dir.join("repo");
-    std::fs::create_dir_all(repo.join("src")).expect("mkdir");
-    std::fs::create_dir_all(&home).expect("home");
-    std::fs::write(
-        repo.join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.3.0\"\nedition = \"2021\"\n",
-    )
-    .expect("write");
-    std::fs::write(
-        repo.join("src/lib.rs"),
-        format!("pub fn a() {{}}\n{extra_fn}"),
-    )
-    .expect("write");
-    git(&repo, &home, &["init", "-q"], "2026-01-01T10:00:00Z");
-    git(&repo, &home, &["add", "."], "2026-01-01T10:00:00Z");
-    git(
-        &repo,
-        &home,
-        &["commit", "-qm", "feat: first cut"],
-        "2026-01-01T10:00:00Z",
-    );
+/// A one-package repository planned with `relman plan --output DIR/out`; returns the repository
+/// and the plan file.
+fn planned_repo(dir: &Path, extra_fn: &str) -> (GitHistory, std::path::PathBuf) {
+    let mut history = common::one_package("demo", "0.3.0", extra_fn);
+    history.commit("feat: first cut", &[]);
     let out_dir = dir.join("out");
     let out = Command::new(env!("CARGO_BIN_EXE_relman"))
         .arg("plan")
         .arg("--repo")
-        .arg(&repo)
+        .arg(history.path())
         .args(["--start", START, "--format", "json", "--output"])
         .arg(&out_dir)
         .output()
@@ -116,14 +38,14 @@ fn planned_repo(dir: &Path, extra_fn: &str) -> std::path::PathBuf {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    out_dir.join("release-plan.json")
+    (history, out_dir.join("release-plan.json"))
 }
 
 #[test]
 fn a_planned_change_request_goes_from_new_to_closed() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let state = init(dir.path());
-    let plan_path = planned_repo(dir.path(), "");
+    let state = init_state(dir.path());
+    let (_repo, plan_path) = planned_repo(dir.path(), "");
     let plan: Value =
         serde_json::from_str(&std::fs::read_to_string(&plan_path).expect("plan")).expect("json");
     let draft = &plan["change_request"];
@@ -131,7 +53,7 @@ fn a_planned_change_request_goes_from_new_to_closed() {
     let digest = draft["digest"].as_str().expect("draft digest").to_owned();
     let plan_arg = plan_path.to_str().expect("utf-8");
 
-    let opened = json(&relman(
+    let opened = json(&relman_with_state(
         &["change", "new", "--plan", plan_arg, "--format", "json"],
         &state,
     ));
@@ -148,7 +70,7 @@ fn a_planned_change_request_goes_from_new_to_closed() {
     assert_eq!(cr["window"]["finish"], plan["schedule"]["finish"]);
     assert_eq!(cr["approvals_required"], 1);
 
-    let assessed = json(&relman(
+    let assessed = json(&relman_with_state(
         &[
             "change", "assess", &id, "--plan", plan_arg, "--format", "json",
         ],
@@ -161,7 +83,7 @@ fn a_planned_change_request_goes_from_new_to_closed() {
     );
 
     // Scheduling before any approval is refused and changes nothing.
-    let early = relman(
+    let early = relman_with_state(
         &[
             "change",
             "schedule",
@@ -175,7 +97,7 @@ fn a_planned_change_request_goes_from_new_to_closed() {
     );
     refused(&early, 1, &format!("change request {id}: 0 of 1 approvals"));
 
-    let approved = json(&relman(
+    let approved = json(&relman_with_state(
         &[
             "change", "approve", &id, "--by", "bo", "--plan", plan_arg, "--format", "json",
         ],
@@ -184,7 +106,7 @@ fn a_planned_change_request_goes_from_new_to_closed() {
     assert_eq!(approved["change_request"]["approvals_counted"], 1);
     assert_eq!(approved["change_request"]["approved"], true);
 
-    let scheduled = json(&relman(
+    let scheduled = json(&relman_with_state(
         &[
             "change",
             "schedule",
@@ -208,13 +130,13 @@ fn a_planned_change_request_goes_from_new_to_closed() {
         ("review", "review"),
         ("close", "closed"),
     ] {
-        let out = json(&relman(
+        let out = json(&relman_with_state(
             &["change", step, &id, "--by", "ana", "--format", "json"],
             &state,
         ));
         assert_eq!(out["change_request"]["state"], expect, "{step}");
     }
-    let shown = json(&relman(
+    let shown = json(&relman_with_state(
         &["change", "show", &id, "--format", "json"],
         &state,
     ));
@@ -230,11 +152,11 @@ fn a_planned_change_request_goes_from_new_to_closed() {
             "advanced", "approved", "advanced", "advanced", "advanced", "advanced", "advanced"
         ]
     );
-    let text = ok(&relman(&["change", "list"], &state));
+    let text = ok(&relman_with_state(&["change", "list"], &state));
     assert!(text.contains(&id) && text.contains("closed"), "{text}");
     // A closed request cannot be cancelled.
     refused(
-        &relman(&["change", "cancel", &id, "--reason", "late"], &state),
+        &relman_with_state(&["change", "cancel", &id, "--reason", "late"], &state),
         1,
         &format!("change request {id} is closed: cannot cancel"),
     );
@@ -243,9 +165,9 @@ fn a_planned_change_request_goes_from_new_to_closed() {
 #[test]
 fn approval_of_a_changed_plan_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let state = init(dir.path());
-    let old_plan = planned_repo(&dir.path().join("old"), "");
-    let new_plan = planned_repo(&dir.path().join("new"), "pub fn b() {}\n");
+    let state = init_state(dir.path());
+    let (_old, old_plan) = planned_repo(&dir.path().join("old"), "");
+    let (_new, new_plan) = planned_repo(&dir.path().join("new"), "pub fn b() {}\n");
     let read = |p: &Path| -> Value {
         serde_json::from_str(&std::fs::read_to_string(p).expect("plan")).expect("json")
     };
@@ -259,7 +181,7 @@ fn approval_of_a_changed_plan_is_refused() {
         .to_owned();
     assert_ne!(old_digest, new_digest, "the plans differ");
 
-    ok(&relman(
+    ok(&relman_with_state(
         &[
             "change",
             "new",
@@ -270,7 +192,7 @@ fn approval_of_a_changed_plan_is_refused() {
         ],
         &state,
     ));
-    ok(&relman(
+    ok(&relman_with_state(
         &[
             "change", "assess", "CR-7", "--score", "30", "--level", "low",
         ],
@@ -278,7 +200,7 @@ fn approval_of_a_changed_plan_is_refused() {
     ));
     // The plan changed: the request is amended to the new digest, and an approval of the old
     // plan is refused with both digests named.
-    ok(&relman(
+    ok(&relman_with_state(
         &[
             "change",
             "amend",
@@ -288,7 +210,7 @@ fn approval_of_a_changed_plan_is_refused() {
         ],
         &state,
     ));
-    let stale = relman(
+    let stale = relman_with_state(
         &[
             "change",
             "approve",
@@ -312,13 +234,13 @@ fn approval_of_a_changed_plan_is_refused() {
     let body: Value = serde_json::from_slice(&stale.stdout).expect("JSON refusal");
     assert_eq!(body["outcome"], "refused");
     assert_eq!(body["event"], "change_request_approved");
-    let shown = json(&relman(
+    let shown = json(&relman_with_state(
         &["change", "show", "CR-7", "--format", "json"],
         &state,
     ));
     assert_eq!(shown["approvals"], serde_json::json!([]));
     assert_eq!(shown["digest"], new_digest.as_str());
-    ok(&relman(
+    ok(&relman_with_state(
         &[
             "change",
             "approve",
@@ -330,7 +252,7 @@ fn approval_of_a_changed_plan_is_refused() {
         ],
         &state,
     ));
-    let shown = json(&relman(
+    let shown = json(&relman_with_state(
         &["change", "show", "CR-7", "--format", "json"],
         &state,
     ));
@@ -341,9 +263,9 @@ fn approval_of_a_changed_plan_is_refused() {
 #[test]
 fn explicit_fields_and_refusals() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let state = init(dir.path());
+    let state = init_state(dir.path());
     let digest = "00000000000000aa";
-    ok(&relman(
+    ok(&relman_with_state(
         &[
             "change",
             "new",
@@ -365,7 +287,7 @@ fn explicit_fields_and_refusals() {
         &state,
     ));
     refused(
-        &relman(
+        &relman_with_state(
             &[
                 "change",
                 "new",
@@ -384,13 +306,13 @@ fn explicit_fields_and_refusals() {
         "change request CR-9 already exists",
     );
     refused(
-        &relman(&["change", "implement", "CR-9"], &state),
+        &relman_with_state(&["change", "implement", "CR-9"], &state),
         1,
         "change request CR-9 is new: cannot implement",
     );
-    ok(&relman(&["change", "submit", "CR-9"], &state));
+    ok(&relman_with_state(&["change", "submit", "CR-9"], &state));
     refused(
-        &relman(
+        &relman_with_state(
             &[
                 "change", "approve", "CR-9", "--by", "ana", "--digest", digest,
             ],
@@ -400,7 +322,7 @@ fn explicit_fields_and_refusals() {
         "ana requested it and cannot approve it",
     );
     refused(
-        &relman(
+        &relman_with_state(
             &[
                 "change", "approve", "CR-9", "--by", "eve", "--digest", digest,
             ],
@@ -409,7 +331,7 @@ fn explicit_fields_and_refusals() {
         1,
         "eve is not an approver",
     );
-    ok(&relman(
+    ok(&relman_with_state(
         &[
             "change",
             "reject",
@@ -421,7 +343,7 @@ fn explicit_fields_and_refusals() {
         ],
         &state,
     ));
-    let shown = json(&relman(
+    let shown = json(&relman_with_state(
         &["change", "show", "CR-9", "--format", "json"],
         &state,
     ));
@@ -432,23 +354,23 @@ fn explicit_fields_and_refusals() {
     assert_eq!(shown["history"][1]["detail"], "no rollback plan");
 
     refused(
-        &relman(&["change", "show", "CR-404"], &state),
+        &relman_with_state(&["change", "show", "CR-404"], &state),
         1,
         "no change request CR-404",
     );
     refused(
-        &relman(&["change", "submit", "CR-404"], &state),
+        &relman_with_state(&["change", "submit", "CR-404"], &state),
         1,
         "no change request CR-404",
     );
     // Usage errors exit 2: no draft and no id; an invalid digest; a missing store.
     refused(
-        &relman(&["change", "new", "--title", "t"], &state),
+        &relman_with_state(&["change", "new", "--title", "t"], &state),
         2,
         "give --plan FILE or --id",
     );
     refused(
-        &relman(
+        &relman_with_state(
             &["change", "approve", "CR-9", "--by", "bo", "--digest", "XYZ"],
             &state,
         ),
@@ -456,12 +378,15 @@ fn explicit_fields_and_refusals() {
         "invalid digest",
     );
     refused(
-        &relman(&["change", "list"], &dir.path().join("missing")),
+        &relman_with_state(&["change", "list"], &dir.path().join("missing")),
         2,
         "cannot open the environment state",
     );
     // The refusals wrote nothing: one open, one submit, one reject.
-    let history = json(&relman(&["env", "history", "--format", "json"], &state));
+    let history = json(&relman_with_state(
+        &["env", "history", "--format", "json"],
+        &state,
+    ));
     let kinds: Vec<&str> = history
         .as_array()
         .expect("history")
@@ -482,10 +407,10 @@ fn explicit_fields_and_refusals() {
 #[test]
 fn the_status_report_shows_the_change_requests_approvals_and_gate_verdicts() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let state = init(dir.path());
-    let plan_path = planned_repo(dir.path(), "");
+    let state = init_state(dir.path());
+    let (repo, plan_path) = planned_repo(dir.path(), "");
     let plan_arg = plan_path.to_str().expect("utf-8");
-    let opened = json(&relman(
+    let opened = json(&relman_with_state(
         &["change", "new", "--plan", plan_arg, "--format", "json"],
         &state,
     ));
@@ -493,11 +418,11 @@ fn the_status_report_shows_the_change_requests_approvals_and_gate_verdicts() {
         .as_str()
         .expect("id")
         .to_owned();
-    ok(&relman(
+    ok(&relman_with_state(
         &["change", "assess", &id, "--plan", plan_arg],
         &state,
     ));
-    ok(&relman(
+    ok(&relman_with_state(
         &["change", "approve", &id, "--by", "bo", "--plan", plan_arg],
         &state,
     ));
@@ -520,7 +445,7 @@ fn the_status_report_shows_the_change_requests_approvals_and_gate_verdicts() {
     let report = Command::new(env!("CARGO_BIN_EXE_relman"))
         .arg("report")
         .arg("--repo")
-        .arg(dir.path().join("repo"))
+        .arg(repo.path())
         .args(["--start", START, "--store"])
         .arg(&state)
         .output()

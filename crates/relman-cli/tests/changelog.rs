@@ -3,60 +3,35 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn git(dir: &Path, args: &[&str], date: &str) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Ada Park")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.org")
-        .env("GIT_COMMITTER_NAME", "Ada Park")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.org")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+use relman_test_support::GitHistory;
+
+/// Commit `n`: adds `f{n}.txt`, dated day `1 + n` of 2026 at noon.
+fn commit(history: &mut GitHistory, n: u32, message: &str) {
+    history.at(&format!("2026-0{}-{:02}T12:00:00Z", 1 + n / 28, 1 + n % 28));
+    history.commit(message, &[(&format!("f{n}.txt"), &format!("{n}\n"))]);
 }
 
-fn commit(dir: &Path, n: u32, message: &str) {
-    std::fs::write(dir.join(format!("f{n}.txt")), format!("{n}\n")).expect("write");
-    let date = format!("2026-0{}-{:02}T12:00:00Z", 1 + n / 28, 1 + n % 28);
-    git(dir, &["add", "."], &date);
-    git(dir, &["commit", "-q", "-m", message], &date);
-}
-
-fn fixture() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let d = dir.path();
-    git(d, &["init", "-q", "-b", "main"], "2026-01-01T00:00:00Z");
-    std::fs::write(
-        d.join("relman.toml"),
+fn fixture() -> GitHistory {
+    let mut history = GitHistory::new();
+    history.write(
+        "relman.toml",
         "remote = \"git@github.com:acme/widget.git\"\n",
-    )
-    .expect("write");
-    commit(d, 1, "feat: first feature");
-    commit(d, 2, "fix(cli): exit 2 on usage errors (#3)");
-    git(d, &["tag", "v0.1.0"], "2026-01-03T00:00:00Z");
-    commit(d, 3, "chore: tidy");
+    );
+    commit(&mut history, 1, "feat: first feature");
+    commit(&mut history, 2, "fix(cli): exit 2 on usage errors (#3)");
+    history.tag("v0.1.0");
+    commit(&mut history, 3, "chore: tidy");
     commit(
-        d,
+        &mut history,
         4,
         "feat(api)!: new config format\n\nBREAKING CHANGE: old files must be converted",
     );
-    git(
-        d,
-        &["tag", "-a", "-m", "release", "v0.2.0"],
-        "2026-01-05T00:00:00Z",
-    );
-    commit(d, 5, "perf: faster walk");
-    commit(d, 6, "Update README");
-    dir
+    history
+        .at("2026-01-05T00:00:00Z")
+        .annotated_tag("v0.2.0", "release");
+    commit(&mut history, 5, "perf: faster walk");
+    commit(&mut history, 6, "Update README");
+    history
 }
 
 fn relman(dir: &Path, args: &[&str]) -> Output {
@@ -231,16 +206,12 @@ fn links_come_from_origin_when_no_remote_is_configured() {
     let without = stdout(&relman(d, &["--latest"]));
     assert!(!without.contains("acme/widget"), "{without}");
 
-    git(
-        d,
-        &[
-            "remote",
-            "add",
-            "origin",
-            "https://gitlab.com/acme/widget.git",
-        ],
-        "2026-01-09T00:00:00Z",
-    );
+    repo.git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://gitlab.com/acme/widget.git",
+    ]);
     let with = stdout(&relman(d, &["--latest"]));
     assert!(
         with.contains("https://gitlab.com/acme/widget/-/compare/v0.1.0...v0.2.0"),
@@ -248,11 +219,7 @@ fn links_come_from_origin_when_no_remote_is_configured() {
     );
 
     // A remote that is no forge (a local path) is not a link target and no error.
-    git(
-        d,
-        &["remote", "set-url", "origin", "/srv/git/widget.git"],
-        "2026-01-09T00:00:00Z",
-    );
+    repo.git(&["remote", "set-url", "origin", "/srv/git/widget.git"]);
     let local = stdout(&relman(d, &["--latest"]));
     assert!(!local.contains("widget"), "{local}");
 }

@@ -3,6 +3,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod common;
+use common::ok;
+
 fn relman(state: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_relman"))
         .arg("env")
@@ -11,17 +14,6 @@ fn relman(state: &Path, args: &[&str]) -> Output {
         .arg(state)
         .output()
         .expect("run relman")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("utf-8 output")
 }
 
 #[test]

@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+mod common;
+
 fn relman() -> Command {
     Command::new(env!("CARGO_BIN_EXE_relman"))
 }
@@ -19,12 +21,7 @@ fn passing_results_exit_zero_with_json_verdict() {
         .arg(&report)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = common::json(&out);
     assert_eq!(json["verdict"], "pass");
     assert_eq!(json["runs"][0]["passed"], 2);
     assert_eq!(json["runs"][0]["duration_ms"], 300);

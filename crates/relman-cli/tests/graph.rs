@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+
 fn relman() -> Command {
     Command::new(env!("CARGO_BIN_EXE_relman"))
 }
@@ -59,12 +61,7 @@ fn waves_ignore_dev_dependency_cycles() {
         .arg(ws.path().join("Cargo.toml"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = common::json(&out);
     assert_eq!(json["order"], serde_json::json!(["core", "testkit", "app"]));
     assert_eq!(
         json["waves"],

@@ -5,99 +5,24 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use relman_test_support::GitHistory;
+
+mod common;
+
 const START: &str = "2026-12-01T09:00:00Z";
 const HOSTILE: &str = "fix(a): escape <script>alert(\"x\")</script> & 'quotes' | pipes";
 
-/// Runs git in `dir` with an isolated configuration and pinned dates.
-fn git(dir: &Path, home: &Path, args: &[&str], date: &str) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=Ada Park",
-            "-c",
-            "user.email=ada@example.org",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "tag.gpgsign=false",
-        ])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("HOME", home)
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
+/// [`common::released_workspace`], then a fix in `a` with a hostile summary (2026-01-03).
+fn workspace() -> GitHistory {
+    let mut history = common::released_workspace();
+    history.commit(
+        HOSTILE,
+        &[(
+            "crates/a/src/lib.rs",
+            "pub fn a() {}\npub fn c() { let _ = 1; }\n",
+        )],
     );
-}
-
-fn write(path: &Path, text: &str) {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(path, text).expect("write");
-}
-
-/// A workspace `a` ← `b` released as `a-v1.2.0`, `b-v2.0.0`, then a feature and a fix in `a`.
-fn workspace(dir: &Path) -> PathBuf {
-    let home = dir.join("home");
-    std::fs::create_dir_all(&home).expect("home");
-    let repo = dir.join("ws");
-    std::fs::create_dir_all(&repo).expect("repo");
-    git(&repo, &home, &["init", "-q"], "2026-01-01T10:00:00Z");
-    write(
-        &repo.join("Cargo.toml"),
-        "[workspace]\nmembers = [\"crates/a\", \"crates/b\"]\nresolver = \"2\"\n",
-    );
-    write(
-        &repo.join("crates/a/Cargo.toml"),
-        "[package]\nname = \"a\"\nversion = \"1.2.0\"\nedition = \"2021\"\n",
-    );
-    write(&repo.join("crates/a/src/lib.rs"), "pub fn a() {}\n");
-    write(
-        &repo.join("crates/b/Cargo.toml"),
-        "[package]\nname = \"b\"\nversion = \"2.0.0\"\nedition = \"2021\"\n\n[dependencies]\na = { path = \"../a\", version = \"1\" }\n",
-    );
-    write(&repo.join("crates/b/src/lib.rs"), "pub fn b() {}\n");
-    git(&repo, &home, &["add", "."], "2026-01-01T10:00:00Z");
-    git(
-        &repo,
-        &home,
-        &["commit", "-qm", "chore(release): a 1.2.0, b 2.0.0"],
-        "2026-01-01T10:00:00Z",
-    );
-    git(&repo, &home, &["tag", "a-v1.2.0"], "2026-01-01T10:00:00Z");
-    git(&repo, &home, &["tag", "b-v2.0.0"], "2026-01-01T10:00:00Z");
-    write(
-        &repo.join("crates/a/src/lib.rs"),
-        "pub fn a() {}\npub fn c() {}\n",
-    );
-    git(
-        &repo,
-        &home,
-        &["commit", "-qam", "feat(a): add c"],
-        "2026-01-02T10:00:00Z",
-    );
-    write(
-        &repo.join("crates/a/src/lib.rs"),
-        "pub fn a() {}\npub fn c() { let _ = 1; }\n",
-    );
-    git(
-        &repo,
-        &home,
-        &["commit", "-qam", HOSTILE],
-        "2026-01-03T10:00:00Z",
-    );
-    repo
+    history
 }
 
 fn relman(args: &[&str]) -> Output {
@@ -295,13 +220,14 @@ fn check_markdown(md: &str) {
 #[test]
 fn report_with_an_environment_store() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let repo = workspace(dir.path());
-    let (digest, state) = planned_store(dir.path(), &repo);
+    let history = workspace();
+    let repo = history.path();
+    let (digest, state) = planned_store(dir.path(), repo);
 
     let md = ok(relman(&[
         "report",
         "--repo",
-        path(&repo),
+        path(repo),
         "--store",
         path(&state),
         "--start",
@@ -332,7 +258,7 @@ fn report_with_an_environment_store() {
     let stdout = ok(relman(&[
         "report",
         "--repo",
-        path(&repo),
+        path(repo),
         "--store",
         path(&state),
         "--start",
@@ -357,12 +283,13 @@ fn report_with_an_environment_store() {
 #[test]
 fn plan_output_writes_both_reports_without_a_store() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let repo = workspace(dir.path());
+    let history = workspace();
+    let repo = history.path();
     let out = dir.path().join("out");
     ok(relman(&[
         "plan",
         "--repo",
-        path(&repo),
+        path(repo),
         "--start",
         START,
         "--output",
@@ -381,16 +308,17 @@ fn plan_output_writes_both_reports_without_a_store() {
         gantt[gantt.find("<svg").expect("svg")..].trim_end()
     );
     // And `relman report` renders the same report as the plan's file.
-    let report = ok(relman(&["report", "--repo", path(&repo), "--start", START]));
+    let report = ok(relman(&["report", "--repo", path(repo), "--start", START]));
     assert_eq!(report, md);
 }
 
 #[test]
 fn report_refuses_a_missing_store_with_exit_2() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let repo = workspace(dir.path());
+    let history = workspace();
+    let repo = history.path();
     let missing = dir.path().join("nope");
-    let out = relman(&["report", "--repo", path(&repo), "--store", path(&missing)]);
+    let out = relman(&["report", "--repo", path(repo), "--store", path(&missing)]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--store"), "{stderr}");
@@ -399,26 +327,11 @@ fn report_refuses_a_missing_store_with_exit_2() {
 
 #[test]
 fn a_report_with_nothing_to_release_is_still_complete() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(&home).expect("home");
-    let repo = dir.path().join("done");
-    std::fs::create_dir_all(&repo).expect("repo");
-    git(&repo, &home, &["init", "-q"], "2026-01-01T10:00:00Z");
-    write(
-        &repo.join("Cargo.toml"),
-        "[package]\nname = \"done\"\nversion = \"1.0.0\"\nedition = \"2021\"\n",
-    );
-    write(&repo.join("src/lib.rs"), "pub fn a() {}\n");
-    git(&repo, &home, &["add", "."], "2026-01-01T10:00:00Z");
-    git(
-        &repo,
-        &home,
-        &["commit", "-qm", "feat: all of it"],
-        "2026-01-01T10:00:00Z",
-    );
-    git(&repo, &home, &["tag", "v1.0.0"], "2026-01-01T10:00:00Z");
-    let md = ok(relman(&["report", "--repo", path(&repo), "--start", START]));
+    let mut history = common::one_package("done", "1.0.0", "");
+    history.commit("feat: all of it", &[]);
+    history.tag("v1.0.0");
+    let repo = history.path();
+    let md = ok(relman(&["report", "--repo", path(repo), "--start", START]));
     assert!(md.starts_with("# Release status: no release\n"), "{md}");
     assert!(md.contains("- nothing to release\n"), "{md}");
     assert!(
@@ -429,7 +342,7 @@ fn a_report_with_nothing_to_release_is_still_complete() {
     let html = ok(relman(&[
         "report",
         "--repo",
-        path(&repo),
+        path(repo),
         "--start",
         START,
         "--format",
@@ -455,13 +368,14 @@ fn a_report_with_nothing_to_release_is_still_complete() {
 #[test]
 fn plan_output_with_a_store_writes_the_same_report_as_relman_report() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let repo = workspace(dir.path());
-    let (digest, state) = planned_store(dir.path(), &repo);
+    let history = workspace();
+    let repo = history.path();
+    let (digest, state) = planned_store(dir.path(), repo);
     let out = dir.path().join("out");
     ok(relman(&[
         "plan",
         "--repo",
-        path(&repo),
+        path(repo),
         "--start",
         START,
         "--output",
@@ -479,7 +393,7 @@ fn plan_output_with_a_store_writes_the_same_report_as_relman_report() {
     let report = ok(relman(&[
         "report",
         "--repo",
-        path(&repo),
+        path(repo),
         "--store",
         path(&state),
         "--start",
@@ -491,7 +405,7 @@ fn plan_output_with_a_store_writes_the_same_report_as_relman_report() {
     assert!(html.contains("<td>2.0.0 (failed)</td>"), "{html}");
 
     // --store only feeds the written reports, so it needs --output.
-    let refused = relman(&["plan", "--repo", path(&repo), "--store", path(&state)]);
+    let refused = relman(&["plan", "--repo", path(repo), "--store", path(&state)]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("--output"),
@@ -502,13 +416,13 @@ fn plan_output_with_a_store_writes_the_same_report_as_relman_report() {
 
 #[test]
 fn report_takes_the_manifest_path_of_relman_plan() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let repo = workspace(dir.path());
-    let default = ok(relman(&["report", "--repo", path(&repo), "--start", START]));
+    let history = workspace();
+    let repo = history.path();
+    let default = ok(relman(&["report", "--repo", path(repo), "--start", START]));
     let explicit = ok(relman(&[
         "report",
         "--repo",
-        path(&repo),
+        path(repo),
         "--manifest-path",
         "Cargo.toml",
         "--start",
@@ -518,7 +432,7 @@ fn report_takes_the_manifest_path_of_relman_plan() {
     let missing = relman(&[
         "report",
         "--repo",
-        path(&repo),
+        path(repo),
         "--manifest-path",
         "nope/Cargo.toml",
         "--start",
@@ -532,14 +446,15 @@ fn report_takes_the_manifest_path_of_relman_plan() {
 #[test]
 fn report_on_a_saved_plan_finds_its_approval_later_and_refuses_an_edited_plan() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let repo = workspace(dir.path());
-    let (digest, state) = planned_store(dir.path(), &repo);
+    let history = workspace();
+    let repo = history.path();
+    let (digest, state) = planned_store(dir.path(), repo);
     // The plan is saved at another start time: the digest is the same.
     let out = dir.path().join("out");
     ok(relman(&[
         "plan",
         "--repo",
-        path(&repo),
+        path(repo),
         "--start",
         "2026-12-03T15:30:00Z",
         "--output",
@@ -549,7 +464,7 @@ fn report_on_a_saved_plan_finds_its_approval_later_and_refuses_an_edited_plan() 
     let md = ok(relman(&[
         "report",
         "--repo",
-        path(&repo),
+        path(repo),
         "--plan",
         path(&file),
         "--store",

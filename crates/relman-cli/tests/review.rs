@@ -2,45 +2,15 @@
 //! yet, are appended through relman-env), reviewed by change request, by `component@version`
 //! and by release name.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use relman_env::store::{JournalStore, Store};
 use relman_env::{Event, EventKind};
 use serde_json::Value;
 
-fn relman(args: &[&str], state: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_relman"))
-        .args(args)
-        .arg("--state")
-        .arg(state)
-        .output()
-        .expect("run relman")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("utf-8 output")
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_str(&ok(out)).expect("JSON output")
-}
-
-fn init(dir: &Path) -> PathBuf {
-    let state = dir.join("state");
-    ok(&relman(
-        &["env", "init", "--environments", "staging,production"],
-        &state,
-    ));
-    state
-}
+mod common;
+use common::{init_state, json, ok, relman_with_state};
 
 /// Deploys `version` of api to `env` and marks it succeeded (or failed).
 fn deploy(state: &Path, env: &str, version: &str, succeed: bool, release: Option<&str>) {
@@ -57,9 +27,9 @@ fn deploy(state: &Path, env: &str, version: &str, succeed: bool, release: Option
     if let Some(r) = release {
         args.extend(["--release", r]);
     }
-    ok(&relman(&args, state));
+    ok(&relman_with_state(&args, state));
     let end = if succeed { "succeed" } else { "fail" };
-    ok(&relman(
+    ok(&relman_with_state(
         &[
             "env",
             end,
@@ -105,7 +75,7 @@ fn kinds(review: &Value) -> Vec<&str> {
 #[test]
 fn review_of_a_change_request_compares_before_and_after() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let state = init(dir.path());
+    let state = init_state(dir.path());
     // Before the release: 1.1.0 runs in production.
     deploy(&state, "production", "1.1.0", true, None);
     let digest = "0123456789abcdef";
@@ -141,7 +111,7 @@ fn review_of_a_change_request_compares_before_and_after() {
         ],
         vec!["change", "implement", "CR-12"],
     ] {
-        ok(&relman(&args, &state));
+        ok(&relman_with_state(&args, &state));
     }
     let report = dir.path().join("it.xml");
     std::fs::write(
@@ -168,7 +138,7 @@ fn review_of_a_change_request_compares_before_and_after() {
     deploy(&state, "staging", "1.2.0", true, None);
     deploy(&state, "production", "1.2.0", true, None);
     open_incident(&state, "INC-7", "1.2.0");
-    ok(&relman(
+    ok(&relman_with_state(
         &[
             "env",
             "rollback",
@@ -179,7 +149,7 @@ fn review_of_a_change_request_compares_before_and_after() {
         ],
         &state,
     ));
-    ok(&relman(
+    ok(&relman_with_state(
         &[
             "env",
             "succeed",
@@ -193,7 +163,10 @@ fn review_of_a_change_request_compares_before_and_after() {
         &state,
     ));
 
-    let review = json(&relman(&["review", "CR-12", "--format", "json"], &state));
+    let review = json(&relman_with_state(
+        &["review", "CR-12", "--format", "json"],
+        &state,
+    ));
     assert_eq!(review["resolved_as"], "change_request");
     assert_eq!(review["env"], "production");
     assert_eq!(review["change_request"]["state"], "implement");
@@ -238,7 +211,7 @@ fn review_of_a_change_request_compares_before_and_after() {
             .starts_with("resolve incident INC-7 (api 1.2.0 in production")
     );
 
-    let markdown = ok(&relman(&["review", "CR-12"], &state));
+    let markdown = ok(&relman_with_state(&["review", "CR-12"], &state));
     for needle in [
         "# Post-release review: CR-12",
         "## Deployments",
@@ -254,7 +227,7 @@ fn review_of_a_change_request_compares_before_and_after() {
     }
 
     // The same deployments by component@version, without the change request's facts.
-    let by_version = json(&relman(
+    let by_version = json(&relman_with_state(
         &[
             "review",
             "api@1.2.0",
@@ -281,9 +254,12 @@ fn review_of_a_change_request_compares_before_and_after() {
 #[test]
 fn review_by_release_name_and_unknown_names() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let state = init(dir.path());
+    let state = init_state(dir.path());
     deploy(&state, "staging", "2.0.0", false, Some("2026.12"));
-    let review = json(&relman(&["review", "2026.12", "--format", "json"], &state));
+    let review = json(&relman_with_state(
+        &["review", "2026.12", "--format", "json"],
+        &state,
+    ));
     assert_eq!(review["resolved_as"], "release");
     assert_eq!(review["deployments"][0]["outcome"], "failed");
     assert_eq!(review["approvals"], serde_json::json!([]));
@@ -296,12 +272,12 @@ fn review_by_release_name_and_unknown_names() {
         "no deployment of the release succeeded in production"
     );
 
-    let unknown = relman(&["review", "2027.01"], &state);
+    let unknown = relman_with_state(&["review", "2027.01"], &state);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&unknown.stderr)
             .contains("nothing is recorded for release \"2027.01\"")
     );
-    let missing = relman(&["review", "2026.12"], &dir.path().join("missing"));
+    let missing = relman_with_state(&["review", "2026.12"], &dir.path().join("missing"));
     assert_eq!(missing.status.code(), Some(2));
 }

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use relman_test_support::GitHistory;
+
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../relman-risk/tests/data/jit-sample.csv")
 }
@@ -177,42 +179,19 @@ fn malformed_data_exits_2_naming_line_and_column() {
 
 #[test]
 fn scores_the_commits_of_a_repository_with_reasons() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let git = |args: &[&str]| {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(dir.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Ada")
-            .env("GIT_AUTHOR_EMAIL", "ada@example.org")
-            .env("GIT_COMMITTER_NAME", "Ada")
-            .env("GIT_COMMITTER_EMAIL", "ada@example.org")
-            .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
-            .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
-            .status()
-            .expect("run git");
-        assert!(status.success(), "git {args:?}");
-    };
-    git(&["init", "-q", "-b", "main"]);
-    let write = |name: &str, lines: usize| {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        let text: String = (0..lines).map(|i| format!("line {i}\n")).collect();
-        std::fs::write(path, text).expect("write");
-    };
-    write("src/a.rs", 10);
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "feat: start"]);
-    write("src/a.rs", 400);
-    write("docs/b.md", 300);
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "fix: big change"]);
+    let mut history = GitHistory::new();
+    history.at("2026-01-02T03:04:05Z");
+    let lines = |n: usize| -> String { (0..n).map(|i| format!("line {i}\n")).collect() };
+    history.commit("feat: start", &[("src/a.rs", &lines(10))]);
+    history.commit(
+        "fix: big change",
+        &[("src/a.rs", &lines(400)), ("docs/b.md", &lines(300))],
+    );
 
     let out = relman(&[
         "risk",
         "--repo",
-        dir.path().to_str().expect("utf-8 path"),
+        history.path().to_str().expect("utf-8 path"),
         "--format",
         "json",
     ]);
@@ -239,47 +218,13 @@ fn scores_the_commits_of_a_repository_with_reasons() {
 #[test]
 fn label_marks_the_commit_a_fix_traces_back_to_and_train_accepts_the_csv() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let repo = dir.path().join("repo");
-    std::fs::create_dir(&repo).expect("mkdir");
-    let mut clock = 1_767_000_000u64;
-    let mut git = |args: &[&str]| -> String {
-        clock += 3600;
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(&repo)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Ada")
-            .env("GIT_AUTHOR_EMAIL", "ada@example.org")
-            .env("GIT_COMMITTER_NAME", "Ada")
-            .env("GIT_COMMITTER_EMAIL", "ada@example.org")
-            .env("GIT_AUTHOR_DATE", format!("{clock} +0000"))
-            .env("GIT_COMMITTER_DATE", format!("{clock} +0000"))
-            .output()
-            .expect("run git");
-        assert!(out.status.success(), "git {args:?}");
-        text(&out.stdout).trim().to_owned()
-    };
+    let mut history = GitHistory::new();
     let body = |op: &str| format!("fn sum(a: i32, b: i32) -> i32 {{\n    a {op} b\n}}\n");
-    let commit = |git: &mut dyn FnMut(&[&str]) -> String, message: &str, files: &[(&str, &str)]| {
-        for (name, content) in files {
-            let path = repo.join(name);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-            std::fs::write(path, content).expect("write");
-        }
-        git(&["add", "-A"]);
-        git(&["commit", "-q", "-m", message]);
-        git(&["rev-parse", "HEAD"])
-    };
-    git(&["init", "-q", "-b", "main"]);
-    let start = commit(&mut git, "feat: start", &[("src/lib.rs", &body("+"))]);
-    let bad = commit(
-        &mut git,
-        "refactor: tidy the sum",
-        &[("src/lib.rs", &body("-"))],
-    );
-    let docs = commit(&mut git, "docs: readme", &[("README.md", "sum\n")]);
-    let fix = commit(&mut git, "fix: add again", &[("src/lib.rs", &body("+"))]);
+    let start = history.commit("feat: start", &[("src/lib.rs", &body("+"))]);
+    let bad = history.commit("refactor: tidy the sum", &[("src/lib.rs", &body("-"))]);
+    let docs = history.commit("docs: readme", &[("README.md", "sum\n")]);
+    let fix = history.commit("fix: add again", &[("src/lib.rs", &body("+"))]);
+    let repo = history.path();
 
     let csv = dir.path().join("data.csv");
     let out = relman(&[

@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+mod common;
+
 fn relman() -> Command {
     Command::new(env!("CARGO_BIN_EXE_relman"))
 }
@@ -85,12 +87,7 @@ fn plan_file_schedules_and_renders_every_format() {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = common::json(&out);
     assert_eq!(json["makespan"], 16);
     assert_eq!(json["tasks"].as_array().unwrap().len(), 8);
     assert_eq!(json["tasks"][0]["start_at"], "2026-01-05T09:00:00Z");

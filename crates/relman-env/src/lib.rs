@@ -71,3 +71,9 @@ pub use state::{
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide/relman-env.md")]
 pub struct GuideDoctests;
+
+/// The example of this crate's `README.md`, compiled and run by `cargo test --doc` so the
+/// README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

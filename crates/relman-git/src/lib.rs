@@ -77,3 +77,9 @@ pub use workspace::{DiscoverComponentsError, Layout, Workspace};
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide/relman-git.md")]
 pub struct GuideDoctests;
+
+/// The example of this crate's `README.md`, compiled and run by `cargo test --doc` so the
+/// README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

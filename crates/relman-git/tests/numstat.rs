@@ -1,56 +1,19 @@
-//! The walk against `git log` on a synthetic history from `make-history.py` (skipped, with a
-//! message, when the script is not found next to an ancestor of this package): authors,
-//! times, summaries and per-file diff stats must be what git prints.
-#![allow(clippy::print_stderr)]
+//! The walk against `git log` on a synthetic history from `make-history.py` (found next to an
+//! ancestor of the workspace): authors, times, summaries and per-file diff stats must be what
+//! git prints.
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use relman_git::{DiffStats, GitRepository, WalkOptions};
 use relman_model::{Change, RevisionRange};
+use relman_test_support::{git, make_history};
 
-fn history(dir: &Path) -> Option<PathBuf> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/scripts/make-history.py"))
-        .find(|p| p.is_file());
-    let Some(script) = script else {
-        eprintln!("numstat: make-history.py not found, nothing to compare");
-        return None;
-    };
+fn history(dir: &Path) -> PathBuf {
     let repo = dir.join("history");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(&repo)
-        .args(["--commits", "400", "--seed", "3"])
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(repo)
-}
-
-fn git(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8")
+    make_history(&repo, &["--commits", "400", "--seed", "3"]);
+    repo
 }
 
 fn walk(repo: &GitRepository, options: &WalkOptions) -> Vec<Change> {
@@ -99,9 +62,7 @@ fn git_numstat(repo: &Path) -> Numstat {
 #[test]
 fn the_walk_reads_what_git_log_prints() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let Some(path) = history(dir.path()) else {
-        return;
-    };
+    let path = history(dir.path());
     let repo = GitRepository::open(&path).expect("opens");
     let mut options = WalkOptions::new();
     options.diff(DiffStats::Compute);

@@ -2,80 +2,23 @@
 //! temp dirs, with pinned dates and an isolated configuration.
 
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use relman_git::{
     DiffStats, GitRepository, Head, Layout, MailmapUse, Merges, Parents, ReadHistoryError,
     RepositoryKind, TagPattern, TagRejection, WalkOptions,
 };
 use relman_model::{Change, DependencyKind, HistorySource, Revision, RevisionRange, Version};
+use relman_test_support::GitHistory;
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-    clock: u64,
+/// A fresh history whose author has the old address that the `.mailmap` test maps.
+fn fixture() -> GitHistory {
+    let mut history = GitHistory::new();
+    history.author("Ada Park", "ada@old.example.org");
+    history
 }
 
-fn git_in(path: &Path, args: &[&str], date: u64) -> String {
-    let out = Command::new("git")
-        .current_dir(path)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Ada Park")
-        .env("GIT_AUTHOR_EMAIL", "ada@old.example.org")
-        .env("GIT_COMMITTER_NAME", "Ada Park")
-        .env("GIT_COMMITTER_EMAIL", "ada@old.example.org")
-        .env("GIT_AUTHOR_DATE", format!("{date} +0000"))
-        .env("GIT_COMMITTER_DATE", format!("{date} +0000"))
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("repo");
-        std::fs::create_dir(&path).expect("mkdir");
-        git_in(&path, &["init", "-q", "-b", "main"], 0);
-        Self {
-            _dir: dir,
-            path,
-            clock: 1_700_000_000,
-        }
-    }
-
-    fn git(&mut self, args: &[&str]) -> String {
-        self.clock += 60;
-        git_in(&self.path, args, self.clock)
-    }
-
-    fn write(&self, file: &str, text: &str) {
-        let p = self.path.join(file);
-        std::fs::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
-        std::fs::write(p, text).expect("write");
-    }
-
-    /// Writes the files and commits them; returns the commit id.
-    fn commit(&mut self, message: &str, files: &[(&str, &str)]) -> String {
-        for (file, text) in files {
-            self.write(file, text);
-        }
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
-        self.git(&["rev-parse", "HEAD"])
-    }
-
-    fn open(&self) -> GitRepository {
-        GitRepository::open(&self.path).expect("opens")
-    }
+fn open(history: &GitHistory) -> GitRepository {
+    GitRepository::open(history.path()).expect("opens")
 }
 
 fn summaries(repo: &GitRepository, range: &str, options: &WalkOptions) -> Vec<String> {
@@ -90,21 +33,21 @@ fn summaries(repo: &GitRepository, range: &str, options: &WalkOptions) -> Vec<St
 
 #[test]
 fn tags_are_read_by_pattern_reachability_and_kind() {
-    let mut f = Fixture::new();
+    let mut f = fixture();
     f.commit("feat: one", &[("a.txt", "1\n")]);
-    f.git(&["tag", "v0.1.0"]);
+    f.tag("v0.1.0");
     f.commit("fix: two", &[("a.txt", "2\n")]);
-    f.git(&["tag", "-a", "v0.1.1", "-m", "release 0.1.1"]);
+    f.annotated_tag("v0.1.1", "release 0.1.1");
     f.git(&["tag", "v1.0"]);
     f.git(&["tag", "nightly"]);
-    let tree = f.git(&["rev-parse", "HEAD^{tree}"]);
+    let tree = f.rev_parse("HEAD^{tree}");
     f.git(&["tag", "v9.0.0-tree", &tree]);
-    f.git(&["checkout", "-q", "-b", "side"]);
+    f.branch("side");
     f.commit("feat: side", &[("b.txt", "1\n")]);
     f.git(&["tag", "v0.2.0"]);
-    f.git(&["checkout", "-q", "main"]);
+    f.checkout("main");
 
-    let repo = f.open();
+    let repo = open(&f);
     let listing = repo.read_tags(&Revision::head()).expect("tags");
     let names: Vec<(&str, String)> = listing
         .tags
@@ -147,8 +90,8 @@ fn tags_are_read_by_pattern_reachability_and_kind() {
 
 #[test]
 fn unborn_branch_missing_tag_and_detached_head_are_reported() {
-    let mut f = Fixture::new();
-    let repo = f.open();
+    let mut f = fixture();
+    let repo = open(&f);
     assert_eq!(
         repo.head().expect("head"),
         Head::Unborn {
@@ -163,7 +106,7 @@ fn unborn_branch_missing_tag_and_detached_head_are_reported() {
 
     let first = f.commit("feat: one", &[("a.txt", "1\n")]);
     f.commit("fix: two", &[("a.txt", "2\n")]);
-    let repo = f.open();
+    let repo = open(&f);
     let err = repo
         .changes(&"v9.9.9..HEAD".parse().expect("range"))
         .expect_err("missing tag");
@@ -173,7 +116,7 @@ fn unborn_branch_missing_tag_and_detached_head_are_reported() {
     );
 
     f.git(&["checkout", "-q", "--detach", "HEAD~1"]);
-    let repo = f.open();
+    let repo = open(&f);
     assert_eq!(
         repo.head().expect("head"),
         Head::Detached {
@@ -185,21 +128,14 @@ fn unborn_branch_missing_tag_and_detached_head_are_reported() {
 
 #[test]
 fn merges_are_skipped_and_first_parent_follows_the_mainline() {
-    let mut f = Fixture::new();
+    let mut f = fixture();
     f.commit("feat: base", &[("a.txt", "1\n")]);
-    f.git(&["checkout", "-q", "-b", "topic"]);
+    f.branch("topic");
     f.commit("feat: on topic", &[("b.txt", "1\n")]);
-    f.git(&["checkout", "-q", "main"]);
+    f.checkout("main");
     f.commit("fix: on main", &[("a.txt", "2\n")]);
-    f.git(&[
-        "merge",
-        "-q",
-        "--no-ff",
-        "-m",
-        "Merge branch 'topic'",
-        "topic",
-    ]);
-    let repo = f.open();
+    f.merge("topic", "Merge branch 'topic'");
+    let repo = open(&f);
 
     let default = summaries(&repo, "HEAD", &WalkOptions::new());
     assert_eq!(default.len(), 3);
@@ -223,7 +159,7 @@ fn merges_are_skipped_and_first_parent_follows_the_mainline() {
 
 #[test]
 fn mailmap_maps_authors_unless_ignored() {
-    let mut f = Fixture::new();
+    let mut f = fixture();
     f.commit(
         "docs: mailmap",
         &[(
@@ -231,7 +167,7 @@ fn mailmap_maps_authors_unless_ignored() {
             "Ada Park <ada@example.org> <ada@old.example.org>\n",
         )],
     );
-    let repo = f.open();
+    let repo = open(&f);
     let change = &repo.changes(&RevisionRange::default()).expect("walks")[0];
     assert_eq!(change.author.email, "ada@example.org");
     let mut raw = WalkOptions::new();
@@ -243,12 +179,16 @@ fn mailmap_maps_authors_unless_ignored() {
     })
     .expect("walks");
     assert_eq!(emails, ["ada@old.example.org"]);
-    assert_eq!(change.time.timestamp(), 1_700_000_060 + 60);
+    assert_eq!(
+        change.time.timestamp(),
+        GitHistory::START,
+        "the pinned date"
+    );
 }
 
 #[test]
 fn path_filters_and_diff_stats() {
-    let mut f = Fixture::new();
+    let mut f = fixture();
     f.commit(
         "feat: start",
         &[
@@ -261,7 +201,7 @@ fn path_filters_and_diff_stats() {
     f.commit("fix(ab): ab only", &[("crates/ab/src/lib.rs", "y\n")]);
     f.git(&["mv", "crates/a/src/lib.rs", "crates/a/src/main.rs"]);
     f.commit("refactor(a): rename", &[]);
-    let repo = f.open();
+    let repo = open(&f);
 
     let mut a = WalkOptions::new();
     a.paths(vec!["crates/a".into()]);
@@ -303,11 +243,11 @@ fn path_filters_and_diff_stats() {
 
 #[test]
 fn threads_do_not_change_the_output() {
-    let mut f = Fixture::new();
+    let mut f = fixture();
     for i in 0..40 {
         f.commit(&format!("fix: change {i}"), &[("a.txt", &format!("{i}\n"))]);
     }
-    let repo = f.open();
+    let repo = open(&f);
     let mut one = WalkOptions::new();
     one.diff(DiffStats::Compute);
     let mut three = one.clone();
@@ -332,20 +272,16 @@ fn threads_do_not_change_the_output() {
 
 #[test]
 fn bare_and_shallow_clones() {
-    let mut f = Fixture::new();
+    let mut f = fixture();
     for i in 0..5 {
         f.commit(&format!("fix: change {i}"), &[("a.txt", &format!("{i}\n"))]);
     }
-    let parent = f.path.parent().expect("a parent").to_owned();
-    let url = format!("file://{}", f.path.display());
-    git_in(
-        &parent,
-        &["clone", "-q", "--bare", &url, "bare.git"],
-        f.clock,
-    );
+    let parent = f.temp_dir().to_owned();
+    let url = format!("file://{}", f.path().display());
+    f.git(&["clone", "-q", "--bare", &url, "../bare.git"]);
     let bare = GitRepository::open(parent.join("bare.git")).expect("opens");
     assert_eq!(bare.kind(), RepositoryKind::Bare);
-    assert_eq!(f.open().kind(), RepositoryKind::WorkTree);
+    assert_eq!(open(&f).kind(), RepositoryKind::WorkTree);
     assert_eq!(
         bare.changes(&RevisionRange::default())
             .expect("walks")
@@ -353,11 +289,7 @@ fn bare_and_shallow_clones() {
         5
     );
 
-    git_in(
-        &parent,
-        &["clone", "-q", "--depth", "2", &url, "shallow"],
-        f.clock,
-    );
+    f.git(&["clone", "-q", "--depth", "2", &url, "../shallow"]);
     let shallow = GitRepository::open(parent.join("shallow")).expect("opens");
     assert!(shallow.is_shallow());
     let err = shallow
@@ -375,7 +307,7 @@ fn bare_and_shallow_clones() {
 
 #[test]
 fn cargo_workspaces_become_components() {
-    let mut f = Fixture::new();
+    let mut f = fixture();
     f.commit(
         "chore: workspace",
         &[
@@ -397,7 +329,7 @@ fn cargo_workspaces_become_components() {
             ("tools/cli/Cargo.toml", "[package]\nname = \"relman-tool\"\nversion = \"0.1.0\"\n"),
         ],
     );
-    let repo = f.open();
+    let repo = open(&f);
     let ws = repo
         .discover_components(&Revision::head())
         .expect("discovers");
@@ -443,8 +375,7 @@ fn cargo_workspaces_become_components() {
             "[package]\nname = \"api\"\nversion = \"x\"\n",
         )],
     );
-    let err = f
-        .open()
+    let err = open(&f)
         .discover_components(&Revision::head())
         .expect_err("bad version");
     assert_eq!(
@@ -455,7 +386,7 @@ fn cargo_workspaces_become_components() {
 
 #[test]
 fn a_single_package_is_tagged_v_version() {
-    let mut f = Fixture::new();
+    let mut f = fixture();
     f.commit(
         "feat: init",
         &[(
@@ -463,8 +394,8 @@ fn a_single_package_is_tagged_v_version() {
             "[package]\nname = \"tool\"\nversion = \"1.4.0\"\n",
         )],
     );
-    f.git(&["tag", "v1.4.0"]);
-    let mut repo = f.open();
+    f.tag("v1.4.0");
+    let mut repo = open(&f);
     let ws = repo
         .discover_components(&Revision::head())
         .expect("discovers");
@@ -474,18 +405,18 @@ fn a_single_package_is_tagged_v_version() {
     let tags = repo.version_tags(&Revision::head()).expect("tags");
     assert_eq!(tags[0].component.as_ref().map(|c| c.as_str()), Some("tool"));
 
-    let mut empty = Fixture::new();
+    let mut empty = fixture();
     empty.commit("docs: no manifest", &[("README", "x\n")]);
-    assert!(empty.open().discover_components(&Revision::head()).is_err());
+    assert!(open(&empty).discover_components(&Revision::head()).is_err());
 }
 
 #[test]
 fn remote_urls_are_read_from_the_configuration() {
-    let mut f = Fixture::new();
-    assert_eq!(f.open().remote_url("origin").expect("readable"), None);
+    let f = fixture();
+    assert_eq!(open(&f).remote_url("origin").expect("readable"), None);
     f.git(&["remote", "add", "origin", "git@github.com:acme/widget.git"]);
     f.git(&["remote", "add", "mirror", "/srv/git/widget.git"]);
-    let repo = f.open();
+    let repo = open(&f);
     assert_eq!(
         repo.remote_url("origin").expect("readable").as_deref(),
         Some("git@github.com:acme/widget.git")

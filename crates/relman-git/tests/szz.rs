@@ -1,74 +1,18 @@
 //! SZZ on small fixture repositories built with the `git` command in temp dirs, with pinned
 //! dates and an isolated configuration.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use relman_git::GitRepository;
 use relman_git::szz::{FindBugIntroducingError, LineFilter, RootCommits, SzzOptions};
 use relman_model::ChangeId;
+use relman_test_support::GitHistory;
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-    clock: u64,
+/// Writes the files and commits them; returns the commit id.
+fn commit(history: &mut GitHistory, message: &str, files: &[(&str, &str)]) -> ChangeId {
+    id(&history.commit(message, files))
 }
 
-fn git_in(path: &Path, args: &[&str], date: u64) -> String {
-    let out = Command::new("git")
-        .current_dir(path)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Ada Park")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.org")
-        .env("GIT_COMMITTER_NAME", "Ada Park")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.org")
-        .env("GIT_AUTHOR_DATE", format!("{date} +0000"))
-        .env("GIT_COMMITTER_DATE", format!("{date} +0000"))
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("repo");
-        std::fs::create_dir(&path).expect("mkdir");
-        git_in(&path, &["init", "-q", "-b", "main"], 0);
-        Self {
-            _dir: dir,
-            path,
-            clock: 1_700_000_000,
-        }
-    }
-
-    fn git(&mut self, args: &[&str]) -> String {
-        self.clock += 60;
-        git_in(&self.path, args, self.clock)
-    }
-
-    /// Writes the files and commits them; returns the commit id.
-    fn commit(&mut self, message: &str, files: &[(&str, &str)]) -> ChangeId {
-        for (file, text) in files {
-            let p = self.path.join(file);
-            std::fs::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
-            std::fs::write(p, text).expect("write");
-        }
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
-        id(&self.git(&["rev-parse", "HEAD"]))
-    }
-
-    fn open(&self) -> GitRepository {
-        GitRepository::open(&self.path).expect("opens")
-    }
+fn open(history: &GitHistory) -> GitRepository {
+    GitRepository::open(history.path()).expect("opens")
 }
 
 fn id(text: &str) -> ChangeId {
@@ -81,13 +25,12 @@ const BUGGY: &str =
 
 #[test]
 fn fix_blames_the_commit_that_introduced_the_line_not_an_unrelated_one() {
-    let mut f = Fixture::new();
-    let init = f.commit("feat: start", &[("src/main.rs", GOOD)]);
-    let a = f.commit("feat: change the sum", &[("src/main.rs", BUGGY)]);
-    let b = f.commit("docs: readme", &[("README.md", "hello\n")]);
-    let c = f.commit("fix: add again", &[("src/main.rs", GOOD)]);
-    let found = f
-        .open()
+    let mut f = GitHistory::new();
+    let init = commit(&mut f, "feat: start", &[("src/main.rs", GOOD)]);
+    let a = commit(&mut f, "feat: change the sum", &[("src/main.rs", BUGGY)]);
+    let b = commit(&mut f, "docs: readme", &[("README.md", "hello\n")]);
+    let c = commit(&mut f, "fix: add again", &[("src/main.rs", GOOD)]);
+    let found = open(&f)
         .bug_introducing(std::slice::from_ref(&c), &SzzOptions::new())
         .expect("szz runs");
     assert!(found.contains(&a), "{found:?}");
@@ -105,15 +48,14 @@ fn fix_blames_the_commit_that_introduced_the_line_not_an_unrelated_one() {
 
 #[test]
 fn whitespace_only_change_is_not_blamed() {
-    let mut f = Fixture::new();
-    f.commit("feat: start", &[("src/main.rs", GOOD)]);
-    let a = f.commit("feat: change the sum", &[("src/main.rs", BUGGY)]);
+    let mut f = GitHistory::new();
+    commit(&mut f, "feat: start", &[("src/main.rs", GOOD)]);
+    let a = commit(&mut f, "feat: change the sum", &[("src/main.rs", BUGGY)]);
     let reindented = BUGGY.replace("    println", "        println");
-    let b = f.commit("style: reindent", &[("src/main.rs", &reindented)]);
+    let b = commit(&mut f, "style: reindent", &[("src/main.rs", &reindented)]);
     let fixed = GOOD.replace("    println", "        println");
-    let c = f.commit("fix: add again", &[("src/main.rs", &fixed)]);
-    let found = f
-        .open()
+    let c = commit(&mut f, "fix: add again", &[("src/main.rs", &fixed)]);
+    let found = open(&f)
         .bug_introducing(&[c], &SzzOptions::new())
         .expect("szz runs");
     assert!(found.contains(&a), "{found:?}");
@@ -125,11 +67,15 @@ fn whitespace_only_change_is_not_blamed() {
 
 #[test]
 fn comment_and_blank_lines_are_skipped_unless_asked() {
-    let mut f = Fixture::new();
+    let mut f = GitHistory::new();
     let old = "// says hello\nfn f() {}\n\n";
-    let init = f.commit("feat: start", &[("lib.rs", old)]);
-    let fix = f.commit("fix: reword", &[("lib.rs", "// says hi\nfn f() {}\n")]);
-    let repo = f.open();
+    let init = commit(&mut f, "feat: start", &[("lib.rs", old)]);
+    let fix = commit(
+        &mut f,
+        "fix: reword",
+        &[("lib.rs", "// says hi\nfn f() {}\n")],
+    );
+    let repo = open(&f);
     let trivial = repo
         .bug_introducing(std::slice::from_ref(&fix), &SzzOptions::new())
         .expect("szz runs");
@@ -144,16 +90,15 @@ fn comment_and_blank_lines_are_skipped_unless_asked() {
 
 #[test]
 fn renamed_file_is_followed() {
-    let mut f = Fixture::new();
-    f.commit("feat: start", &[("src/old.rs", GOOD)]);
-    let a = f.commit("feat: change the sum", &[("src/old.rs", BUGGY)]);
+    let mut f = GitHistory::new();
+    commit(&mut f, "feat: start", &[("src/old.rs", GOOD)]);
+    let a = commit(&mut f, "feat: change the sum", &[("src/old.rs", BUGGY)]);
     f.git(&["mv", "src/old.rs", "src/new.rs"]);
-    let moved = f.commit("refactor: rename", &[]);
+    let moved = commit(&mut f, "refactor: rename", &[]);
     // The fix renames the file again while fixing it: its old side is `src/new.rs`.
-    std::fs::remove_file(f.path.join("src/new.rs")).expect("rm");
-    let c = f.commit("fix: add again", &[("src/newer.rs", GOOD)]);
-    let found = f
-        .open()
+    f.remove("src/new.rs");
+    let c = commit(&mut f, "fix: add again", &[("src/newer.rs", GOOD)]);
+    let found = open(&f)
         .bug_introducing(&[c], &SzzOptions::new())
         .expect("szz runs");
     assert!(found.contains(&a), "{found:?}");
@@ -162,10 +107,10 @@ fn renamed_file_is_followed() {
 
 #[test]
 fn root_commits_can_be_excluded() {
-    let mut f = Fixture::new();
-    let init = f.commit("feat: start", &[("src/main.rs", BUGGY)]);
-    let fix = f.commit("fix: add", &[("src/main.rs", GOOD)]);
-    let repo = f.open();
+    let mut f = GitHistory::new();
+    let init = commit(&mut f, "feat: start", &[("src/main.rs", BUGGY)]);
+    let fix = commit(&mut f, "fix: add", &[("src/main.rs", GOOD)]);
+    let repo = open(&f);
     let kept = repo
         .bug_introducing(std::slice::from_ref(&fix), &SzzOptions::new())
         .expect("szz runs");
@@ -184,11 +129,10 @@ fn root_commits_can_be_excluded() {
 
 #[test]
 fn unknown_fix_is_reported() {
-    let mut f = Fixture::new();
-    f.commit("feat: start", &[("a.txt", "a\n")]);
+    let mut f = GitHistory::new();
+    commit(&mut f, "feat: start", &[("a.txt", "a\n")]);
     let missing = id("0123456789abcdef0123456789abcdef01234567");
-    let err = f
-        .open()
+    let err = open(&f)
         .bug_introducing(std::slice::from_ref(&missing), &SzzOptions::new())
         .expect_err("no such commit");
     assert!(matches!(
@@ -202,29 +146,45 @@ fn unknown_fix_is_reported() {
 }
 
 /// A history of several files, each broken and fixed in turn, with one fix touching two files.
-fn several_fixes() -> (Fixture, Vec<ChangeId>) {
-    let mut f = Fixture::new();
+fn several_fixes() -> (GitHistory, Vec<ChangeId>) {
+    let mut f = GitHistory::new();
     let files = ["a.rs", "b.rs", "c.rs", "d.rs", "e.rs"];
     for file in files {
-        f.commit("feat: add", &[(file, GOOD)]);
+        commit(&mut f, "feat: add", &[(file, GOOD)]);
     }
     let mut fixes = Vec::new();
     for (round, file) in files.iter().enumerate() {
-        f.commit(&format!("feat: change {file}"), &[(file, BUGGY)]);
+        commit(&mut f, &format!("feat: change {file}"), &[(file, BUGGY)]);
         if round % 2 == 1 {
-            f.commit("docs: note", &[("NOTES.md", &format!("round {round}\n"))]);
+            commit(
+                &mut f,
+                "docs: note",
+                &[("NOTES.md", &format!("round {round}\n"))],
+            );
         }
-        fixes.push(f.commit(&format!("fix: repair {file}"), &[(file, GOOD)]));
+        fixes.push(commit(
+            &mut f,
+            &format!("fix: repair {file}"),
+            &[(file, GOOD)],
+        ));
     }
-    f.commit("feat: break two", &[("a.rs", BUGGY), ("b.rs", BUGGY)]);
-    fixes.push(f.commit("fix: repair two", &[("a.rs", GOOD), ("b.rs", GOOD)]));
+    commit(
+        &mut f,
+        "feat: break two",
+        &[("a.rs", BUGGY), ("b.rs", BUGGY)],
+    );
+    fixes.push(commit(
+        &mut f,
+        "fix: repair two",
+        &[("a.rs", GOOD), ("b.rs", GOOD)],
+    ));
     (f, fixes)
 }
 
 #[test]
 fn the_result_does_not_depend_on_the_number_of_threads() {
     let (f, fixes) = several_fixes();
-    let repo = f.open();
+    let repo = open(&f);
     let one = repo
         .bug_introducing(&fixes, &SzzOptions::new())
         .expect("szz runs");
@@ -247,8 +207,7 @@ fn with_threads_the_first_bad_fix_in_input_order_is_reported() {
     fixes.push(second);
     let mut options = SzzOptions::new();
     options.threads(3);
-    let err = f
-        .open()
+    let err = open(&f)
         .bug_introducing(&fixes, &options)
         .expect_err("no such commit");
     assert!(

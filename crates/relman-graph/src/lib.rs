@@ -107,3 +107,9 @@ mod tests {
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide/relman-graph.md")]
 pub struct GuideDoctests;
+
+/// The example of this crate's `README.md`, compiled and run by `cargo test --doc` so the
+/// README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -81,3 +81,9 @@ pub use history::{
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/guide/relman-model.md")]
 pub struct GuideDoctests;
+
+/// The example of this crate's `README.md`, compiled and run by `cargo test --doc` so the
+/// README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

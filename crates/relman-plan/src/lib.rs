@@ -9,7 +9,7 @@
 //! - [`config`]: `relman.toml` / `[workspace.metadata.relman]`, with precise errors;
 //! - [`units`]: which components are released together under which tag series (tag rules,
 //!   version groups, `publish = false` left out);
-//! - [`decide`]: the next version of each unit with its evidence (commit rules, the policy
+//! - [`decide`](mod@decide): the next version of each unit with its evidence (commit rules, the policy
 //!   learned from the repository's own releases, patch releases for other changes, releases
 //!   of dependents).
 //!

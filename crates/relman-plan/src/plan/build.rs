@@ -77,7 +77,7 @@ pub(super) struct Planned<'a> {
 }
 
 /// Plans the release of `units` (see [`crate::units::release_units`]) from `history`: each
-/// unit's next version with evidence ([`crate::decide`]), propagation to dependents, the
+/// unit's next version with evidence ([`crate::decide()`]), propagation to dependents, the
 /// release waves, a changelog section and release notes per released unit, the release risk
 /// (every released change scored on the metrics of the whole history), the task pipeline
 /// scheduled from `options.start`, the content digest and the change request draft bound to
