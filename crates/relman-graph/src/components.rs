@@ -553,15 +553,20 @@ impl ComponentGraph {
                         }
                         _ => Bump::Patch,
                     };
+                    let dep_requirement = dep.requirement.as_ref().map(ToString::to_string);
                     let cause = BumpCause::Dependency {
                         dependency: self.components[d].id.clone(),
                         version,
-                        requirement: dep.requirement.as_ref().map(ToString::to_string),
+                        requirement: dep_requirement.clone(),
                         requirement_matches: matches,
                     };
-                    if let Some(old) = causes[c].iter_mut().find(
-                        |x| matches!(x, BumpCause::Dependency { dependency, .. } if *dependency == self.components[d].id),
-                    ) {
+                    // one cause per dependency and requirement: a component may list the same
+                    // dependency twice (normal and build) with different requirements
+                    if let Some(old) = causes[c].iter_mut().find(|x| {
+                        matches!(x, BumpCause::Dependency { dependency, requirement, .. }
+                            if *dependency == self.components[d].id
+                                && requirement.as_deref() == dep_requirement.as_deref())
+                    }) {
                         if *old != cause {
                             *old = cause;
                             changed = true;
@@ -813,6 +818,48 @@ mod tests {
         assert_eq!(
             g.propagate(&BTreeMap::from([(id("x"), Bump::Patch)]), &lock),
             Err(UnknownComponentError(id("x")))
+        );
+    }
+
+    /// A component that lists the same dependency twice with requirements that disagree made
+    /// `propagate` swap the two causes forever.
+    #[test]
+    fn propagation_terminates_on_a_dependency_listed_twice() {
+        use DependencyKind::{Build, Normal};
+        let g = ComponentGraph::new(vec![
+            comp("a", "1.0.0", &[]),
+            comp(
+                "b",
+                "2.0.0",
+                &[("a", Normal, Some("^1")), ("a", Build, Some("=1.0.0"))],
+            ),
+        ])
+        .expect("valid");
+        let plan = g
+            .propagate(
+                &BTreeMap::from([(id("a"), Bump::Patch)]),
+                &PropagationPolicy::new(Propagation::AlwaysPatch),
+            )
+            .expect("ok");
+        assert_eq!(plan.len(), 2);
+        let matches: Vec<(Option<&str>, RequirementMatch)> = plan[1]
+            .causes
+            .iter()
+            .filter_map(|c| match c {
+                BumpCause::Dependency {
+                    requirement,
+                    requirement_matches,
+                    ..
+                } => Some((requirement.as_deref(), *requirement_matches)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            matches,
+            [
+                (Some("^1"), RequirementMatch::Matches),
+                (Some("=1.0.0"), RequirementMatch::Breaks)
+            ]
         );
     }
 }
