@@ -6,7 +6,7 @@ use std::path::Path;
 
 use git2::{ObjectType, Tree};
 use relman_model::{
-    Component, ComponentId, Dependency, DependencyKind, Revision, Version, VersionTag,
+    Component, ComponentId, Dependency, DependencyKind, Publish, Revision, Version, VersionTag,
 };
 use semver::VersionReq;
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,8 @@ pub struct Workspace {
     /// Single package or workspace.
     pub layout: Layout,
     /// The packages, sorted by name; each owns its directory (a root package owns the whole
-    /// repository) and depends on the members it names by path.
+    /// repository), depends on the members its path dependencies point at and says whether it
+    /// is published ([`Component::publish`]).
     pub components: Vec<Component>,
     /// The tag patterns of the layout (bound to the package for a single package).
     pub tag_patterns: Vec<TagPattern>,
@@ -121,8 +122,12 @@ impl GitRepository {
     /// `[workspace] members` (globs `*` and `?` in any path segment; `exclude` honoured) plus the
     /// root package if any, each with its `[package] name` and `version` (`version.workspace =
     /// true` reads `[workspace.package] version`; no version is `0.0.0`), its directory as
-    /// path, and its path dependencies on other members (normal, dev, build; `workspace =
-    /// true` entries resolved through `[workspace.dependencies]`). One package gives
+    /// path, its `publish` setting (`publish = false` or `[]` is [`Publish::No`];
+    /// `publish.workspace = true` reads `[workspace.package] publish`), and its path
+    /// dependencies on other members (normal, dev, build; `workspace = true` entries resolved
+    /// through `[workspace.dependencies]`). A dependency is an edge only when its `path`,
+    /// relative to the manifest that declares it, is a member's directory: a registry or git
+    /// dependency never is, even when it shares a member's name. One package gives
     /// [`Layout::SinglePackage`] with `v{version}`, more give [`Layout::Workspace`] with
     /// `{component}-v{version}`.
     ///
@@ -165,10 +170,22 @@ impl GitRepository {
                 }
             }
         }
-        let ws_version = workspace
+        let ws_package = workspace
             .and_then(|w| w.get("package"))
+            .and_then(toml::Value::as_table);
+        let ws_version = ws_package
             .and_then(|p| p.get("version"))
             .and_then(toml::Value::as_str);
+        let ws_publish = match ws_package.and_then(|p| p.get("publish")) {
+            None => None,
+            Some(v) => Some(
+                publish(v).map_err(|problem| DiscoverComponentsError::InvalidKey {
+                    path: "Cargo.toml".to_owned(),
+                    key: "workspace.package.publish".to_owned(),
+                    problem,
+                })?,
+            ),
+        };
         let ws_deps = workspace
             .and_then(|w| w.get("dependencies"))
             .and_then(toml::Value::as_table);
@@ -220,21 +237,36 @@ impl GitRepository {
                 }
                 Some(_) => return Err(invalid("package.version", "is not a string")),
             };
-            packages.push((id, version, dir.clone(), manifest, path));
+            let publish = match package.get("publish") {
+                None => Publish::Registry,
+                Some(toml::Value::Table(t))
+                    if t.get("workspace").and_then(toml::Value::as_bool) == Some(true) =>
+                {
+                    ws_publish.ok_or_else(|| {
+                        invalid(
+                            "package.publish",
+                            "inherits from [workspace.package] which has no publish",
+                        )
+                    })?
+                }
+                Some(v) => publish(v).map_err(|problem| invalid("package.publish", problem))?,
+            };
+            packages.push((id, version, publish, dir.clone(), manifest, path));
         }
         if packages.is_empty() {
             return Err(DiscoverComponentsError::NoPackage);
         }
-        let names: BTreeMap<String, ()> = packages
+        // member directory -> member, to resolve path dependencies
+        let members: BTreeMap<String, ComponentId> = packages
             .iter()
-            .map(|(id, ..)| (id.as_str().to_owned(), ()))
+            .map(|(id, _, _, dir, ..)| (dir.clone(), id.clone()))
             .collect();
         let single = packages.len() == 1;
         let mut components = Vec::new();
-        for (id, version, dir, manifest, path) in packages {
-            let mut component = Component::new(id.clone(), version);
+        for (id, version, publish, dir, manifest, path) in packages {
+            let mut component = Component::new(id.clone(), version).with_publish(publish);
             if !dir.is_empty() {
-                component = component.with_path(dir);
+                component = component.with_path(dir.clone());
             }
             for (section, kind) in [
                 ("dependencies", DependencyKind::Normal),
@@ -250,25 +282,28 @@ impl GitRepository {
                     };
                     let inherited =
                         spec.get("workspace").and_then(toml::Value::as_bool) == Some(true);
-                    let spec = if inherited {
+                    // a path is relative to the manifest that declares it
+                    let (spec, base) = if inherited {
                         match ws_deps
                             .and_then(|d| d.get(key))
                             .and_then(toml::Value::as_table)
                         {
-                            Some(s) => s,
+                            Some(s) => (s, ""),
                             None => continue,
                         }
                     } else {
-                        spec
+                        (spec, dir.as_str())
                     };
-                    if !spec.contains_key("path") {
-                        continue;
-                    }
-                    let target = spec
-                        .get("package")
+                    // registry and git dependencies have no path: never an edge
+                    let Some(target) = spec
+                        .get("path")
                         .and_then(toml::Value::as_str)
-                        .unwrap_or(key);
-                    if !names.contains_key(target) || target == id.as_str() {
+                        .and_then(|p| join(base, p))
+                        .and_then(|d| members.get(&d))
+                    else {
+                        continue;
+                    };
+                    if *target == id {
                         continue;
                     }
                     let requirement = match spec.get("version").and_then(toml::Value::as_str) {
@@ -281,9 +316,11 @@ impl GitRepository {
                         })?),
                         None => None,
                     };
-                    let target = ComponentId::new(target).expect("a member name is valid");
-                    component =
-                        component.with_dependency(Dependency::new(target, kind, requirement));
+                    component = component.with_dependency(Dependency::new(
+                        target.clone(),
+                        kind,
+                        requirement,
+                    ));
                 }
             }
             components.push(component);
@@ -383,6 +420,41 @@ fn manifest_path(dir: &str) -> String {
     }
 }
 
+/// `[package] publish` (or `[workspace.package] publish`): a boolean or a list of registries.
+fn publish(value: &toml::Value) -> Result<Publish, &'static str> {
+    match value {
+        toml::Value::Boolean(true) => Ok(Publish::Registry),
+        toml::Value::Boolean(false) => Ok(Publish::No),
+        toml::Value::Array(registries) if registries.iter().all(toml::Value::is_str) => {
+            Ok(if registries.is_empty() {
+                Publish::No
+            } else {
+                Publish::Registry
+            })
+        }
+        _ => Err("is not a boolean or a list of registry names"),
+    }
+}
+
+/// The repository directory `rel` names from the directory `base` (both `/`-separated, `""`
+/// is the root), lexically; `None` for an absolute path or one that leaves the repository.
+fn join(base: &str, rel: &str) -> Option<String> {
+    if rel.starts_with(['/', '\\']) || rel.contains(':') {
+        return None;
+    }
+    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    for segment in rel.split(['/', '\\']) {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 fn strings(table: &Table, path: &str, key: &str) -> Result<Vec<String>, DiscoverComponentsError> {
     let field = key.rsplit('.').next().unwrap_or(key);
     let Some(value) = table.get(field) else {
@@ -422,7 +494,38 @@ fn wildcard(pattern: &str, name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::wildcard;
+    use super::{join, publish, wildcard};
+    use relman_model::Publish;
+
+    #[test]
+    fn paths_join_lexically_inside_the_repository() {
+        assert_eq!(
+            join("crates/api", "../core").as_deref(),
+            Some("crates/core")
+        );
+        assert_eq!(join("", "crates/core/").as_deref(), Some("crates/core"));
+        assert_eq!(join("examples/demo", "../..").as_deref(), Some(""));
+        assert_eq!(
+            join("crates/api", "./../../tools/./cli").as_deref(),
+            Some("tools/cli")
+        );
+        assert_eq!(join("crates", "../.."), None);
+        assert_eq!(join("crates", "/abs/core"), None);
+    }
+
+    #[test]
+    fn publish_reads_booleans_and_registry_lists() {
+        let value = |text: &str| -> toml::Value {
+            toml::from_str::<toml::Table>(&format!("publish = {text}")).expect("toml")["publish"]
+                .clone()
+        };
+        assert_eq!(publish(&value("false")), Ok(Publish::No));
+        assert_eq!(publish(&value("[]")), Ok(Publish::No));
+        assert_eq!(publish(&value("true")), Ok(Publish::Registry));
+        assert_eq!(publish(&value("[\"internal\"]")), Ok(Publish::Registry));
+        assert!(publish(&value("\"no\"")).is_err());
+        assert!(publish(&value("[1]")).is_err());
+    }
 
     #[test]
     fn wildcards_match_one_segment() {

@@ -7,7 +7,9 @@ use relman_git::{
     DiffStats, GitRepository, Head, Layout, MailmapUse, Merges, Parents, ReadHistoryError,
     RepositoryKind, TagPattern, TagRejection, WalkOptions,
 };
-use relman_model::{Change, DependencyKind, HistorySource, Revision, RevisionRange, Version};
+use relman_model::{
+    Change, DependencyKind, HistorySource, Publish, Revision, RevisionRange, Version,
+};
 use relman_test_support::GitHistory;
 
 /// A fresh history whose author has the old address that the `.mailmap` test maps.
@@ -426,4 +428,138 @@ fn remote_urls_are_read_from_the_configuration() {
         Some("/srv/git/widget.git")
     );
     assert_eq!(repo.remote_url("upstream").expect("readable"), None);
+}
+
+/// ratatui has an example crate named `tracing` that depends on the crates.io `tracing`: that
+/// was reported as the cycle `tracing -> tracing`. Only path dependencies on members are edges.
+#[test]
+fn a_registry_dependency_named_like_a_member_is_not_an_edge() {
+    let mut f = fixture();
+    f.commit(
+        "chore: workspace with an example named like a registry crate",
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"ratatui\", \"examples/*\"]\n\
+                 [workspace.dependencies]\ntracing = { version = \"0.1\" }\n\
+                 ratatui = { path = \"ratatui\", version = \"0.29\" }\n",
+            ),
+            (
+                "ratatui/Cargo.toml",
+                "[package]\nname = \"ratatui\"\nversion = \"0.29.0\"\n\
+                 [dependencies]\ntracing = { version = \"0.1\", optional = true }\n\
+                 [dev-dependencies]\ntracing.workspace = true\n",
+            ),
+            (
+                "examples/tracing/Cargo.toml",
+                "[package]\nname = \"tracing\"\nversion = \"0.0.0\"\n\
+                 [dependencies]\ntracing = \"0.1\"\nratatui.workspace = true\n\
+                 [build-dependencies]\ntracing = { git = \"https://example.invalid/tracing\" }\n",
+            ),
+            (
+                "examples/vendored/Cargo.toml",
+                "[package]\nname = \"vendored\"\nversion = \"0.0.0\"\n\
+                 [dependencies]\nratatui = { path = \"../../vendor/ratatui\" }\n\
+                 tracing-example = { path = \"../tracing\", package = \"tracing\" }\n",
+            ),
+        ],
+    );
+    let ws = open(&f)
+        .discover_components(&Revision::head())
+        .expect("discovers");
+    let edges: Vec<(&str, &str, DependencyKind)> = ws
+        .components
+        .iter()
+        .flat_map(|c| {
+            c.dependencies
+                .iter()
+                .map(move |d| (c.id.as_str(), d.component.as_str(), d.kind))
+        })
+        .collect();
+    assert_eq!(
+        edges,
+        [
+            ("tracing", "ratatui", DependencyKind::Normal),
+            ("vendored", "tracing", DependencyKind::Normal),
+        ]
+    );
+}
+
+#[test]
+fn unpublished_members_are_marked() {
+    let mut f = fixture();
+    f.commit(
+        "chore: workspace with examples and an xtask",
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"lib\", \"examples/*\", \"xtask\", \"internal\"]\n\
+                 [workspace.package]\npublish = false\n",
+            ),
+            (
+                "lib/Cargo.toml",
+                "[package]\nname = \"lib\"\nversion = \"1.0.0\"\n",
+            ),
+            (
+                "examples/demo/Cargo.toml",
+                "[package]\nname = \"demo\"\nversion = \"0.0.0\"\npublish.workspace = true\n",
+            ),
+            (
+                "xtask/Cargo.toml",
+                "[package]\nname = \"xtask\"\nversion = \"0.0.0\"\npublish = []\n",
+            ),
+            (
+                "internal/Cargo.toml",
+                "[package]\nname = \"internal\"\nversion = \"0.1.0\"\npublish = [\"corp\"]\n",
+            ),
+        ],
+    );
+    let ws = open(&f)
+        .discover_components(&Revision::head())
+        .expect("discovers");
+    let publish: Vec<(&str, Publish)> = ws
+        .components
+        .iter()
+        .map(|c| (c.id.as_str(), c.publish))
+        .collect();
+    assert_eq!(
+        publish,
+        [
+            ("demo", Publish::No),
+            ("internal", Publish::Registry),
+            ("lib", Publish::Registry),
+            ("xtask", Publish::No),
+        ]
+    );
+
+    f.commit(
+        "chore: inherit a publish setting that is not there",
+        &[(
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"lib\", \"examples/*\"]\n",
+        )],
+    );
+    let err = open(&f)
+        .discover_components(&Revision::head())
+        .expect_err("nothing to inherit");
+    assert_eq!(
+        err.to_string(),
+        "examples/demo/Cargo.toml: key package.publish inherits from [workspace.package] which \
+         has no publish"
+    );
+    f.commit(
+        "chore: a publish setting of the wrong type",
+        &[(
+            "lib/Cargo.toml",
+            "[package]\nname = \"lib\"\nversion = \"1.0.0\"\npublish = \"no\"\n",
+        )],
+    );
+    let err = open(&f)
+        .discover_components(&Revision::head())
+        .expect_err("not a boolean");
+    assert!(
+        err.to_string()
+            .contains("lib/Cargo.toml: key package.publish"),
+        "{err}"
+    );
 }

@@ -4,10 +4,22 @@
 //! Edges point from a dependent to the component it depends on. Only edges whose
 //! [`DependencyKind::orders_releases`] holds (normal and build dependencies) constrain the
 //! release order and can form a forbidden cycle; dev-dependency cycles are legal, as in Cargo.
+//!
+//! The graph is stored as a petgraph [`DiGraph`] whose node `i` is the `i`-th component and
+//! whose edges carry the [`DependencyKind`] and the position of the dependency in the
+//! component's list. petgraph is an implementation detail: no petgraph type appears in the
+//! public API (petgraph is 0.x), which speaks [`ComponentId`]s and this module's types only.
+//! The algorithms: Tarjan's strongly connected components for cycles, Kahn's topological sort
+//! with an ordered ready set for the release order (petgraph's `toposort` is depth-first and
+//! does not break ties by id), breadth-first search on the reversed graph for impact.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
+use petgraph::Direction::{Incoming, Outgoing};
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::{Bfs, Dfs, EdgeFiltered, EdgeRef, IntoNeighbors, Reversed};
 use relman_model::{Bump, Component, ComponentId, DependencyKind, Version};
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +39,10 @@ pub enum BuildComponentGraphError {
         dependency: ComponentId,
     },
     /// Normal or build dependencies form a cycle; the path starts and ends with the same
-    /// component and each one depends on the next.
+    /// component and each one depends on the next. It is found by walking from the smallest
+    /// id that a cycle blocks (a component on a cycle or depending on one) to its smallest
+    /// blocked dependency, and so on until a component repeats: the same components name the
+    /// same path whatever their order.
     #[error("dependency cycle: {}", .0.iter().map(ComponentId::as_str).collect::<Vec<_>>().join(" -> "))]
     Cycle(Vec<ComponentId>),
 }
@@ -187,25 +202,62 @@ impl fmt::Display for PlannedBump {
     }
 }
 
+/// The weight of an edge from a dependent to one of its dependencies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Edge {
+    /// Position of the dependency in the dependent's `Component::dependencies`.
+    position: usize,
+    /// Its kind.
+    kind: DependencyKind,
+}
+
+impl Edge {
+    fn orders_releases(self) -> bool {
+        self.kind.orders_releases()
+    }
+}
+
 /// A validated dependency graph of components.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Two graphs are equal when they were built from equal component lists (everything else is
+/// derived from them).
+#[derive(Debug, Clone)]
 pub struct ComponentGraph {
     components: Vec<Component>,
     index: HashMap<ComponentId, usize>,
-    /// `deps[c]`: `(dependency index, position in components[c].dependencies)`.
-    deps: Vec<Vec<(usize, usize)>>,
-    /// `dependents[d]`: `(dependent index, kind)`.
-    dependents: Vec<Vec<(usize, DependencyKind)>>,
+    /// Node `i` is `components[i]` (nodes are only ever added, in order); an edge runs from a
+    /// dependent to its dependency.
+    graph: DiGraph<(), Edge>,
     /// Release order (dependencies first), ties by id.
     order: Vec<usize>,
     /// Wave of each component.
     wave: Vec<usize>,
 }
 
+impl PartialEq for ComponentGraph {
+    fn eq(&self, other: &Self) -> bool {
+        self.components == other.components
+    }
+}
+
+impl Eq for ComponentGraph {}
+
+fn node(i: usize) -> NodeIndex {
+    NodeIndex::new(i)
+}
+
 impl ComponentGraph {
     /// Builds and validates the graph.
     ///
-    /// Complexity: O((n + e) log n) (Kahn's algorithm with an ordered set for deterministic ties).
+    /// Cycles are found with Tarjan's strongly connected components (Tarjan 1972,
+    /// "Depth-first search and linear graph algorithms", SIAM J. Comput. 1(2)), the components
+    /// they block with a depth-first search on the reversed graph, and the reported path with a
+    /// walk among those (see [`BuildComponentGraphError::Cycle`]); the release order is
+    /// Kahn's topological sort (Kahn 1962, "Topological sorting of large networks", CACM
+    /// 5(11)) taking the smallest ready id first, so that ties never depend on the input order.
+    ///
+    /// Complexity: O(n log n + e) time and O(n + e) space for n components and e dependencies
+    /// (the log factor is the ordered ready set).
     ///
     /// # Errors
     ///
@@ -219,45 +271,108 @@ impl ComponentGraph {
             }
         }
         let n = components.len();
-        let mut deps = vec![Vec::new(); n];
-        let mut dependents = vec![Vec::new(); n];
+        let e = components.iter().map(|c| c.dependencies.len()).sum();
+        let mut graph = DiGraph::with_capacity(n, e);
+        for _ in 0..n {
+            graph.add_node(());
+        }
         for (i, c) in components.iter().enumerate() {
-            for (k, d) in c.dependencies.iter().enumerate() {
+            for (position, d) in c.dependencies.iter().enumerate() {
                 let Some(&j) = index.get(&d.component) else {
                     return Err(BuildComponentGraphError::UnknownDependency {
                         component: c.id.clone(),
                         dependency: d.component.clone(),
                     });
                 };
-                deps[i].push((j, k));
-                dependents[j].push((i, d.kind));
+                graph.add_edge(
+                    node(i),
+                    node(j),
+                    Edge {
+                        position,
+                        kind: d.kind,
+                    },
+                );
             }
         }
         let mut g = Self {
             components,
             index,
-            deps,
-            dependents,
+            graph,
             order: Vec::new(),
             wave: vec![0; n],
         };
-        g.sort()?;
+        if let Some(cycle) = g.find_cycle() {
+            return Err(BuildComponentGraphError::Cycle(cycle));
+        }
+        g.sort();
         Ok(g)
     }
 
-    fn orders(&self, c: usize, k: usize) -> bool {
-        self.components[c].dependencies[k].kind.orders_releases()
+    fn id(&self, c: NodeIndex) -> &ComponentId {
+        &self.components[c.index()].id
     }
 
-    fn sort(&mut self) -> Result<(), BuildComponentGraphError> {
+    /// The release-ordering dependencies of `c` (normal and build), as node indices.
+    fn ordering_dependencies(&self, c: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.graph
+            .edges_directed(c, Outgoing)
+            .filter(|e| e.weight().orders_releases())
+            .map(|e| e.target())
+    }
+
+    /// A cycle of normal/build dependencies, if any, as [`BuildComponentGraphError::Cycle`]
+    /// describes it.
+    fn find_cycle(&self) -> Option<Vec<ComponentId>> {
+        let ordering = EdgeFiltered::from_fn(&self.graph, |e| e.weight().orders_releases());
+        let on_cycle: Vec<NodeIndex> = tarjan_scc(&ordering)
+            .into_iter()
+            .filter(|members| match members.as_slice() {
+                [one] => self.ordering_dependencies(*one).any(|d| d == *one),
+                _ => true,
+            })
+            .flatten()
+            .collect();
+        if on_cycle.is_empty() {
+            return None;
+        }
+        // blocked: on a cycle or depending on one, i.e. never ready for release
+        let dependents = Reversed(&ordering);
+        let mut blocked = vec![false; self.components.len()];
+        let mut dfs = Dfs::empty(dependents);
+        for c in on_cycle {
+            dfs.move_to(c);
+            while let Some(b) = dfs.next(dependents) {
+                blocked[b.index()] = true;
+            }
+        }
+        let mut c = (0..self.components.len())
+            .filter(|&c| blocked[c])
+            .map(node)
+            .min_by_key(|&c| self.id(c))?;
+        let mut seen = vec![usize::MAX; self.components.len()];
+        let mut path = Vec::new();
+        while seen[c.index()] == usize::MAX {
+            seen[c.index()] = path.len();
+            path.push(c);
+            c = self
+                .ordering_dependencies(c)
+                .filter(|d| blocked[d.index()])
+                .min_by_key(|&d| self.id(d))
+                .expect("a blocked component depends on a blocked component");
+        }
+        let mut cycle: Vec<ComponentId> = path[seen[c.index()]..]
+            .iter()
+            .map(|&i| self.id(i).clone())
+            .collect();
+        cycle.push(self.id(c).clone());
+        Some(cycle)
+    }
+
+    /// Release order (Kahn's algorithm, smallest ready id first) and waves, on an acyclic graph.
+    fn sort(&mut self) {
         let n = self.components.len();
         let mut left: Vec<usize> = (0..n)
-            .map(|c| {
-                self.deps[c]
-                    .iter()
-                    .filter(|&&(_, k)| self.orders(c, k))
-                    .count()
-            })
+            .map(|c| self.ordering_dependencies(node(c)).count())
             .collect();
         let mut ready: BTreeSet<(&ComponentId, usize)> = (0..n)
             .filter(|&c| left[c] == 0)
@@ -266,8 +381,9 @@ impl ComponentGraph {
         let mut order = Vec::with_capacity(n);
         while let Some((_, c)) = ready.pop_first() {
             order.push(c);
-            for &(d, kind) in &self.dependents[c] {
-                if kind.orders_releases() {
+            for e in self.graph.edges_directed(node(c), Incoming) {
+                if e.weight().orders_releases() {
+                    let d = e.source().index();
                     left[d] -= 1;
                     if left[d] == 0 {
                         ready.insert((&self.components[d].id, d));
@@ -275,41 +391,15 @@ impl ComponentGraph {
                 }
             }
         }
-        if order.len() < n {
-            // walk ordering dependencies among the remaining components until one repeats
-            let start = (0..n)
-                .filter(|&c| left[c] > 0)
-                .min_by_key(|&c| &self.components[c].id);
-            let mut c = start.expect("an incomplete order leaves a component on a cycle");
-            let mut seen = vec![usize::MAX; n];
-            let mut path = Vec::new();
-            while seen[c] == usize::MAX {
-                seen[c] = path.len();
-                path.push(c);
-                c = self.deps[c]
-                    .iter()
-                    .filter(|&&(d, k)| self.orders(c, k) && left[d] > 0)
-                    .map(|&(d, _)| d)
-                    .min_by_key(|&d| &self.components[d].id)
-                    .expect("a component on a cycle has a dependency on it");
-            }
-            let mut cycle: Vec<ComponentId> = path[seen[c]..]
-                .iter()
-                .map(|&i| self.components[i].id.clone())
-                .collect();
-            cycle.push(cycle[0].clone());
-            return Err(BuildComponentGraphError::Cycle(cycle));
-        }
+        debug_assert_eq!(order.len(), n, "sort runs on acyclic graphs only");
         for &c in &order {
-            self.wave[c] = self.deps[c]
-                .iter()
-                .filter(|&&(_, k)| self.orders(c, k))
-                .map(|&(d, _)| self.wave[d] + 1)
+            self.wave[c] = self
+                .ordering_dependencies(node(c))
+                .map(|d| self.wave[d.index()] + 1)
                 .max()
                 .unwrap_or(0);
         }
         self.order = order;
-        Ok(())
     }
 
     /// The components, in the order given to [`ComponentGraph::new`].
@@ -339,7 +429,12 @@ impl ComponentGraph {
     }
 
     /// The transitive dependents of `id` with their depth (shortest chain), sorted by depth
-    /// then id. Breadth-first search, O(n + e + n log n).
+    /// then id.
+    ///
+    /// Breadth-first search (Moore 1959, "The shortest path through a maze") from `id` on the
+    /// reversed dependency graph, following dev-dependency edges only with
+    /// [`DevDependencies::Include`]. Complexity: O(n log n + e) (the log factor is the final
+    /// sort).
     ///
     /// # Errors
     ///
@@ -353,16 +448,19 @@ impl ComponentGraph {
             .index
             .get(id)
             .ok_or_else(|| UnknownComponentError(id.clone()))?;
+        let followed = EdgeFiltered::from_fn(&self.graph, |e| {
+            dev == DevDependencies::Include || e.weight().orders_releases()
+        });
+        let dependents = Reversed(&followed);
         let mut depth = vec![usize::MAX; self.components.len()];
         depth[start] = 0;
-        let mut queue = VecDeque::from([start]);
-        while let Some(c) = queue.pop_front() {
-            for &(d, kind) in &self.dependents[c] {
-                if (dev == DevDependencies::Include || kind.orders_releases())
-                    && depth[d] == usize::MAX
-                {
-                    depth[d] = depth[c] + 1;
-                    queue.push_back(d);
+        // the walk yields nodes in breadth-first order, so the first one reached that has a
+        // node as a dependent is on a shortest chain to it
+        let mut bfs = Bfs::new(dependents, node(start));
+        while let Some(c) = bfs.next(dependents) {
+            for d in dependents.neighbors(c) {
+                if depth[d.index()] == usize::MAX {
+                    depth[d.index()] = depth[c.index()] + 1;
                 }
             }
         }
@@ -382,7 +480,8 @@ impl ComponentGraph {
     /// the current version. Propagation follows normal and build dependencies and iterates
     /// with the lockstep groups to a fixed point.
     ///
-    /// Complexity: O(r · (n + e)) where r ≤ number of bump levels × lockstep rounds (small).
+    /// Complexity: O(e log e + r · (n + e)) where r ≤ number of bump levels × lockstep rounds
+    /// (small).
     ///
     /// # Errors
     ///
@@ -419,11 +518,25 @@ impl ComponentGraph {
                 Ok(v)
             })
             .collect::<Result<_, _>>()?;
+        // each component's release-ordering dependencies, in the order it lists them:
+        // `(position in its dependencies, dependency index)`
+        let deps: Vec<Vec<(usize, usize)>> = (0..n)
+            .map(|c| {
+                let mut v: Vec<(usize, usize)> = self
+                    .graph
+                    .edges_directed(node(c), Outgoing)
+                    .filter(|e| e.weight().orders_releases())
+                    .map(|e| (e.weight().position, e.target().index()))
+                    .collect();
+                v.sort_unstable();
+                v
+            })
+            .collect();
         loop {
             let mut changed = false;
             for &c in &self.order {
-                for &(d, k) in &self.deps[c] {
-                    if !self.orders(c, k) || bump[d] == Bump::None {
+                for &(k, d) in &deps[c] {
+                    if bump[d] == Bump::None {
                         continue;
                     }
                     let dep = &self.components[c].dependencies[k];
@@ -440,15 +553,20 @@ impl ComponentGraph {
                         }
                         _ => Bump::Patch,
                     };
+                    let dep_requirement = dep.requirement.as_ref().map(ToString::to_string);
                     let cause = BumpCause::Dependency {
                         dependency: self.components[d].id.clone(),
                         version,
-                        requirement: dep.requirement.as_ref().map(ToString::to_string),
+                        requirement: dep_requirement.clone(),
                         requirement_matches: matches,
                     };
-                    if let Some(old) = causes[c].iter_mut().find(
-                        |x| matches!(x, BumpCause::Dependency { dependency, .. } if *dependency == self.components[d].id),
-                    ) {
+                    // one cause per dependency and requirement: a component may list the same
+                    // dependency twice (normal and build) with different requirements
+                    if let Some(old) = causes[c].iter_mut().find(|x| {
+                        matches!(x, BumpCause::Dependency { dependency, requirement, .. }
+                            if *dependency == self.components[d].id
+                                && requirement.as_deref() == dep_requirement.as_deref())
+                    }) {
                         if *old != cause {
                             *old = cause;
                             changed = true;
@@ -700,6 +818,48 @@ mod tests {
         assert_eq!(
             g.propagate(&BTreeMap::from([(id("x"), Bump::Patch)]), &lock),
             Err(UnknownComponentError(id("x")))
+        );
+    }
+
+    /// A component that lists the same dependency twice with requirements that disagree made
+    /// `propagate` swap the two causes forever.
+    #[test]
+    fn propagation_terminates_on_a_dependency_listed_twice() {
+        use DependencyKind::{Build, Normal};
+        let g = ComponentGraph::new(vec![
+            comp("a", "1.0.0", &[]),
+            comp(
+                "b",
+                "2.0.0",
+                &[("a", Normal, Some("^1")), ("a", Build, Some("=1.0.0"))],
+            ),
+        ])
+        .expect("valid");
+        let plan = g
+            .propagate(
+                &BTreeMap::from([(id("a"), Bump::Patch)]),
+                &PropagationPolicy::new(Propagation::AlwaysPatch),
+            )
+            .expect("ok");
+        assert_eq!(plan.len(), 2);
+        let matches: Vec<(Option<&str>, RequirementMatch)> = plan[1]
+            .causes
+            .iter()
+            .filter_map(|c| match c {
+                BumpCause::Dependency {
+                    requirement,
+                    requirement_matches,
+                    ..
+                } => Some((requirement.as_deref(), *requirement_matches)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            matches,
+            [
+                (Some("^1"), RequirementMatch::Matches),
+                (Some("=1.0.0"), RequirementMatch::Breaks)
+            ]
         );
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! `relman-graph` orders the components of a release and schedules release tasks under
 //! precedence and resource constraints. It does no I/O, never reads the clock and exposes no
-//! graph-library types (it works on flat index arrays of its own).
+//! graph-library types: the component graph is built on petgraph inside (petgraph is 0.x, so
+//! its types stay private) and the scheduler works on flat index arrays of its own.
 //!
 //! # Component map
 //!

@@ -1,11 +1,14 @@
 //! Property tests: on random plans every schedule the crate returns passes `verify`, never
-//! beats the lower bound, and the search is deterministic for a seed.
+//! beats the lower bound, and the search is deterministic for a seed; on random component
+//! graphs the release order and waves respect every dependency and a reported cycle is real.
 
 use proptest::prelude::*;
 use relman_graph::{
-    Plan, Precedence, PrecedenceKind, PriorityRule, Resource, ResourceId, Scheme, SearchOptions,
-    Task, TaskId, critical_path, generate, justify, lower_bound, search, verify,
+    BuildComponentGraphError, ComponentGraph, Plan, Precedence, PrecedenceKind, PriorityRule,
+    Resource, ResourceId, Scheme, SearchOptions, Task, TaskId, critical_path, generate, justify,
+    lower_bound, search, verify,
 };
+use relman_model::{Component, ComponentId, Dependency, DependencyKind};
 
 fn tid(i: usize) -> TaskId {
     format!("t{i}").parse().expect("valid id")
@@ -133,6 +136,80 @@ proptest! {
         match search(&plan, &SearchOptions::new(seed, 300)) {
             Ok(out) => prop_assert_eq!(verify(&plan, &out.schedule), vec![]),
             Err(relman_graph::ScheduleError::DeadlineMissed { finish, deadline, .. }) => prop_assert!(finish > deadline),
+            Err(other) => prop_assert!(false, "unexpected error {other}"),
+        }
+    }
+}
+
+prop_compose! {
+    /// Random components `c0..c{n-1}` with random dependencies of every kind (self-dependencies
+    /// included); `acyclic` keeps only edges to lower indices.
+    fn components()(n in 1usize..16)
+        (edges in proptest::collection::vec((0usize..n, 0usize..n, 0u8..3), 0..(3 * n)),
+         acyclic in any::<bool>(),
+         n in Just(n))
+        -> Vec<Component>
+    {
+        let cid = |i: usize| -> ComponentId { format!("c{i}").parse().expect("valid id") };
+        let mut comps: Vec<Component> =
+            (0..n).map(|i| Component::new(cid(i), "1.0.0".parse().expect("version"))).collect();
+        for &(a, b, kind) in &edges {
+            if acyclic && b >= a {
+                continue;
+            }
+            let kind = match kind { 0 => DependencyKind::Normal, 1 => DependencyKind::Dev, _ => DependencyKind::Build };
+            comps[a] = comps[a].clone().with_dependency(Dependency::new(cid(b), kind, None));
+        }
+        comps
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn release_order_respects_every_dependency_and_cycles_are_real(comps in components()) {
+        let ordering: Vec<(ComponentId, ComponentId)> = comps
+            .iter()
+            .flat_map(|c| {
+                c.dependencies
+                    .iter()
+                    .filter(|d| d.kind.orders_releases())
+                    .map(|d| (c.id.clone(), d.component.clone()))
+            })
+            .collect();
+        let mut reversed = comps.clone();
+        reversed.reverse();
+        match ComponentGraph::new(comps) {
+            Ok(graph) => {
+                let order = graph.release_order();
+                prop_assert_eq!(order.len(), graph.components().len());
+                let at = |id: &ComponentId| order.iter().position(|c| *c == id).expect("ordered");
+                let wave = |id: &ComponentId| {
+                    graph.waves().iter().position(|w| w.contains(&id)).expect("in a wave")
+                };
+                for (dependent, dependency) in &ordering {
+                    prop_assert!(at(dependency) < at(dependent), "{} before {}", dependency, dependent);
+                    prop_assert!(wave(dependency) < wave(dependent));
+                }
+                // ties are broken by id, not by the order the components come in
+                let again = ComponentGraph::new(reversed).expect("same components");
+                prop_assert_eq!(again.release_order(), graph.release_order());
+            }
+            Err(BuildComponentGraphError::Cycle(path)) => {
+                prop_assert!(path.len() >= 2);
+                prop_assert_eq!(path.first(), path.last());
+                let inner: std::collections::BTreeSet<&ComponentId> = path[1..].iter().collect();
+                prop_assert_eq!(inner.len(), path.len() - 1, "a simple cycle");
+                for pair in path.windows(2) {
+                    prop_assert!(
+                        ordering.contains(&(pair[0].clone(), pair[1].clone())),
+                        "{} does not depend on {}", pair[0], pair[1]
+                    );
+                }
+                let again = ComponentGraph::new(reversed).expect_err("same components");
+                prop_assert_eq!(again, BuildComponentGraphError::Cycle(path));
+            }
             Err(other) => prop_assert!(false, "unexpected error {other}"),
         }
     }

@@ -1,8 +1,8 @@
 //! Components: the units that are versioned and released (crates, services, packages).
 //!
-//! A [`Component`] has a name, a current version, the paths it owns in a repository and its
+//! A [`Component`] has a name, a current version, the paths it owns in a repository, its
 //! [`Dependency`] edges to other components, each with a [`DependencyKind`] and a version
-//! requirement.
+//! requirement, and whether it is published at all ([`Publish`]).
 //!
 //! JSON shape of a component:
 //!
@@ -16,6 +16,9 @@
 //!   ]
 //! }
 //! ```
+//!
+//! `"publish": "no"` marks a component that is never published (Cargo's `publish = false`);
+//! the key is omitted for published components, and a missing key reads as published.
 
 use semver::{Version, VersionReq};
 use serde::{Deserialize, Serialize};
@@ -49,6 +52,50 @@ impl std::fmt::Display for DependencyKind {
             DependencyKind::Normal => "normal",
             DependencyKind::Dev => "dev",
             DependencyKind::Build => "build",
+        })
+    }
+}
+
+/// Whether a component is published to a registry, as Cargo's `[package] publish` says; part of
+/// [`Component`].
+///
+/// Planners leave [`Publish::No`] components (examples, `xtask` helpers) out of publish steps.
+/// Serialised in lowercase: `"registry"` or `"no"`.
+///
+/// ```
+/// use relman_model::{Component, Publish};
+/// let example = Component::new("demo".parse()?, "0.1.0".parse()?).with_publish(Publish::No);
+/// assert!(!example.publish.is_published());
+/// assert_eq!(Publish::default(), Publish::Registry);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Publish {
+    /// Published to a registry: Cargo's default, `publish = true` or a non-empty list of
+    /// registries.
+    #[default]
+    Registry,
+    /// Never published: `publish = false` or `publish = []`.
+    No,
+}
+
+impl Publish {
+    /// Whether the component is published (`Registry`).
+    pub fn is_published(self) -> bool {
+        self == Publish::Registry
+    }
+}
+
+fn is_registry(publish: &Publish) -> bool {
+    publish.is_published()
+}
+
+impl std::fmt::Display for Publish {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            Publish::Registry => "registry",
+            Publish::No => "no",
         })
     }
 }
@@ -105,17 +152,29 @@ pub struct Component {
     /// What it depends on.
     #[serde(default)]
     pub dependencies: Vec<Dependency>,
+    /// Whether it is published to a registry; omitted from JSON when it is
+    /// [`Publish::Registry`], the default when absent.
+    #[serde(default, skip_serializing_if = "is_registry")]
+    pub publish: Publish,
 }
 
 impl Component {
-    /// A component with no paths and no dependencies.
+    /// A published component ([`Publish::Registry`]) with no paths and no dependencies.
     pub fn new(id: ComponentId, version: Version) -> Self {
         Self {
             id,
             version,
             paths: Vec::new(),
             dependencies: Vec::new(),
+            publish: Publish::Registry,
         }
+    }
+
+    /// Sets whether the component is published (builder style).
+    #[must_use]
+    pub fn with_publish(mut self, publish: Publish) -> Self {
+        self.publish = publish;
+        self
     }
 
     /// Adds a path owned by this component (builder style).
@@ -221,5 +280,31 @@ mod tests {
         );
         let back: Component = serde_json::from_value(json).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn publish_defaults_to_registry_and_round_trips_as_no() {
+        let old: Component =
+            serde_json::from_value(serde_json::json!({"id": "demo", "version": "0.1.0"})).unwrap();
+        assert_eq!(old.publish, Publish::Registry);
+        assert_eq!(Component::new(id("demo"), Version::new(0, 1, 0)), old);
+
+        let example = old.with_publish(Publish::No);
+        let json = serde_json::to_value(&example).unwrap();
+        assert_eq!(json["publish"], "no");
+        let back: Component = serde_json::from_value(json).unwrap();
+        assert_eq!(back.publish, Publish::No);
+
+        let explicit: Component = serde_json::from_value(
+            serde_json::json!({"id": "demo", "version": "0.1.0", "publish": "registry"}),
+        )
+        .unwrap();
+        assert!(explicit.publish.is_published());
+        assert_eq!(Publish::No.to_string(), "no");
+        assert_eq!(format!("{:>8}", Publish::Registry), "registry");
+        assert!(
+            serde_json::from_value::<Publish>(serde_json::json!("false")).is_err(),
+            "only the lowercase variant names are accepted"
+        );
     }
 }

@@ -11,7 +11,7 @@
 //! | [`commit`] | [`ConventionalCommit`] and its parser, [`ParseCommitError`] with line and column |
 //! | [`change`] | [`Change`]: one commit with its parsed message, issues and optional [`DiffStat`]s |
 //! | [`version`] | [`Bump`], [`BumpPolicy`] deciding a bump with its evidence, [`next_version`] with pre-release channels |
-//! | [`component`] | [`Component`] and its [`Dependency`] edges |
+//! | [`component`] | [`Component`], its [`Dependency`] edges and whether it is published ([`Publish`]) |
 //! | [`release`] | [`Release`] and its lifecycle state machine |
 //! | [`change_request`] | [`ChangeRequest`] with approvals bound to a [`Digest`] |
 //! | [`gate`] | [`QualityGate`], [`TestRun`], [`Verdict`] |
@@ -48,7 +48,7 @@ pub use commit::{
     BreakingChange, BreakingSource, CommitRejection, CommitType, ConventionalCommit, Footer,
     FooterSeparator, FooterToken, IssueRef, Leniency, ParseCommitError, ParseOptions, Scope,
 };
-pub use component::{Component, Dependency, DependencyKind};
+pub use component::{Component, Dependency, DependencyKind, Publish};
 pub use environment::{Environment, NewWindowError, Protection, Tier, Window, WindowKind};
 pub use gate::{
     GateReason, GateReport, GateResult, ParseTestKindError, QualityGate, TestKind, TestRun,

@@ -408,8 +408,7 @@ fn candidates(
 
 /// Whether a manifest member is released to a registry (`publish = false` packages are not).
 fn is_published(member: &Component) -> bool {
-    let _ = member; // PUBLISH-MERGE
-    true
+    member.publish.is_published()
 }
 
 /// The series of `[tags] patterns` and each configured component's `tag`.

@@ -308,3 +308,33 @@ fn a_first_release_is_the_manifest_version() {
     // The default shape of a workspace without series of that shape.
     assert_eq!(u[1].pattern.render(Some(&u[1].id), &d.next), "b-v0.3.0");
 }
+
+#[test]
+fn unpublished_members_are_not_release_units() {
+    let mut h = History::new();
+    h.commit("feat: lib", "crates/lib/src/lib.rs")
+        .tag("lib-v1.0.0");
+    h.commit("feat: demo", "crates/demo/src/main.rs");
+    let members = [
+        member("lib", "1.0.0"),
+        member("demo", "0.1.0").with_publish(relman_model::Publish::No),
+    ];
+    let c = Config::default();
+    let names: Vec<String> = units(&c, &members, &h)
+        .iter()
+        .map(|u| u.id.to_string())
+        .collect();
+    assert_eq!(names, ["lib"]);
+
+    // Configured, an unpublished package is a component again.
+    let configured = config("[components.demo]\npaths = [\"crates/demo\"]\n");
+    let names: Vec<String> = units(&configured, &members, &h)
+        .iter()
+        .map(|u| u.id.to_string())
+        .collect();
+    assert_eq!(names, ["demo"]);
+
+    // A workspace of unpublished packages only (an application) still has its components.
+    let private = [member("app", "1.0.0").with_publish(relman_model::Publish::No)];
+    assert_eq!(units(&c, &private, &h).len(), 1);
+}
