@@ -5,14 +5,16 @@
 //!
 //! 1. the commit rules of the [`BumpPolicy`] (breaking → major, `feat` → minor, `fix`/`perf` →
 //!    patch; the `0.y.z` rules);
-//! 2. the *learned* `0.y.z` rules ([`PolicySource::Learned`], the default): for a `0.y.z`
-//!    release with a feature (or a breaking change), what the maintainers did in the unit's past
-//!    releases of the same kind, by majority ("5 of 6 past 0.y.z releases with a feature bumped
-//!    minor"); with fewer than two such releases, or a tie, the configured rule stays;
-//! 3. [`OtherChanges`]: a unit with changes but no bump-worthy commit gets a patch release by
-//!    default, with the changes as evidence; under the learned policy, a minor release where
-//!    most (at least two) of the unit's past releases of that kind in the same regime
-//!    (`0.y.z` or stable) bumped the minor version;
+//! 2. the *learned* policy ([`PolicySource::Learned`], the default): the changes' strongest
+//!    signal (breaking change, feature, fixes only, nothing bump-worthy) and what the
+//!    maintainers did in the unit's last [`LEARN_RELEASES`] stable releases with the same signal
+//!    in the same regime (`0.y.z` or stable), by majority of at least two releases and without a
+//!    tie ("3 of 3 past 0.y.z releases with a feature bumped minor"). In `0.y.z` every signal is
+//!    learned unless its rule is configured (`zero_features`, `zero_breaking`); in a stable
+//!    version only releases without a bump-worthy commit are (patch or minor), as SemVer fixes
+//!    the others;
+//! 3. [`OtherChanges`]: otherwise a unit with changes but no bump-worthy commit gets a patch
+//!    release by default, with the changes as evidence;
 //! 4. a first release (no release tag yet) is the manifest version, or the policy's bump of
 //!    `0.0.0`.
 //!
@@ -25,7 +27,7 @@ use std::ops::ControlFlow;
 use relman_model::history::WalkScope;
 use relman_model::{
     Bump, BumpPolicy, BumpReason, Change, ChangeId, ComponentId, HistorySource, ReleaseChannel,
-    Revision, RevisionRange, Version, VersionTag, ZeroBreaking, ZeroFeatures, next_version,
+    Revision, RevisionRange, Version, VersionTag, next_version,
 };
 use serde::{Deserialize, Serialize};
 
@@ -87,36 +89,24 @@ pub struct Evidence {
 #[serde(rename_all = "snake_case", tag = "kind")]
 #[non_exhaustive]
 pub enum Reason {
-    /// The learned `0.y.z` rule for features decided.
-    LearnedZeroFeatures {
-        /// What it decided.
-        rule: ZeroFeatures,
-        /// Past `0.y.z` releases with a feature (and no breaking change) that followed it.
+    /// The learned policy decided: most of the unit's past releases of the same kind (by the
+    /// strongest commit signal, in the same `0.y.z` or stable regime) had this bump.
+    Learned {
+        /// The strongest signal of the changes (`feature`, `fix`...).
+        signal: Signal,
+        /// Whether the regime is `0.y.z`.
+        initial_development: bool,
+        /// The bump followed.
+        bump: Bump,
+        /// Past releases of this kind with that bump.
         agreeing: usize,
-        /// Past `0.y.z` releases with a feature (and no breaking change).
+        /// Past releases of this kind.
         of: usize,
     },
-    /// The learned `0.y.z` rule for breaking changes decided.
-    LearnedZeroBreaking {
-        /// What it decided.
-        rule: ZeroBreaking,
-        /// Past `0.y.z` releases with a breaking change that followed it.
-        agreeing: usize,
-        /// Past `0.y.z` releases with a breaking change.
-        of: usize,
-    },
-    /// Changes without a bump-worthy commit make a release: a patch, or what the
-    /// maintainers did in most past releases of the same kind (learned policy).
+    /// Changes without a bump-worthy commit make a patch release (`[bump] other_changes`).
     OtherChanges {
         /// How many changes.
         changes: usize,
-        /// The bump given.
-        bump: Bump,
-        /// Past releases without a bump-worthy commit (in the same `0.y.z` or stable regime)
-        /// that had this bump.
-        agreeing: usize,
-        /// Past releases without a bump-worthy commit in that regime.
-        of: usize,
     },
     /// The unit has no release tag yet: its first release.
     FirstRelease {
@@ -143,48 +133,62 @@ pub enum FirstReleaseSource {
     Policy,
 }
 
+/// The strongest commit signal of a set of changes; part of [`Reason::Learned`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    /// No bump-worthy commit.
+    Other,
+    /// Fixes (patch-level commits) at most.
+    Fix,
+    /// A feature at most.
+    Feature,
+    /// A breaking change.
+    Breaking,
+}
+
+impl Signal {
+    /// The signal of a semantic bump (before the `0.y.z` rules).
+    pub fn of(semantic: Bump) -> Self {
+        match semantic {
+            Bump::None => Self::Other,
+            Bump::Patch => Self::Fix,
+            Bump::Minor => Self::Feature,
+            Bump::Major => Self::Breaking,
+        }
+    }
+
+    /// `with a feature`, `without a bump-worthy commit`...
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Other => "without a bump-worthy commit",
+            Self::Fix => "with only fixes",
+            Self::Feature => "with a feature",
+            Self::Breaking => "with a breaking change",
+        }
+    }
+}
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::LearnedZeroFeatures { rule, agreeing, of } => {
-                let what = match rule {
-                    ZeroFeatures::BumpMinor => "minor",
-                    ZeroFeatures::BumpPatch => "patch",
-                };
-                write!(
-                    f,
-                    "learned: {agreeing} of {of} past 0.y.z releases with a feature bumped {what}"
-                )
-            }
-            Self::LearnedZeroBreaking { rule, agreeing, of } => {
-                let what = match rule {
-                    ZeroBreaking::BumpMinor => "minor",
-                    ZeroBreaking::BumpMajor => "major",
-                };
-                write!(
-                    f,
-                    "learned: {agreeing} of {of} past 0.y.z releases with a breaking change bumped {what}"
-                )
-            }
-            Self::OtherChanges {
-                changes,
+            Self::Learned {
+                signal,
+                initial_development,
                 bump,
                 agreeing,
                 of,
-            } => {
-                write!(
-                    f,
-                    "{changes} change{} without a bump-worthy commit: {bump} release",
-                    if *changes == 1 { "" } else { "s" }
-                )?;
-                if *of > 0 {
-                    write!(
-                        f,
-                        " ({agreeing} of {of} past releases of the same kind bumped {bump})"
-                    )?;
-                }
-                Ok(())
-            }
+            } => write!(
+                f,
+                "learned: {agreeing} of {of} past {}releases {} bumped {bump}",
+                if *initial_development { "0.y.z " } else { "" },
+                signal.describe()
+            ),
+            Self::OtherChanges { changes } => write!(
+                f,
+                "{changes} change{} without a bump-worthy commit: patch release",
+                if *changes == 1 { "" } else { "s" }
+            ),
             Self::FirstRelease { from } => match from {
                 FirstReleaseSource::Manifest => f.write_str("first release: the manifest version"),
                 FirstReleaseSource::Policy => {
@@ -283,36 +287,10 @@ pub fn decide<H: HistorySource + ?Sized>(
     }
     let changes = walk(history, unit, &range, &scope)?;
 
-    let mut policy = options.bump.to_policy();
+    let policy = options.bump.to_policy();
     let mut reasons = Vec::new();
     let learned = options.bump.policy.unwrap_or_default() == PolicySource::Learned;
-    let mut past = Past::default();
-    if learned || current.is_some() {
-        past = learn(history, unit, current.as_ref(), &policy)?;
-    }
-    if learned && current.as_ref().is_some_and(|v| v.major == 0) {
-        let decision = policy.decide(&changes, current.as_ref());
-        let semantic = decision
-            .evidence
-            .iter()
-            .map(|e| e.semantic)
-            .max()
-            .unwrap_or(Bump::None);
-        if semantic == Bump::Minor
-            && options.bump.zero_features.is_none()
-            && let Some((rule, agreeing, of)) = past.zero_features()
-        {
-            policy.zero_features = rule;
-            reasons.push(Reason::LearnedZeroFeatures { rule, agreeing, of });
-        }
-        if semantic == Bump::Major
-            && options.bump.zero_breaking.is_none()
-            && let Some((rule, agreeing, of)) = past.zero_breaking()
-        {
-            policy.zero_breaking = rule;
-            reasons.push(Reason::LearnedZeroBreaking { rule, agreeing, of });
-        }
-    }
+    let other = options.bump.other_changes.unwrap_or_default();
     let decision = policy.decide(&changes, current.as_ref());
     let mut bump = decision.bump;
     let mut evidence: Vec<Evidence> = decision
@@ -325,33 +303,64 @@ pub fn decide<H: HistorySource + ?Sized>(
             reason: reason_text(&e.reason),
         })
         .collect();
-    let other = options.bump.other_changes.unwrap_or_default();
-    if current.is_some()
-        && bump == Bump::None
-        && !changes.is_empty()
-        && other == OtherChanges::Patch
-    {
-        let (patch, minor) = past.other_only;
-        bump = if learned && minor > patch && minor >= 2 {
-            Bump::Minor
-        } else {
-            Bump::Patch
+    let signal = Signal::of(
+        changes
+            .iter()
+            .map(|c| policy.classify(c).0)
+            .max()
+            .unwrap_or(Bump::None),
+    );
+    let mut decided = false;
+    if let Some(v) = current.as_ref().filter(|_| learned && !changes.is_empty()) {
+        let zero = v.major == 0;
+        // What may be learned: in 0.y.z every signal whose rule is not configured; in a
+        // stable version only releases without a bump-worthy commit (SemVer fixes the rest).
+        let open = match signal {
+            Signal::Other => other == OtherChanges::Patch,
+            Signal::Fix => zero,
+            Signal::Feature => zero && options.bump.zero_features.is_none(),
+            Signal::Breaking => zero && options.bump.zero_breaking.is_none(),
         };
-        reasons.push(Reason::OtherChanges {
-            changes: changes.len(),
-            bump,
-            agreeing: if bump == Bump::Minor { minor } else { patch },
-            of: patch + minor,
-        });
-        evidence.extend(changes.iter().map(|c| Evidence {
-            commit: c.id.clone(),
-            summary: c.summary.clone(),
-            bump,
-            reason: match &c.commit {
-                Some(commit) => format!("other change (type {})", commit.kind),
-                None => "other change (not a conventional commit)".to_owned(),
-            },
-        }));
+        if open {
+            let past = learn(history, unit, v, &policy)?;
+            if let Some((learned_bump, agreeing, of)) = past.majority(zero, signal) {
+                // A stable version never takes a major bump for changes that break nothing.
+                let learned_bump = if zero {
+                    learned_bump
+                } else {
+                    learned_bump.min(Bump::Minor)
+                };
+                bump = learned_bump;
+                decided = true;
+                reasons.push(Reason::Learned {
+                    signal,
+                    initial_development: zero,
+                    bump,
+                    agreeing,
+                    of,
+                });
+            }
+        }
+    }
+    if current.is_some() && signal == Signal::Other && !changes.is_empty() {
+        if !decided && other == OtherChanges::Patch {
+            bump = Bump::Patch;
+            decided = true;
+            reasons.push(Reason::OtherChanges {
+                changes: changes.len(),
+            });
+        }
+        if decided {
+            evidence.extend(changes.iter().map(|c| Evidence {
+                commit: c.id.clone(),
+                summary: c.summary.clone(),
+                bump,
+                reason: match &c.commit {
+                    Some(commit) => format!("other change (type {})", commit.kind),
+                    None => "other change (not a conventional commit)".to_owned(),
+                },
+            }));
+        }
     }
 
     let version_error = |source| DecideError::Version {
@@ -441,56 +450,40 @@ fn walk<H: HistorySource + ?Sized>(
     Ok(changes)
 }
 
-/// What the maintainers did in a unit's past releases.
+/// What the maintainers did in a unit's past releases: per regime (`0.y.z` or stable) and
+/// signal, how many releases bumped patch, minor and major.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Past {
-    /// Past `0.y.z` releases with a feature and no breaking change: (bumped minor, bumped patch).
-    zero_feature: (usize, usize),
-    /// Past `0.y.z` releases with a breaking change: (bumped major, bumped minor).
-    zero_breaking: (usize, usize),
-    /// Past releases whose changes had no bump-worthy commit, in the regime (`0.y.z` or
-    /// stable) of the current version: (bumped patch, bumped minor or more).
-    other_only: (usize, usize),
+    counts: BTreeMap<(bool, Signal), [usize; 3]>,
 }
 
 impl Past {
-    fn zero_features(&self) -> Option<(ZeroFeatures, usize, usize)> {
-        let (minor, patch) = self.zero_feature;
-        let of = minor + patch;
-        if of < 2 || minor == patch {
+    /// The bump most past releases of this regime and signal had, with its count and the
+    /// number of such releases: given at least two, and no tie.
+    fn majority(&self, zero: bool, signal: Signal) -> Option<(Bump, usize, usize)> {
+        let counts = self.counts.get(&(zero, signal))?;
+        let of: usize = counts.iter().sum();
+        let (best, &most) = counts.iter().enumerate().max_by_key(|(_, n)| **n)?;
+        let tie = counts.iter().filter(|n| **n == most).count() > 1;
+        if of < 2 || tie {
             return None;
         }
-        Some(if minor > patch {
-            (ZeroFeatures::BumpMinor, minor, of)
-        } else {
-            (ZeroFeatures::BumpPatch, patch, of)
-        })
-    }
-
-    fn zero_breaking(&self) -> Option<(ZeroBreaking, usize, usize)> {
-        let (major, minor) = self.zero_breaking;
-        let of = major + minor;
-        if of < 2 || major == minor {
-            return None;
-        }
-        Some(if major > minor {
-            (ZeroBreaking::BumpMajor, major, of)
-        } else {
-            (ZeroBreaking::BumpMinor, minor, of)
-        })
+        let bump = [Bump::Patch, Bump::Minor, Bump::Major][best];
+        Some((bump, most, of))
     }
 }
 
 /// Walks the unit's last [`LEARN_RELEASES`] stable releases up to `current` and counts what
-/// the maintainers did (see [`Past`]).
+/// the maintainers did (see [`Past`]); a release whose changes the unit's paths do not see
+/// (it lived elsewhere then) is not counted.
 fn learn<H: HistorySource + ?Sized>(
     history: &H,
     unit: &Unit,
-    current: Option<&Version>,
+    current: &Version,
     policy: &BumpPolicy,
 ) -> Result<Past, DecideError> {
     let stable: Vec<&VersionTag> = unit
-        .releases_up_to(current)
+        .releases_up_to(Some(current))
         .filter(|t| t.version.pre.is_empty())
         .collect();
     let from = stable.len().saturating_sub(LEARN_RELEASES + 1);
@@ -507,27 +500,21 @@ fn learn<H: HistorySource + ?Sized>(
         if changes.is_empty() {
             continue;
         }
-        let semantic = changes
-            .iter()
-            .map(|c| policy.classify(c).0)
-            .max()
-            .unwrap_or(Bump::None);
-        let zero = a.version.major == 0;
-        match (semantic, zero) {
-            (Bump::Minor, true) => match observed {
-                Bump::Minor | Bump::Major => past.zero_feature.0 += 1,
-                _ => past.zero_feature.1 += 1,
-            },
-            (Bump::Major, true) => match observed {
-                Bump::Major => past.zero_breaking.0 += 1,
-                _ => past.zero_breaking.1 += 1,
-            },
-            (Bump::None, _) if zero == current.is_some_and(|v| v.major == 0) => match observed {
-                Bump::Patch => past.other_only.0 += 1,
-                _ => past.other_only.1 += 1,
-            },
-            _ => {}
-        }
+        let signal = Signal::of(
+            changes
+                .iter()
+                .map(|c| policy.classify(c).0)
+                .max()
+                .unwrap_or(Bump::None),
+        );
+        let slot = match observed {
+            Bump::Patch => 0,
+            Bump::Minor => 1,
+            _ => 2,
+        };
+        past.counts
+            .entry((a.version.major == 0, signal))
+            .or_default()[slot] += 1;
     }
     Ok(past)
 }

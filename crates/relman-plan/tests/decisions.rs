@@ -4,9 +4,9 @@
 mod common;
 
 use common::{History, config, depends, member, units, units_without_past};
-use relman_model::{Bump, ZeroBreaking, ZeroFeatures};
+use relman_model::Bump;
 use relman_plan::config::Config;
-use relman_plan::decide::{DecideOptions, Reason, decide, propagate};
+use relman_plan::decide::{DecideOptions, Reason, Signal, decide, propagate};
 
 fn options(config: &Config) -> DecideOptions {
     DecideOptions::new(config.bump.clone())
@@ -64,7 +64,7 @@ fn releases_without_a_bump_worthy_commit_follow_the_maintainers_minor_releases()
     assert_eq!((d.bump, d.next.to_string()), (Bump::Minor, "0.4.0".into()));
     assert_eq!(
         d.reasons[0].to_string(),
-        "1 change without a bump-worthy commit: minor release (2 of 2 past releases of the same kind bumped minor)"
+        "learned: 2 of 2 past 0.y.z releases without a bump-worthy commit bumped minor"
     );
     let configured = config("[bump]\npolicy = \"configured\"\n");
     let d = decide(&h.memory, &u[0], &options(&configured)).expect("decided");
@@ -80,8 +80,10 @@ fn the_learned_policy_follows_what_the_maintainers_did_for_features_in_0x() {
     assert_eq!((d.bump, d.next.to_string()), (Bump::Minor, "0.5.0".into()));
     assert_eq!(
         d.reasons,
-        [Reason::LearnedZeroFeatures {
-            rule: ZeroFeatures::BumpMinor,
+        [Reason::Learned {
+            signal: Signal::Feature,
+            initial_development: true,
+            bump: Bump::Minor,
             agreeing: 3,
             of: 3,
         }]
@@ -104,6 +106,40 @@ fn the_learned_policy_follows_what_the_maintainers_did_for_features_in_0x() {
 }
 
 #[test]
+fn fix_only_releases_in_0x_follow_the_maintainers_lockstep_minor_releases() {
+    let mut h = History::new();
+    h.commit("feat: one", "src/a.rs").tag("v0.1.0");
+    h.commit("fix: two", "src/a.rs").tag("v0.2.0");
+    h.commit("fix: three", "src/a.rs").tag("v0.3.0");
+    h.commit("fix: four", "src/a.rs").tag("v0.3.1");
+    h.commit("fix: five", "src/a.rs").tag("v0.4.0");
+    h.commit("fix: six", "src/a.rs");
+    let c = Config::default();
+    let u = units(&c, &[], &h);
+    let d = decide(&h.memory, &u[0], &options(&c)).expect("decided");
+    assert_eq!(d.next.to_string(), "0.5.0");
+    assert_eq!(
+        d.reasons[0].to_string(),
+        "learned: 3 of 4 past 0.y.z releases with only fixes bumped minor"
+    );
+}
+
+#[test]
+fn a_stable_version_learns_only_releases_without_a_bump_worthy_commit() {
+    let mut h = History::new();
+    h.commit("feat: one", "src/a.rs").tag("v1.0.0");
+    h.commit("fix: two", "src/a.rs").tag("v1.1.0");
+    h.commit("fix: three", "src/a.rs").tag("v1.2.0");
+    h.commit("fix: four", "src/a.rs");
+    let c = Config::default();
+    let u = units(&c, &[], &h);
+    let d = decide(&h.memory, &u[0], &options(&c)).expect("decided");
+    // SemVer decides fixes in a stable version: a patch, whatever the past did.
+    assert_eq!(d.next.to_string(), "1.2.1");
+    assert!(d.reasons.is_empty());
+}
+
+#[test]
 fn the_learned_policy_keeps_patch_where_the_maintainers_did_and_needs_two_releases() {
     let mut h = History::new();
     h.commit("feat: one", "src/a.rs").tag("v0.1.0");
@@ -118,8 +154,10 @@ fn the_learned_policy_keeps_patch_where_the_maintainers_did_and_needs_two_releas
     assert_eq!(d.next.to_string(), "0.3.1");
     assert_eq!(
         d.reasons,
-        [Reason::LearnedZeroFeatures {
-            rule: ZeroFeatures::BumpPatch,
+        [Reason::Learned {
+            signal: Signal::Feature,
+            initial_development: true,
+            bump: Bump::Patch,
             agreeing: 2,
             of: 2,
         }]
@@ -130,8 +168,10 @@ fn the_learned_policy_keeps_patch_where_the_maintainers_did_and_needs_two_releas
     h2.commit("feat!: seven", "src/a.rs");
     let d = decide(&h2.memory, &u[0], &options(&c)).expect("decided");
     assert_eq!(d.next.to_string(), "0.4.0");
-    assert!(d.reasons.contains(&Reason::LearnedZeroBreaking {
-        rule: ZeroBreaking::BumpMinor,
+    assert!(d.reasons.contains(&Reason::Learned {
+        signal: Signal::Breaking,
+        initial_development: true,
+        bump: Bump::Minor,
         agreeing: 2,
         of: 2,
     }));
