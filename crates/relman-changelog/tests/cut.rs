@@ -110,3 +110,21 @@ proptest! {
         }
     }
 }
+
+/// The cut types cross threads, and their errors can be wrapped by anyhow or a caller's enum.
+#[test]
+fn public_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    fn error<E: std::error::Error + Send + Sync + 'static>() {}
+    send_sync::<Scope>();
+    send_sync::<ReleaseTags>();
+    send_sync::<Cut>();
+    send_sync::<relman_changelog::cut::NextRelease>();
+    send_sync::<relman_changelog::cut::PendingRelease>();
+    send_sync::<relman_changelog::cut::Prepended>();
+    send_sync::<relman_changelog::cut::MarkdownDocument<'static>>();
+    error::<relman_changelog::cut::CutError<relman_model::UnknownRevisionError>>();
+    error::<relman_changelog::cut::ScopeRangeError>();
+    error::<relman_changelog::cut::ParseNextReleaseError>();
+    error::<relman_changelog::cut::PrependError>();
+}
