@@ -373,8 +373,8 @@ pub fn input<'a>(
     }
 }
 
-/// A Keep a Changelog document written one release at a time: the same text as
-/// [`Changelog::render_document`] given the same releases, without holding them all.
+/// A Keep a Changelog document written one release at a time, without holding the releases:
+/// [`Changelog::render_document`] is this document given all releases at once.
 #[derive(Debug)]
 pub struct MarkdownDocument<'e> {
     engine: &'e Changelog,
@@ -385,8 +385,14 @@ pub struct MarkdownDocument<'e> {
 impl<'e> MarkdownDocument<'e> {
     /// A document with the engine's title and preamble and no release yet.
     pub fn new(engine: &'e Changelog) -> Self {
+        Self::with_capacity(engine, 512)
+    }
+
+    /// As [`MarkdownDocument::new`], with room for `bytes` of text.
+    pub(crate) fn with_capacity(engine: &'e Changelog, bytes: usize) -> Self {
         let config = engine.config();
-        let mut text = format!("# {}\n\n", config.title);
+        let mut text = String::with_capacity(bytes);
+        let _ = write!(text, "# {}\n\n", config.title);
         if !config.preamble.is_empty() {
             text.push_str(config.preamble.trim_end());
             text.push('\n');
@@ -400,8 +406,12 @@ impl<'e> MarkdownDocument<'e> {
 
     /// Renders `release` and appends it (give releases newest first).
     pub fn push(&mut self, release: &ReleaseInput<'_>) {
-        let rendered = self.engine.render_release(release);
-        self.push_rendered(&rendered);
+        self.text.push('\n');
+        self.engine.write_release(&mut self.text, release);
+        if let Some(url) = self.engine.release_url(release) {
+            self.links
+                .push(LinkTarget::new(release.label.as_str(), url));
+        }
     }
 
     /// Appends a release rendered by [`Changelog::render_release`] of the same engine.
