@@ -363,6 +363,13 @@ fn component_picks_a_workspace_member_and_unknown_names_list_the_units() {
         )),
         "{err}"
     );
+
+    // `--help` states the rule.
+    let help = stdout(&relman(&repo, &["--help"]));
+    assert!(
+        help.contains("cut at the releases of the primary unit") && help.contains("ties:"),
+        "{help}"
+    );
 }
 
 #[test]

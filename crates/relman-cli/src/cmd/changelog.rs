@@ -48,6 +48,15 @@ use relman_plan::repo::Repository;
 use relman_plan::units::{Unit, primary_unit};
 use serde::Serialize;
 
+/// How `relman changelog` finds release tags, as `--help` prints it.
+const RELEASE_TAGS_HELP: &str = "\
+Release tags are those of the release units, as for `relman bump` and `relman plan`.
+With --component NAME: the unit named NAME (or with a member NAME); only the changes under its
+paths, cut at its release tags; its tag pattern reads --tag.
+Without --component: the whole repository, cut at the releases of the primary unit: the only
+unit, else the one with the most release tags (ties: the unit covering the repository root,
+then by name).";
+
 /// Arguments of `relman changelog`.
 ///
 /// Release tags are those of `relman-plan`'s release units (as for `relman bump` and `relman
@@ -57,6 +66,7 @@ use serde::Serialize;
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("scope").args(["unreleased", "latest", "range"])))]
 #[command(group(ArgGroup::new("destination").args(["output", "prepend"])))]
+#[command(after_help = RELEASE_TAGS_HELP)]
 pub struct ChangelogArgs {
     /// The repository (a work tree, a directory inside one, or a bare repository).
     #[arg(long, default_value = ".")]
