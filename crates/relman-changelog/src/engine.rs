@@ -9,8 +9,6 @@
 //! Rendering is one pass over the changes, writing into one `String`: no per-change allocation
 //! beyond the output's growth (the context, for JSON and templates, owns its strings).
 
-use std::fmt::Write as _;
-
 use chrono::NaiveDate;
 use regex::Regex;
 use relman_model::change::{Change, Person};
@@ -21,6 +19,7 @@ use crate::context::{
     ChangelogContext, Contributor, EntryContext, GroupContext, IssueLink, ReleaseContext,
     SCHEMA_VERSION,
 };
+use crate::cut::MarkdownDocument;
 use crate::document::{LinkTarget, SectionLabel};
 use crate::remote::Remote;
 
@@ -475,7 +474,7 @@ impl Changelog {
         RenderedRelease { section, links }
     }
 
-    fn write_release(&self, out: &mut String, release: &ReleaseInput<'_>) {
+    pub(crate) fn write_release(&self, out: &mut String, release: &ReleaseInput<'_>) {
         out.push_str("## ");
         out.push_str(&Self::heading(release));
         out.push('\n');
@@ -484,30 +483,15 @@ impl Changelog {
     }
 
     /// Renders a whole Keep a Changelog file: title, preamble, the releases (give them newest
-    /// first) and their link definitions.
+    /// first) and their link definitions. [`MarkdownDocument`] writes the same text one
+    /// release at a time.
     pub fn render_document(&self, releases: &[ReleaseInput<'_>]) -> String {
         let total: usize = releases.iter().map(|r| r.changes.len()).sum();
-        let mut out = String::with_capacity(512 + total * 96);
-        let _ = write!(out, "# {}\n\n", self.config.title);
-        if !self.config.preamble.is_empty() {
-            out.push_str(self.config.preamble.trim_end());
-            out.push('\n');
-        }
-        let mut links = Vec::new();
+        let mut document = MarkdownDocument::with_capacity(self, 512 + total * 96);
         for release in releases {
-            out.push('\n');
-            self.write_release(&mut out, release);
-            if let Some(url) = self.release_url(release) {
-                links.push(LinkTarget::new(release.label.as_str(), url));
-            }
+            document.push(release);
         }
-        if !links.is_empty() {
-            out.push('\n');
-            for link in links {
-                let _ = writeln!(out, "[{}]: {}", link.label, link.url);
-            }
-        }
-        out
+        document.finish()
     }
 
     /// Renders the body of a forge release for one release: its sections (as `###`

@@ -3,9 +3,10 @@
 //! `relman-changelog` groups [`relman_model`] changes into sections, renders Keep a Changelog
 //! Markdown, JSON or user templates, and updates an existing `CHANGELOG.md` in place.
 //!
-//! It is pure: model values in, text out. It does not read repositories, files, the
-//! environment or the clock — release dates and the remote URL are given by the caller
-//! (the `relman changelog` command reads them from git).
+//! It is pure: model values in, text out. It does not open repositories or read files, the
+//! environment or the clock — history comes through `relman-model`'s `HistorySource` port,
+//! release dates, "today" and the remote URL are given by the caller (the `relman changelog`
+//! command reads them from git).
 //!
 //! # Map
 //!
@@ -18,6 +19,11 @@
 //!   [`context`](Changelog::context) (the serde [`ChangelogContext`] for JSON and templates).
 //! - [`template::Template`]: minijinja templates over the context, two built in.
 //! - [`document`]: reads an existing `CHANGELOG.md` and inserts a release in place.
+//! - [`cut`]: cuts a [`HistorySource`](relman_model::HistorySource) into releases at given
+//!   release tags in one walk and renders them one release at a time
+//!   ([`cut::MarkdownDocument`], the same text as `render_document`), the Keep a Changelog
+//!   update of `--prepend` ([`cut::prepend`]). Which tags are releases is the caller's choice
+//!   (`relman changelog` takes them from `relman-plan`'s release units).
 //!
 //! # Example
 //!
@@ -58,6 +64,7 @@
 
 pub mod config;
 pub mod context;
+pub mod cut;
 pub mod document;
 mod engine;
 pub mod remote;

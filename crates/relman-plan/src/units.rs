@@ -74,6 +74,27 @@ impl Unit {
     }
 }
 
+/// The repository's primary unit among `units`: the one with the most release tags; ties go
+/// to a unit that covers the whole repository (no paths, or only the root: `""`, `.`), then
+/// to the first by id. `None` only when `units` is empty.
+///
+/// `relman changelog` without `--component` cuts the whole repository's history at the
+/// primary unit's releases. Time: O(units).
+pub fn primary_unit(units: &[Unit]) -> Option<&Unit> {
+    let whole_repository = |u: &Unit| {
+        u.paths
+            .iter()
+            .all(|p| p.trim_end_matches('/').is_empty() || p.trim_end_matches('/') == ".")
+    };
+    units.iter().min_by(|a, b| {
+        b.releases
+            .len()
+            .cmp(&a.releases.len())
+            .then_with(|| whole_repository(b).cmp(&whole_repository(a)))
+            .then_with(|| a.id.cmp(&b.id))
+    })
+}
+
 /// Returned by [`release_units`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -636,6 +657,45 @@ mod tests {
         assert!(split_tag("test").is_none());
         assert!(split_tag("v1.2").is_none());
         assert!(split_tag("abc1.2.3").is_none());
+    }
+
+    #[test]
+    fn primary_unit_has_the_most_releases_then_covers_the_root_then_comes_first() {
+        let make = |name: &str, paths: &[&str], tags: u64| {
+            let mut c = Component::new(name.parse().expect("id"), Version::new(0, 1, 0));
+            c.paths = paths.iter().map(|p| (*p).to_owned()).collect();
+            let mut u = unit(vec![&c], true);
+            u.releases = (0..tags)
+                .map(|i| {
+                    VersionTag::new(
+                        format!("{name}-v0.{i}.0"),
+                        "c1".parse().expect("id"),
+                        Some(u.id.clone()),
+                        Version::new(0, i, 0),
+                    )
+                })
+                .collect();
+            u
+        };
+        let id = |units: &[Unit]| primary_unit(units).map(|u| u.id.to_string());
+        assert_eq!(id(&[]), None);
+        let units = [
+            make("api", &["crates/api"], 2),
+            make("core", &["crates/core"], 5),
+            make("root", &["."], 3),
+        ];
+        assert_eq!(id(&units).as_deref(), Some("core"));
+        let units = [
+            make("api", &["crates/api"], 3),
+            make("zeta", &[], 3),
+            make("cli", &["crates/cli"], 3),
+        ];
+        assert_eq!(id(&units).as_deref(), Some("zeta"));
+        let units = [
+            make("cli", &["crates/cli"], 1),
+            make("api", &["crates/api"], 1),
+        ];
+        assert_eq!(id(&units).as_deref(), Some("api"));
     }
 
     #[test]
