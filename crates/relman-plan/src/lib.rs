@@ -19,7 +19,7 @@
 //!
 //! # Features
 //!
-//! - `git` (off by default): [`repo`] opens a git repository with `relman-git` and reads its
+//! - `git` (off by default): `repo` opens a git repository with `relman-git` and reads its
 //!   workspace, links libgit2.
 #![forbid(unsafe_code)]
 
