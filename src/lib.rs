@@ -12,6 +12,7 @@
 //! | `env` | `relman-env` | environment state, promotion policy, durable history, DORA metrics |
 //! | `git` | `relman-git` | the git adapter |
 //! | `plan` | `relman-plan` | the composition layer: configuration, tag and bump rules, the release plan, its digest and report |
+//! | `evidence` | `relman-evidence` | the test-evidence adapter: JUnit XML, Cobertura and LCOV into test runs |
 //!
 //! Tool authors who need only one capability depend on that crate alone; every crate speaks only
 //! [`model`] types to its peers.
@@ -50,6 +51,7 @@
 //! | `env` | `relman::env` (`relman-env`) | yes |
 //! | `git` | `relman::git` (`relman-git`, links libgit2); with `plan`, also `relman::plan::repo` | yes |
 //! | `plan` | `relman::plan` (`relman-plan`, which uses every engine) | yes |
+//! | `evidence` | `relman::evidence` (`relman-evidence`) | yes |
 #![forbid(unsafe_code)]
 
 // One re-export per crate; a new crate adds its optional dependency and feature in Cargo.toml,
@@ -58,6 +60,8 @@
 pub use relman_changelog as changelog;
 #[cfg(feature = "env")]
 pub use relman_env as env;
+#[cfg(feature = "evidence")]
+pub use relman_evidence as evidence;
 #[cfg(feature = "git")]
 pub use relman_git as git;
 #[cfg(feature = "graph")]

@@ -2,8 +2,8 @@
 //!
 //! The rules are stated in `docs/architecture.md`:
 //! - `relman-model` depends on no relman crate;
-//! - the engines (`relman-graph`, `relman-risk`, `relman-changelog`, `relman-env`) and the adapter
-//!   `relman-git` depend on no relman crate but `relman-model`;
+//! - the engines (`relman-graph`, `relman-risk`, `relman-changelog`, `relman-env`) and the adapters
+//!   `relman-git` and `relman-evidence` depend on no relman crate but `relman-model`;
 //! - only `relman-git` depends on git2 (or libgit2-sys);
 //! - only `relman-cli` uses clap or anyhow outside tests (dev-dependencies may use anyhow);
 //! - `relman-plan`, the composition layer, may use every engine, but `relman-git` only behind
@@ -21,13 +21,14 @@ use cargo_metadata::{DependencyKind, MetadataCommand};
 const MODEL: &str = "relman-model";
 const COMPOSITION: &str = "relman-plan";
 const TEST_SUPPORT: &str = "relman-test-support";
-const LIBRARIES: [&str; 6] = [
+const LIBRARIES: [&str; 7] = [
     "relman-model",
     "relman-graph",
     "relman-risk",
     "relman-changelog",
     "relman-env",
     "relman-git",
+    "relman-evidence",
 ];
 
 /// One direct dependency edge: (dependent, dependency, is a dev-dependency).
@@ -123,6 +124,7 @@ fn rule_checker_catches_forbidden_edges() {
         e("relman-changelog", "anyhow", false),
         e("relman-cli", "relman-test-support", false),
         e("relman-test-support", "relman-git", false),
+        e("relman-evidence", "relman-env", false),
         // allowed
         e("relman-graph", "relman-model", false),
         e("relman-git", "git2", false),
@@ -132,9 +134,11 @@ fn rule_checker_catches_forbidden_edges() {
         e("relman-git", "relman-test-support", true),
         e("relman-model", "relman-test-support", true),
         e("relman", "relman-test-support", true),
+        e("relman-evidence", "relman-model", false),
+        e("relman-cli", "relman-evidence", false),
     ];
     let broken = violations(&edges);
-    assert_eq!(broken.len(), 7, "{broken:#?}");
+    assert_eq!(broken.len(), 8, "{broken:#?}");
     assert!(broken[0].starts_with("relman-model must not depend on relman-graph"));
     assert!(
         broken

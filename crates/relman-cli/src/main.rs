@@ -6,7 +6,6 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cmd;
-mod evidence;
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;

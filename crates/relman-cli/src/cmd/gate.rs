@@ -13,8 +13,6 @@ use relman_model::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::evidence;
-
 /// Quality gates over test results.
 #[derive(Debug, Args)]
 pub struct GateArgs {
@@ -119,14 +117,11 @@ pub fn run(args: GateArgs) -> Result<ExitCode> {
     let mut runs: Vec<TestRun> = Vec::new();
     for spec in &args.results {
         let (kind, path) = split_kind(spec)?;
-        runs.push(evidence::read_junit(path, kind)?);
+        runs.push(relman_evidence::read_junit(path, kind)?);
     }
     for spec in &args.coverage {
         let (kind, path) = split_kind(spec)?;
-        let percent = evidence::read_coverage(path)?;
-        for run in runs.iter_mut().filter(|r| r.kind == kind) {
-            run.coverage = Some(run.coverage.map_or(percent, |c| c.min(percent)));
-        }
+        relman_evidence::attach_coverage(&mut runs, kind, relman_evidence::read_coverage(path)?);
     }
     let gates = match &args.gates {
         Some(path) => {
