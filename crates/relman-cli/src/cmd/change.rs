@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
-use relman_env::store::{AppendError, JournalStore, Store};
+use relman_env::store::JournalStore;
 use relman_env::{
     ApplyChangeEventError, ChangeRequestEntry, EnvState, Event, EventKind, PlannedWindow,
     ReleasedVersion,
@@ -28,10 +28,7 @@ use relman_model::{
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
-use super::env::{load, open_store};
-
-/// How many times a write re-reads and re-decides after a conflict before giving up.
-const MAX_ATTEMPTS: usize = 20;
+use super::env::{load, open_store, transact};
 
 /// Arguments of `relman change`.
 #[derive(Debug, Args)]
@@ -579,22 +576,11 @@ pub(crate) fn append_checked(
     store: &mut JournalStore<Event>,
     mut decide: impl FnMut(&EnvState) -> Result<Event>,
 ) -> Result<std::result::Result<(u64, EnvState), ApplyChangeEventError>> {
-    for _ in 0..MAX_ATTEMPTS {
-        let (_, mut state) = load(store)?;
-        let event = decide(&state)?;
-        if let Err(e) = state.check(&event) {
-            return Ok(Err(e));
-        }
-        match store.append(state.revision, std::slice::from_ref(&event)) {
-            Ok(revision) => {
-                state.apply(&relman_env::store::Recorded { revision, event });
-                return Ok(Ok((revision.get(), state)));
-            }
-            Err(AppendError::Conflict { .. }) => continue,
-            Err(e) => return Err(e).context("cannot append to the journal"),
-        }
-    }
-    bail!("gave up after {MAX_ATTEMPTS} conflicting concurrent writes; try again")
+    let committed = transact(store, |state| {
+        let event = decide(state)?;
+        Ok(state.check(&event).map(|()| vec![event]))
+    })?;
+    Ok(committed.map(|c| (c.revision.get(), c.state)))
 }
 
 /// The message of a refusal, with a hint where one helps.

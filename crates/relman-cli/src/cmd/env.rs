@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use relman_env::dora::{Band, Bands, dora_metrics};
-use relman_env::store::{AppendError, JournalDiagnostic, JournalStore, LineageId, Recorded, Store};
+use relman_env::store::{Committed, JournalDiagnostic, JournalStore, LineageId, Recorded, Store};
 use relman_env::{
     Blocker, DeployReason, DeployRequest, DeploymentStatus, EnvState, Event, EventKind, Lifecycle,
     Outcome, RecurringWindow, can_deploy,
@@ -672,27 +672,47 @@ struct BlockerOutput {
     detail: serde_json::Value,
 }
 
-/// Reads, decides with `make`, appends at the revision read; retries on conflict.
+/// Reads, decides with `decide`, appends at the revision read; retries on conflict. Returns the
+/// revision and the last event appended, or the refusal `decide` returned.
 fn append_with_retry(
     store: &mut JournalStore<Event>,
-    mut decide: impl FnMut(&EnvState) -> Result<std::result::Result<Vec<Event>, WriteOutput>>,
+    decide: impl FnMut(&EnvState) -> Result<std::result::Result<Vec<Event>, WriteOutput>>,
 ) -> Result<std::result::Result<(u64, Event), WriteOutput>> {
-    for _ in 0..MAX_ATTEMPTS {
-        let (_, state) = load(store)?;
-        let events = match decide(&state)? {
-            Ok(events) => events,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        match store.append(state.revision, &events) {
-            Ok(revision) => {
-                let last = events.last().cloned().context("nothing to record")?;
-                return Ok(Ok((revision.get(), last)));
-            }
-            Err(AppendError::Conflict { .. }) => continue,
-            Err(e) => return Err(e).context("cannot append to the journal"),
+    Ok(match transact(store, decide)? {
+        Ok(committed) => {
+            let last = committed
+                .events
+                .last()
+                .cloned()
+                .context("nothing to record")?;
+            Ok((committed.revision.get(), last))
         }
+        Err(refusal) => Err(refusal),
+    })
+}
+
+/// One read-decide-append transaction on the journal ([`relman_env::store::transact`], at most
+/// [`MAX_ATTEMPTS`] attempts), reporting the journal's diagnostics on stderr. `decide` refuses
+/// with `Ok(Err(refusal))`: nothing is written and the refusal comes back as `Ok(Err(refusal))`.
+/// Shared by every command that writes the state (`env`, `change`, `gate check --record`).
+pub(crate) fn transact<R>(
+    store: &mut JournalStore<Event>,
+    mut decide: impl FnMut(&EnvState) -> Result<std::result::Result<Vec<Event>, R>>,
+) -> Result<std::result::Result<Committed, R>> {
+    let result = relman_env::store::transact(store, MAX_ATTEMPTS, |state| match decide(state) {
+        Ok(Ok(events)) => Ok(events),
+        Ok(Err(refusal)) => Err(Ok(refusal)),
+        Err(e) => Err(Err(e)),
+    });
+    report_diagnostics(&store.take_diagnostics());
+    match result {
+        Ok(committed) => Ok(Ok(committed)),
+        Err(e) => match e.into_decision() {
+            Ok(Ok(refusal)) => Ok(Err(refusal)),
+            Ok(Err(e)) => Err(e),
+            Err(e) => Err(e.into()),
+        },
     }
-    bail!("gave up after {MAX_ATTEMPTS} conflicting concurrent writes; try again")
 }
 
 fn print_write(

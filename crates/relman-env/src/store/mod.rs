@@ -8,6 +8,9 @@
 //! [`AppendError::Conflict`] carrying the revision the store is at now, so the writer can reload
 //! and decide again.
 //!
+//! [`transact`] is that read-decide-append loop for the ledger of [`Event`](crate::Event)s,
+//! retried on conflict up to a bound.
+//!
 //! Every store carries a [`LineageId`] (which ledger this is, so that two unrelated ledgers are
 //! never mixed up) and a schema version ([`SCHEMA_VERSION`]).
 //!
@@ -25,9 +28,11 @@ use serde::{Deserialize, Serialize};
 
 pub mod journal;
 mod memory;
+mod transact;
 
 pub use journal::{Corruption, JournalDiagnostic, JournalStore, Opened, Snapshot};
 pub use memory::MemoryStore;
+pub use transact::{Committed, TransactError, transact};
 
 /// The schema version written into every store; readers refuse a newer one.
 pub const SCHEMA_VERSION: u32 = 1;
