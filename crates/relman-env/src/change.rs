@@ -30,25 +30,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use relman_model::{
-    ChangeKind, ChangeRequest, ChangeRequestId, ChangeState, ComponentId, GateId, PersonId,
-    ReleaseId, RiskLevel, UpdateChangeRequestError, Verdict,
+    ChangeKind, ChangeRequest, ChangeRequestId, ChangeState, GateId, PersonId, ReleaseId,
+    ReleasedComponent, RiskLevel, UpdateChangeRequestError, Verdict,
 };
-use semver::Version;
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, EventKind};
 use crate::store::Revision;
-
-/// A component version a change request releases.
-///
-/// JSON: `{"component": "api", "version": "1.2.0"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ReleasedVersion {
-    /// The component.
-    pub component: ComponentId,
-    /// The version released.
-    pub version: Version,
-}
 
 /// A planned implementation window of a change request; `finish` is after `start`.
 ///
@@ -84,8 +72,8 @@ pub struct ChangeRequestEntry {
     pub request: ChangeRequest,
     /// The release it implements, if named.
     pub release: Option<ReleaseId>,
-    /// The component versions it releases.
-    pub components: Vec<ReleasedVersion>,
+    /// The component versions it releases (JSON: `[{"component": "api", "version": "1.2.0"}]`).
+    pub components: Vec<ReleasedComponent>,
     /// The implementation window (from the draft, or the latest schedule).
     pub window: Option<PlannedWindow>,
     /// The latest risk assessment.
@@ -424,6 +412,7 @@ mod tests {
     use crate::store::Recorded;
     use proptest::prelude::*;
     use relman_model::{ApprovalRule, Digest};
+    use semver::Version;
 
     fn t(h: u32) -> DateTime<Utc> {
         format!("2026-11-28T{h:02}:00:00Z").parse().unwrap()
@@ -446,10 +435,10 @@ mod tests {
             digest: d(1),
             rule: ApprovalRule::new(required, vec![]),
             release: Some("2026.11".parse().unwrap()),
-            components: vec![ReleasedVersion {
-                component: "api".parse().unwrap(),
-                version: Version::new(1, 2, 0),
-            }],
+            components: vec![ReleasedComponent::new(
+                "api".parse().unwrap(),
+                Version::new(1, 2, 0),
+            )],
             window: None,
         }
     }

@@ -11,12 +11,12 @@
 use chrono::{DateTime, Utc};
 use relman_model::{
     ApprovalRule, ChangeId, ChangeKind, ChangeRequestId, ComponentId, Digest, Environment,
-    EnvironmentId, PersonId, ReleaseId, RiskLevel, Verdict, Window,
+    EnvironmentId, PersonId, ReleaseId, ReleasedComponent, RiskLevel, Verdict, Window,
 };
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::change::{GateOutcome, PlannedWindow, ReleasedVersion};
+use crate::change::{GateOutcome, PlannedWindow};
 use crate::policy::Lifecycle;
 use crate::recurring::RecurringWindow;
 
@@ -247,7 +247,7 @@ pub enum EventKind {
         release: Option<ReleaseId>,
         /// The component versions it releases.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        components: Vec<ReleasedVersion>,
+        components: Vec<ReleasedComponent>,
         /// The planned implementation window, if known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         window: Option<PlannedWindow>,

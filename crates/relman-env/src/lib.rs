@@ -54,7 +54,7 @@ pub mod store;
 
 pub use change::{
     ApplyChangeEventError, Assessment, ChangeRequestEntry, GateOutcome, GateVerdictRecord,
-    PlannedWindow, RejectedEvent, ReleasedVersion,
+    PlannedWindow, RejectedEvent,
 };
 pub use event::{DeployReason, Event, EventKind, ShippedChange};
 pub use policy::{

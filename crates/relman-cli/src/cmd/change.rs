@@ -19,11 +19,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use relman_env::store::JournalStore;
 use relman_env::{
     ApplyChangeEventError, ChangeRequestEntry, EnvState, Event, EventKind, PlannedWindow,
-    ReleasedVersion,
 };
 use relman_model::{
     ApprovalRule, ChangeAction, ChangeKind, ChangeRequestId, Digest, PersonId, ReleaseId,
-    RiskLevel, UpdateChangeRequestError,
+    ReleasedComponent, RiskLevel, UpdateChangeRequestError,
 };
 use semver::Version;
 use serde::{Deserialize, Serialize};
@@ -330,18 +329,17 @@ fn read_plan(path: &Path) -> Result<PlanFile> {
     })
 }
 
-fn parse_component(spec: &str) -> Result<ReleasedVersion> {
+fn parse_component(spec: &str) -> Result<ReleasedComponent> {
     let (name, version) = spec
         .split_once('@')
         .with_context(|| format!("invalid component {spec:?}: expected NAME@VERSION"))?;
-    Ok(ReleasedVersion {
-        component: name
-            .parse()
+    Ok(ReleasedComponent::new(
+        name.parse()
             .with_context(|| format!("invalid component {spec:?}"))?,
-        version: version
+        version
             .parse::<Version>()
             .with_context(|| format!("invalid component {spec:?}"))?,
-    })
+    ))
 }
 
 /// Runs `relman change`.

@@ -27,9 +27,11 @@ use clap::{Args, ValueEnum};
 use relman_env::dora::{Bands, DoraMetrics, dora_metrics};
 use relman_env::{
     ChangeRequestEntry, DeployReason, Deployment, DeploymentStatus, EnvState, GateVerdictRecord,
-    ReleasedVersion,
 };
-use relman_model::{ChangeKind, ChangeState, ComponentId, EnvironmentId, Verdict};
+use relman_model::{
+    ChangeKind, ChangeState, ComponentId, EnvironmentId, ReleasedComponent as ReleasedVersion,
+    Verdict,
+};
 use semver::Version;
 use serde::Serialize;
 
@@ -221,7 +223,7 @@ fn resolve<'a>(state: &'a EnvState, name: &str) -> Option<Subject<'a>> {
     if let Some((c, v)) = name.split_once('@')
         && let (Ok(component), Ok(version)) = (c.parse::<ComponentId>(), v.parse::<Version>())
     {
-        return Some(Subject::Version(ReleasedVersion { component, version }));
+        return Some(Subject::Version(ReleasedVersion::new(component, version)));
     }
     let known = state
         .deployments
@@ -292,16 +294,17 @@ fn review(
         .filter(|d| {
             d.reason != DeployReason::Rollback
                 && (named(d.release.as_ref().map(|r| r.as_str()))
-                    || versions.contains(&ReleasedVersion {
-                        component: d.component.clone(),
-                        version: d.version.clone(),
-                    }))
+                    || versions.contains(&ReleasedVersion::new(
+                        d.component.clone(),
+                        d.version.clone(),
+                    )))
         })
         .collect();
-    versions.extend(deployments.iter().map(|d| ReleasedVersion {
-        component: d.component.clone(),
-        version: d.version.clone(),
-    }));
+    versions.extend(
+        deployments
+            .iter()
+            .map(|d| ReleasedVersion::new(d.component.clone(), d.version.clone())),
+    );
     let env = args
         .env
         .clone()
@@ -337,10 +340,10 @@ fn review(
                 version: i.version.to_string(),
                 opened_at: i.opened_at,
                 resolved_at: i.resolved_at,
-                caused_by_release: versions.contains(&ReleasedVersion {
-                    component: i.component.clone(),
-                    version: i.version.clone(),
-                }),
+                caused_by_release: versions.contains(&ReleasedVersion::new(
+                    i.component.clone(),
+                    i.version.clone(),
+                )),
             })
             .collect(),
         None => Vec::new(),
