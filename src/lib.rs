@@ -5,7 +5,7 @@
 //!
 //! | module | crate | owns |
 //! |---|---|---|
-//! | [`model`] | `relman-model` | the shared core types: versions and bumps, changes, components, releases, change requests, gates, environments, risks |
+//! | [`model`] | `relman-model` | the shared core types: versions and bumps, changes, components, released versions, change requests, gates, environments, risks |
 //! | `graph` | `relman-graph` | component dependency graphs and release task scheduling |
 //! | `risk` | `relman-risk` | change- and release-risk scoring |
 //! | `changelog` | `relman-changelog` | changelogs and release notes |

@@ -229,6 +229,33 @@ mod opt_req {
     }
 }
 
+/// A component at the version a release ships it at (a change request's released versions, a
+/// review's `api@1.2.0`).
+///
+/// Ordered by component, then version. JSON: `{"component": "api", "version": "1.3.0"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ReleasedComponent {
+    /// The component.
+    pub component: ComponentId,
+    /// The version it is released at.
+    pub version: Version,
+}
+
+impl ReleasedComponent {
+    /// `component` at `version`.
+    pub fn new(component: ComponentId, version: Version) -> Self {
+        Self { component, version }
+    }
+}
+
+impl std::fmt::Display for ReleasedComponent {
+    /// `component@version`, e.g. `api@1.3.0`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.component, self.version)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,5 +333,20 @@ mod tests {
             serde_json::from_value::<Publish>(serde_json::json!("false")).is_err(),
             "only the lowercase variant names are accepted"
         );
+    }
+
+    #[test]
+    fn released_component_json_and_display() {
+        let r = ReleasedComponent::new("api".parse().unwrap(), Version::new(1, 3, 0));
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"component": "api", "version": "1.3.0"})
+        );
+        assert_eq!(
+            serde_json::from_value::<ReleasedComponent>(json).unwrap(),
+            r
+        );
+        assert_eq!(r.to_string(), "api@1.3.0");
     }
 }

@@ -1,8 +1,8 @@
 //! Core types of relman, the release-management libraries.
 //!
 //! `relman-model` is the shared vocabulary every other relman crate speaks: identifiers,
-//! versions and bump rules, changes (Conventional Commits), components, releases and their
-//! lifecycle, change requests and approvals, quality gates, environments and risks. It depends on
+//! versions and bump rules, changes (Conventional Commits), components and the versions a release
+//! ships, change requests and approvals, quality gates, environments and risks. It depends on
 //! no other relman crate, does no I/O and never reads the clock.
 //!
 //! | module | main types |
@@ -11,8 +11,7 @@
 //! | [`commit`] | [`ConventionalCommit`] and its parser, [`ParseCommitError`] with line and column |
 //! | [`change`] | [`Change`]: one commit with its parsed message, issues and optional [`DiffStat`]s |
 //! | [`version`] | [`Bump`], [`BumpPolicy`] deciding a bump with its evidence, [`next_version`] with pre-release channels |
-//! | [`component`] | [`Component`], its [`Dependency`] edges and whether it is published ([`Publish`]) |
-//! | [`release`] | [`Release`] and its lifecycle state machine |
+//! | [`component`] | [`Component`], its [`Dependency`] edges and whether it is published ([`Publish`]); [`ReleasedComponent`], a component at a released version |
 //! | [`change_request`] | [`ChangeRequest`] with approvals bound to a [`Digest`] |
 //! | [`gate`] | [`QualityGate`], [`TestRun`], [`Verdict`] |
 //! | [`environment`] | [`Environment`], [`Tier`], [`Window`] |
@@ -34,7 +33,6 @@ pub mod component;
 pub mod environment;
 pub mod gate;
 pub mod id;
-pub mod release;
 pub mod risk;
 pub mod tag;
 pub mod version;
@@ -48,7 +46,7 @@ pub use commit::{
     BreakingChange, BreakingSource, CommitRejection, CommitType, ConventionalCommit, Footer,
     FooterSeparator, FooterToken, IssueRef, Leniency, ParseCommitError, ParseOptions, Scope,
 };
-pub use component::{Component, Dependency, DependencyKind, Publish};
+pub use component::{Component, Dependency, DependencyKind, Publish, ReleasedComponent};
 pub use environment::{Environment, NewWindowError, Protection, Tier, Window, WindowKind};
 pub use gate::{
     GateReason, GateReport, GateResult, ParseTestKindError, QualityGate, TestKind, TestRun,
@@ -58,7 +56,6 @@ pub use id::{
     ChangeId, ChangeRequestId, ComponentId, EnvironmentId, GateId, IdRejection, ParseIdError,
     PersonId, ReleaseId, RiskId,
 };
-pub use release::{Release, ReleaseState, ReleasedComponent, Transition, TransitionReleaseError};
 pub use risk::{ParseRatingError, Rating, RiskCategory, RiskItem, RiskLevel, RiskStatus};
 pub use tag::{
     IgnoredTag, ParseTagPatternError, TagListing, TagPattern, TagPatternRejection, TagRejection,

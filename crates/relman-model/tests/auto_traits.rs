@@ -26,7 +26,7 @@ fn public_types_are_send_and_sync() {
     send_sync::<GateReport>();
     send_sync::<MemoryHistory>();
     send_sync::<QualityGate>();
-    send_sync::<Release>();
+    send_sync::<ReleasedComponent>();
     send_sync::<ReleaseChannel>();
     send_sync::<RevisionRange>();
     send_sync::<RiskItem>();
@@ -48,7 +48,6 @@ fn errors_are_std_errors_that_cross_threads() {
     error::<ParseRatingError>();
     error::<ParseRevisionError>();
     error::<ParseTestKindError>();
-    error::<TransitionReleaseError>();
     error::<UnknownRevisionError>();
     error::<UpdateChangeRequestError>();
 }
