@@ -16,6 +16,8 @@
 //! - [`change`]: change requests replayed through relman-model's state machine, and recorded
 //!   quality-gate verdicts ([`EnvState::change_request`], [`EnvState::gate_verdicts`]).
 //! - [`dora`]: DORA metrics from the ledger, rated against versioned performance bands.
+//! - [`review`](mod@review): the post-release review of a change request, a component version
+//!   or a release name as a [`Review`](review::Review) value, with a Markdown rendering.
 //!
 //! The on-disk journal format is documented in [`store::journal`] and `docs/env-store.md`.
 //!
@@ -49,6 +51,7 @@ pub mod dora;
 pub mod event;
 pub mod policy;
 pub mod recurring;
+pub mod review;
 pub mod state;
 pub mod store;
 
