@@ -85,6 +85,12 @@ pub fn attach_coverage(runs: &mut [TestRun], kind: TestKind, percent: f64) {
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+/// The Rust snippets of `docs/guide/relman-evidence.md`, compiled and run by `cargo test --doc`
+/// so the guide stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/relman-evidence.md")]
+pub struct GuideDoctests;
+
 #[cfg(test)]
 mod tests {
     use super::*;
