@@ -73,12 +73,8 @@ impl ReviewSubject {
         if let Some(entry) = name.parse().ok().and_then(|id| state.change_request(&id)) {
             return Some(ReviewSubject::ChangeRequest(entry.id().clone()));
         }
-        if let Some((c, v)) = name.split_once('@')
-            && let (Ok(component), Ok(version)) = (c.parse::<ComponentId>(), v.parse::<Version>())
-        {
-            return Some(ReviewSubject::Version(ReleasedComponent::new(
-                component, version,
-            )));
+        if let Ok(version) = name.parse::<ReleasedComponent>() {
+            return Some(ReviewSubject::Version(version));
         }
         let known = state
             .deployments

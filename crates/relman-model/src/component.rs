@@ -23,7 +23,7 @@
 use semver::{Version, VersionReq};
 use serde::{Deserialize, Serialize};
 
-use crate::id::ComponentId;
+use crate::id::{ComponentId, ParseIdError};
 
 /// How a component depends on another, as Cargo distinguishes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -256,6 +256,72 @@ impl std::fmt::Display for ReleasedComponent {
     }
 }
 
+/// Returned by [`ReleasedComponent`]'s [`FromStr`](std::str::FromStr) when the text is not
+/// `component@version`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseReleasedComponentError {
+    /// There is no `@` between the component and the version.
+    #[error("invalid released component {input:?}: expected COMPONENT@VERSION")]
+    MissingAt {
+        /// The rejected input.
+        input: String,
+    },
+    /// The part before `@` is not a component id.
+    #[error("invalid released component {input:?}")]
+    Component {
+        /// The rejected input.
+        input: String,
+        /// Why the component id was rejected.
+        #[source]
+        source: ParseIdError,
+    },
+    /// The part after `@` is not a SemVer version.
+    #[error("invalid released component {input:?}: {version:?} is not a SemVer version")]
+    Version {
+        /// The rejected input.
+        input: String,
+        /// The text after `@`.
+        version: String,
+    },
+}
+
+impl std::str::FromStr for ReleasedComponent {
+    type Err = ParseReleasedComponentError;
+
+    /// Parses `component@version` (split at the first `@`), the form [`Display`](std::fmt::Display)
+    /// writes.
+    ///
+    /// ```
+    /// use relman_model::ReleasedComponent;
+    /// let r: ReleasedComponent = "api@1.3.0-rc.1".parse()?;
+    /// assert_eq!(r.to_string(), "api@1.3.0-rc.1");
+    /// assert!("api".parse::<ReleasedComponent>().is_err());
+    /// # Ok::<(), relman_model::ParseReleasedComponentError>(())
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (component, version) =
+            s.split_once('@')
+                .ok_or_else(|| ParseReleasedComponentError::MissingAt {
+                    input: s.to_owned(),
+                })?;
+        let component =
+            component
+                .parse()
+                .map_err(|source| ParseReleasedComponentError::Component {
+                    input: s.to_owned(),
+                    source,
+                })?;
+        let version = version
+            .parse()
+            .map_err(|_| ParseReleasedComponentError::Version {
+                input: s.to_owned(),
+                version: version.to_owned(),
+            })?;
+        Ok(Self { component, version })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,5 +414,26 @@ mod tests {
             r
         );
         assert_eq!(r.to_string(), "api@1.3.0");
+    }
+
+    #[test]
+    fn released_component_parses_what_it_displays() {
+        for text in ["api@1.3.0", "relman-graph@0.3.1-rc.2+build.5"] {
+            let r: ReleasedComponent = text.parse().unwrap();
+            assert_eq!(r.to_string(), text);
+        }
+        assert!(matches!(
+            "api".parse::<ReleasedComponent>(),
+            Err(ParseReleasedComponentError::MissingAt { .. })
+        ));
+        assert!(matches!(
+            "a pi@1.0.0".parse::<ReleasedComponent>(),
+            Err(ParseReleasedComponentError::Component { .. })
+        ));
+        let err = "api@v1".parse::<ReleasedComponent>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid released component \"api@v1\": \"v1\" is not a SemVer version"
+        );
     }
 }

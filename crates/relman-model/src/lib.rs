@@ -46,7 +46,9 @@ pub use commit::{
     BreakingChange, BreakingSource, CommitRejection, CommitType, ConventionalCommit, Footer,
     FooterSeparator, FooterToken, IssueRef, Leniency, ParseCommitError, ParseOptions, Scope,
 };
-pub use component::{Component, Dependency, DependencyKind, Publish, ReleasedComponent};
+pub use component::{
+    Component, Dependency, DependencyKind, ParseReleasedComponentError, Publish, ReleasedComponent,
+};
 pub use environment::{Environment, NewWindowError, Protection, Tier, Window, WindowKind};
 pub use gate::{
     GateReason, GateReport, GateResult, ParseTestKindError, QualityGate, TestKind, TestRun,

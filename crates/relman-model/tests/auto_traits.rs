@@ -46,6 +46,7 @@ fn errors_are_std_errors_that_cross_threads() {
     error::<ParseDigestError>();
     error::<ParseIdError>();
     error::<ParseRatingError>();
+    error::<ParseReleasedComponentError>();
     error::<ParseRevisionError>();
     error::<ParseTestKindError>();
     error::<UnknownRevisionError>();
