@@ -154,21 +154,20 @@ fn compute(args: &BumpArgs) -> anyhow::Result<Vec<BumpOutput>> {
             units[unit].id
         );
     }
+    // A past release (`--from`) is replayed alone, without propagation.
+    if let Some((i, tag)) = &from {
+        let mut o = options;
+        o.from = Some(tag.clone());
+        let decision = decide(repo.git(), &units[*i], &o)?;
+        return Ok(vec![output(&units[*i], &decision, args.from.as_deref())]);
+    }
     // Every unit is decided (propagation needs them all); the output shows the one asked for.
     let mut decisions = Vec::with_capacity(units.len());
-    for (i, unit) in units.iter().enumerate() {
-        let mut o = options.clone();
-        if let Some((from_unit, tag)) = &from
-            && *from_unit == i
-        {
-            o.from = Some(tag.clone());
-        }
-        decisions.push(decide(repo.git(), unit, &o)?);
+    for unit in &units {
+        decisions.push(decide(repo.git(), unit, &options)?);
     }
-    if from.is_none() {
-        let mode = config.bump.propagation.unwrap_or_default().mode();
-        propagate(&units, &mut decisions, mode)?;
-    }
+    let mode = config.bump.propagation.unwrap_or_default().mode();
+    propagate(&units, &mut decisions, mode)?;
     let shown: Vec<usize> = match wanted {
         Some(i) => vec![i],
         None => (0..units.len()).collect(),
