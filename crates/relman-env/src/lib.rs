@@ -15,6 +15,8 @@
 //! - [`RecurringWindow`]: windows on a cron schedule in an IANA time zone (DST-correct).
 //! - [`change`]: change requests replayed through relman-model's state machine, and recorded
 //!   quality-gate verdicts ([`EnvState::change_request`], [`EnvState::gate_verdicts`]).
+//! - [`ops`]: environment operations (deploy, promote, rollback, lock...) from typed requests
+//!   to the events to append or a typed refusal, and the views a tool prints.
 //! - [`dora`]: DORA metrics from the ledger, rated against versioned performance bands.
 //! - [`review`](mod@review): the post-release review of a change request, a component version
 //!   or a release name as a [`Review`](review::Review) value, with a Markdown rendering.
@@ -49,6 +51,7 @@
 pub mod change;
 pub mod dora;
 pub mod event;
+pub mod ops;
 pub mod policy;
 pub mod recurring;
 pub mod review;

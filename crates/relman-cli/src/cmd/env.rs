@@ -7,18 +7,16 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Subcommand, ValueEnum};
-use relman_env::dora::{Band, Bands, dora_metrics};
+use relman_env::dora::{Bands, dora_metrics};
+use relman_env::ops::{
+    self, DecideEventError, HistoryEntry, StatusTable, WindowSchedule, WriteResult,
+};
 use relman_env::store::{Committed, JournalDiagnostic, JournalStore, LineageId, Recorded, Store};
-use relman_env::{
-    Blocker, DeployReason, DeployRequest, DeploymentStatus, EnvState, Event, EventKind, Lifecycle,
-    Outcome, RecurringWindow, can_deploy,
-};
-use relman_model::{
-    ComponentId, Digest, Environment, EnvironmentId, PersonId, ReleaseId, Window, WindowKind,
-};
+use relman_env::{DeployReason, DeployRequest, EnvState, Event, EventKind};
+use relman_model::{ComponentId, Digest, EnvironmentId, PersonId, ReleaseId, WindowKind};
 use semver::Version;
 use serde::Serialize;
 
@@ -338,57 +336,41 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
             break_glass,
             common,
         } => {
-            let reason = match reason {
+            let mut request = DeployRequest::new(target.env, target.component, version);
+            request.release = release;
+            request.digest = digest;
+            request.reason = match reason {
                 ReasonArg::Planned => DeployReason::Planned,
                 ReasonArg::Rollback => DeployReason::Rollback,
                 ReasonArg::Promotion => DeployReason::Promotion,
                 ReasonArg::Hotfix => DeployReason::Hotfix,
             };
-            let mut request = DeployRequest::new(target.env, target.component, version);
-            request.release = release;
-            request.digest = digest;
-            request.reason = reason;
-            request.requester = target.by.clone();
+            request.requester = target.by;
             request.break_glass = break_glass;
-            deploy(&common, target.by, |_| Ok(request.clone()), now)
+            deploy(&common, |_| Ok(request.clone()), now)
         }
         EnvCommand::Succeed {
             target,
             version,
             common,
-        } => finish(&common, target, version, None, now),
+        } => finish(&common, target, version, ops::Finish::Succeeded, now),
         EnvCommand::Fail {
             target,
             version,
             reason,
             common,
-        } => finish(&common, target, version, Some(reason), now),
-        EnvCommand::Rollback { target, common } => {
-            let by = target.by.clone();
-            deploy(
-                &common,
-                by.clone(),
-                |state| {
-                    let to = state
-                        .rollback_target(&target.env, &target.component)
-                        .with_context(|| {
-                            format!(
-                                "no rollback target for {} in {}",
-                                target.component, target.env
-                            )
-                        })?;
-                    let mut r = DeployRequest::new(
-                        target.env.clone(),
-                        target.component.clone(),
-                        to.version.clone(),
-                    );
-                    r.reason = DeployReason::Rollback;
-                    r.requester = by.clone();
-                    Ok(r)
-                },
-                now,
-            )
-        }
+        } => finish(
+            &common,
+            target,
+            version,
+            ops::Finish::Failed { reason },
+            now,
+        ),
+        EnvCommand::Rollback { target, common } => deploy(
+            &common,
+            |state| ops::rollback(state, &target.env, &target.component, target.by.clone()),
+            now,
+        ),
         EnvCommand::Promote {
             from,
             to,
@@ -397,18 +379,7 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
             common,
         } => deploy(
             &common,
-            by.clone(),
-            |state| {
-                let running = state
-                    .current(&from, &component)
-                    .with_context(|| format!("nothing of {component} runs in {from} to promote"))?;
-                let mut r =
-                    DeployRequest::new(to.clone(), component.clone(), running.version.clone());
-                r.release = running.release.clone();
-                r.reason = DeployReason::Promotion;
-                r.requester = by.clone();
-                Ok(r)
-            },
+            |state| ops::promote(state, &from, &to, &component, by.clone()),
             now,
         ),
         EnvCommand::Quarantine {
@@ -444,23 +415,10 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
             reason,
             common,
         } => {
+            let ttl = Duration::minutes(i64::from(ttl_minutes));
             let holder = by.clone();
             record(&common, by, now, |state| {
-                if let Some(l) = state.active_lease(&env, now)
-                    && l.holder != holder
-                {
-                    bail!(
-                        "{env} is locked by {} (token {}) until {}",
-                        l.holder.as_ref().map_or("someone", |h| h.as_str()),
-                        l.token,
-                        l.expires_at
-                    );
-                }
-                Ok(EventKind::LockAcquired {
-                    env: env.clone(),
-                    expires_at: now + Duration::minutes(i64::from(ttl_minutes)),
-                    reason: reason.clone(),
-                })
+                ops::lock(state, &env, holder.as_ref(), ttl, reason.clone(), now)
             })
         }
         EnvCommand::Unlock {
@@ -471,18 +429,7 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
         } => {
             let who = by.clone();
             record(&common, by, now, |state| {
-                let lease = state
-                    .leases
-                    .get(&env)
-                    .with_context(|| format!("{env} is not locked"))?;
-                if lease.holder != who && force.is_none() {
-                    bail!("{env} is locked by someone else; use --force REASON");
-                }
-                Ok(EventKind::LockReleased {
-                    env: env.clone(),
-                    token: lease.token,
-                    forced: force.clone(),
-                })
+                ops::unlock(state, &env, who.as_ref(), force.clone())
             })
         }
         EnvCommand::Window {
@@ -501,27 +448,21 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
                 WindowArg::Freeze => WindowKind::Freeze,
                 WindowArg::Maintenance => WindowKind::Maintenance,
             };
-            let event = match (cron, start, end) {
-                (Some(cron), _, _) => {
-                    let minutes = duration_minutes.context("--duration-minutes is required")?;
-                    let window = RecurringWindow::new(
-                        name,
-                        kind,
-                        &cron,
-                        &time_zone,
-                        Duration::minutes(i64::from(minutes)),
-                    )?
-                    .with_environments(environments);
-                    EventKind::RecurringWindowDeclared { window }
-                }
-                (None, Some(start), Some(end)) => {
-                    let mut window = Window::new(name, kind, start, end)?;
-                    window.environments = environments;
-                    EventKind::WindowDeclared { window }
-                }
+            let schedule = match (cron, start, end) {
+                (Some(cron), _, _) => WindowSchedule::Recurring {
+                    cron,
+                    time_zone,
+                    duration: Duration::minutes(i64::from(
+                        duration_minutes.context("--duration-minutes is required")?,
+                    )),
+                },
+                (None, Some(start), Some(end)) => WindowSchedule::OneOff { start, end },
                 _ => bail!("give --start and --end, or --cron and --duration-minutes"),
             };
-            record(&common, by, now, |_| Ok(event.clone()))
+            let event = ops::declare_window(name, kind, schedule, environments)?;
+            record(&common, by, now, |_| {
+                Ok::<_, DecideEventError>(event.clone())
+            })
         }
         EnvCommand::Desire {
             target,
@@ -545,15 +486,57 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
                 version: version.clone(),
             })
         }),
-        EnvCommand::History { common } => history(&common),
-        EnvCommand::Status { common } => status(&common),
-        EnvCommand::Drift { common } => drift(&common),
-        EnvCommand::Metrics { env, days, common } => metrics(&common, env, days, now),
+        EnvCommand::History { common } => {
+            let (events, _) = load(&mut open_store(&common.state)?)?;
+            let entries: Vec<HistoryEntry> = events.iter().map(HistoryEntry::from).collect();
+            print(common.format, &entries, || ops::history_to_text(&entries))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        EnvCommand::Status { common } => {
+            let (_, state) = load(&mut open_store(&common.state)?)?;
+            let table = StatusTable::new(&state);
+            print(common.format, &table, || table.to_text())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        EnvCommand::Drift { common } => {
+            let (_, state) = load(&mut open_store(&common.state)?)?;
+            let drift = state.drift();
+            print(common.format, &drift, || ops::drift_to_text(&drift))?;
+            Ok(exit_code(drift.is_empty()))
+        }
+        EnvCommand::Metrics { env, days, common } => {
+            let (_, state) = load(&mut open_store(&common.state)?)?;
+            let env = match env {
+                Some(e) => e,
+                None => state
+                    .environments
+                    .last()
+                    .map(|e| e.id.clone())
+                    .context("no environments declared")?,
+            };
+            let from = now - Duration::days(i64::from(days));
+            let m = dora_metrics(&state, &env, from, now, &Bands::dora_2021());
+            print(common.format, &m, || ops::metrics_to_text(&m, days))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-fn open(common: &Common) -> Result<JournalStore<Event>> {
-    open_store(&common.state)
+/// Prints `value` as pretty JSON, or the text `text` builds.
+fn print<T: Serialize>(format: Format, value: &T, text: impl FnOnce() -> String) -> Result<()> {
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(value)?),
+        Format::Text => print!("{}", text()),
+    }
+    Ok(())
+}
+
+fn exit_code(success: bool) -> ExitCode {
+    if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// Opens the environment state in `state`, reporting repaired torn tails on stderr. Shared by
@@ -593,54 +576,38 @@ pub(crate) fn load(store: &mut JournalStore<Event>) -> Result<(Vec<Recorded<Even
     Ok((events, state))
 }
 
-fn lineage(now: DateTime<Utc>) -> Result<LineageId> {
-    let nanos = now.timestamp_nanos_opt().unwrap_or(0);
-    Ok(LineageId::new(format!(
-        "{nanos:x}-{:x}",
-        std::process::id()
-    ))?)
-}
-
 fn init(
     common: &Common,
     environments: Vec<EnvironmentId>,
     kind: LifecycleKind,
     now: DateTime<Utc>,
 ) -> Result<ExitCode> {
-    let envs = Environment::pipeline(environments);
-    let mut store = JournalStore::<Event>::create(&common.state, lineage(now)?)
+    let nanos = now.timestamp_nanos_opt().unwrap_or(0);
+    let lineage = LineageId::new(format!("{nanos:x}-{:x}", std::process::id()))?;
+    let mut store = JournalStore::<Event>::create(&common.state, lineage)
         .with_context(|| format!("cannot create the state in {}", common.state.display()))?
         .store;
-    let lifecycle = match kind {
-        LifecycleKind::Open => Lifecycle::open(&envs),
-        LifecycleKind::Strict => Lifecycle::from_environments(&envs),
+    let kind = match kind {
+        LifecycleKind::Open => ops::LifecycleKind::Open,
+        LifecycleKind::Strict => ops::LifecycleKind::Strict,
     };
-    let events = [
-        Event::new(
-            now,
-            None,
-            EventKind::EnvironmentsDeclared {
-                environments: envs.clone(),
-            },
-        ),
-        Event::new(now, None, EventKind::LifecycleDeclared { lifecycle }),
-    ];
+    let names = environments.iter().map(ToString::to_string).collect();
+    let events = ops::init(environments, kind, now);
     let current = store.revision()?;
     let revision = store.append(current, &events)?;
     let out = InitOutput {
         state: common.state.display().to_string(),
         lineage: store.lineage().to_string(),
-        environments: envs.iter().map(|e| e.id.to_string()).collect(),
+        environments: names,
         revision: revision.get(),
     };
-    match common.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&out)?),
-        Format::Text => println!(
-            "initialised {} with environments {}",
+    print(common.format, &out, || {
+        format!(
+            "initialised {} with environments {}\n",
             out.state,
             out.environments.join(", ")
-        ),
-    }
+        )
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -650,45 +617,6 @@ struct InitOutput {
     lineage: String,
     environments: Vec<String>,
     revision: u64,
-}
-
-/// The result of a write: the event's revision or a refusal.
-#[derive(Serialize)]
-struct WriteOutput {
-    outcome: &'static str,
-    revision: Option<u64>,
-    kind: Option<&'static str>,
-    env: Option<String>,
-    component: Option<String>,
-    version: Option<String>,
-    blockers: Vec<BlockerOutput>,
-    notes: Vec<String>,
-    next_allowed_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Serialize)]
-struct BlockerOutput {
-    reason: String,
-    detail: serde_json::Value,
-}
-
-/// Reads, decides with `decide`, appends at the revision read; retries on conflict. Returns the
-/// revision and the last event appended, or the refusal `decide` returned.
-fn append_with_retry(
-    store: &mut JournalStore<Event>,
-    decide: impl FnMut(&EnvState) -> Result<std::result::Result<Vec<Event>, WriteOutput>>,
-) -> Result<std::result::Result<(u64, Event), WriteOutput>> {
-    Ok(match transact(store, decide)? {
-        Ok(committed) => {
-            let last = committed
-                .events
-                .last()
-                .cloned()
-                .context("nothing to record")?;
-            Ok((committed.revision.get(), last))
-        }
-        Err(refusal) => Err(refusal),
-    })
 }
 
 /// One read-decide-append transaction on the journal ([`relman_env::store::transact`], at most
@@ -715,148 +643,65 @@ pub(crate) fn transact<R>(
     }
 }
 
-fn print_write(
+/// Appends what `decide` returns: the event recorded last, or the refusal.
+fn append(
     common: &Common,
-    result: std::result::Result<(u64, Event), WriteOutput>,
-) -> Result<ExitCode> {
-    let (out, code) = match result {
-        Ok((revision, event)) => (
-            WriteOutput {
-                outcome: "recorded",
-                revision: Some(revision),
-                kind: Some(event.kind.name()),
-                env: event.kind.env().map(ToString::to_string),
-                component: event.kind.component().map(ToString::to_string),
-                version: event.kind.version().map(ToString::to_string),
-                blockers: Vec::new(),
-                notes: Vec::new(),
-                next_allowed_at: None,
-            },
-            ExitCode::SUCCESS,
-        ),
-        Err(refusal) => (refusal, ExitCode::from(1)),
-    };
-    match common.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&out)?),
-        Format::Text => {
-            if out.outcome == "recorded" {
-                let what = [&out.env, &out.component, &out.version]
-                    .iter()
-                    .filter_map(|s| s.as_deref())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                println!(
-                    "recorded {} {what} at revision {}",
-                    out.kind.unwrap_or("event"),
-                    out.revision.unwrap_or(0)
-                );
-            } else {
-                println!("refused:");
-                for b in &out.blockers {
-                    println!("  - {}", b.reason);
-                }
-                if let Some(t) = out.next_allowed_at {
-                    println!("next allowed at {t}");
-                }
-            }
-            for n in &out.notes {
-                println!("note: {n}");
-            }
+    decide: impl FnMut(&EnvState) -> Result<std::result::Result<Vec<Event>, WriteResult>>,
+) -> Result<WriteResult> {
+    let mut store = open_store(&common.state)?;
+    Ok(match transact(&mut store, decide)? {
+        Ok(committed) => {
+            let last = committed.events.last().context("nothing to record")?;
+            WriteResult::recorded(committed.revision.get(), last)
         }
+        Err(refusal) => refusal,
+    })
+}
+
+/// Prints a write's result: exit 0 when recorded, 1 when refused.
+fn print_write(common: &Common, out: &WriteResult) -> Result<ExitCode> {
+    print(common.format, out, || out.to_text())?;
+    Ok(exit_code(out.is_recorded()))
+}
+
+/// A library refusal as the CLI's error, with the flag that overrides it where there is one.
+fn refused(e: DecideEventError) -> anyhow::Error {
+    match e {
+        DecideEventError::LockedBySomeoneElse { .. } => anyhow!("{e}; use --force REASON"),
+        e => e.into(),
     }
-    Ok(code)
 }
 
 fn deploy(
     common: &Common,
-    by: Option<PersonId>,
-    mut request: impl FnMut(&EnvState) -> Result<DeployRequest>,
+    mut request: impl FnMut(&EnvState) -> std::result::Result<DeployRequest, DecideEventError>,
     now: DateTime<Utc>,
 ) -> Result<ExitCode> {
-    let mut store = open(common)?;
     let mut notes = Vec::new();
-    let result = append_with_retry(&mut store, |state| {
-        let request = request(state)?;
-        let lifecycle = state
-            .lifecycle
-            .clone()
-            .unwrap_or_else(|| Lifecycle::open(&state.environments));
-        let decision = can_deploy(state, &lifecycle, &request, now);
-        if decision.outcome == Outcome::Refused {
-            return Ok(Err(WriteOutput {
-                outcome: "refused",
-                revision: None,
-                kind: Some("deployment_started"),
-                env: Some(request.env.to_string()),
-                component: Some(request.component.to_string()),
-                version: Some(request.version.to_string()),
-                blockers: decision.blockers.iter().map(blocker_output).collect(),
-                notes: decision.notes,
-                next_allowed_at: decision.next_allowed_at,
-            }));
+    let out = append(common, |state| {
+        match ops::deploy(state, request(state).map_err(refused)?, now) {
+            Ok(started) => {
+                notes = started.notes;
+                Ok(Ok(vec![started.event]))
+            }
+            Err(refusal) => Ok(Err(WriteResult::refused(&refusal))),
         }
-        notes = decision.notes;
-        Ok(Ok(vec![Event::new(
-            now,
-            by.clone(),
-            EventKind::DeploymentStarted {
-                env: request.env,
-                component: request.component,
-                version: request.version,
-                release: request.release,
-                reason: request.reason,
-                changes: Vec::new(),
-            },
-        )]))
     })?;
     for n in &notes {
         eprintln!("note: {n}");
     }
-    print_write(common, result)
-}
-
-fn blocker_output(b: &Blocker) -> BlockerOutput {
-    BlockerOutput {
-        reason: b.to_string(),
-        detail: serde_json::to_value(b).unwrap_or(serde_json::Value::Null),
-    }
+    print_write(common, &out)
 }
 
 fn finish(
     common: &Common,
     target: Target,
     version: Version,
-    failure: Option<String>,
+    how: ops::Finish,
     now: DateTime<Utc>,
 ) -> Result<ExitCode> {
     record(common, target.by.clone(), now, |state| {
-        let running = state.deployments.iter().rev().any(|d| {
-            d.env == target.env
-                && d.component == target.component
-                && d.version == version
-                && d.status == DeploymentStatus::InProgress
-        });
-        if !running {
-            bail!(
-                "no deployment of {} {} to {} is in progress",
-                target.component,
-                version,
-                target.env
-            );
-        }
-        Ok(match &failure {
-            None => EventKind::DeploymentSucceeded {
-                env: target.env.clone(),
-                component: target.component.clone(),
-                version: version.clone(),
-            },
-            Some(reason) => EventKind::DeploymentFailed {
-                env: target.env.clone(),
-                component: target.component.clone(),
-                version: version.clone(),
-                reason: reason.clone(),
-            },
-        })
+        ops::finish(state, &target.env, &target.component, &version, how.clone())
     })
 }
 
@@ -865,248 +710,11 @@ fn record(
     common: &Common,
     by: Option<PersonId>,
     now: DateTime<Utc>,
-    mut make: impl FnMut(&EnvState) -> Result<EventKind>,
+    mut make: impl FnMut(&EnvState) -> std::result::Result<EventKind, DecideEventError>,
 ) -> Result<ExitCode> {
-    let mut store = open(common)?;
-    let result = append_with_retry(&mut store, |state| {
-        Ok(Ok(vec![Event::new(now, by.clone(), make(state)?)]))
+    let out = append(common, |state| {
+        let kind = make(state).map_err(refused)?;
+        Ok(Ok(vec![Event::new(now, by.clone(), kind)]))
     })?;
-    print_write(common, result)
-}
-
-#[derive(Serialize)]
-struct HistoryEntry {
-    revision: u64,
-    kind: &'static str,
-    env: Option<String>,
-    component: Option<String>,
-    version: Option<String>,
-    at: DateTime<Utc>,
-    by: Option<String>,
-    event: serde_json::Value,
-}
-
-fn history(common: &Common) -> Result<ExitCode> {
-    let mut store = open(common)?;
-    let (events, _) = load(&mut store)?;
-    let entries: Vec<HistoryEntry> = events
-        .iter()
-        .map(|r| HistoryEntry {
-            revision: r.revision.get(),
-            kind: r.event.kind.name(),
-            env: r.event.kind.env().map(ToString::to_string),
-            component: r.event.kind.component().map(ToString::to_string),
-            version: r.event.kind.version().map(ToString::to_string),
-            at: r.event.at,
-            by: r.event.by.as_ref().map(ToString::to_string),
-            event: serde_json::to_value(&r.event).unwrap_or(serde_json::Value::Null),
-        })
-        .collect();
-    match common.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&entries)?),
-        Format::Text => {
-            for e in &entries {
-                let what = [&e.env, &e.component, &e.version]
-                    .iter()
-                    .filter_map(|s| s.as_deref())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let line = format!(
-                    "{:>6}  {}  {:<24} {what}{}",
-                    e.revision,
-                    e.at.format("%Y-%m-%dT%H:%M:%SZ"),
-                    e.kind,
-                    e.by.as_ref()
-                        .map(|b| format!(" (by {b})"))
-                        .unwrap_or_default()
-                );
-                println!("{}", line.trim_end());
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-#[derive(Serialize)]
-struct StatusCell {
-    env: String,
-    version: String,
-    status: String,
-    at: DateTime<Utc>,
-    by: Option<String>,
-    running: Option<String>,
-}
-
-#[derive(Serialize)]
-struct StatusRow {
-    component: String,
-    cells: Vec<StatusCell>,
-}
-
-#[derive(Serialize)]
-struct StatusOutput {
-    revision: u64,
-    environments: Vec<String>,
-    components: Vec<StatusRow>,
-}
-
-fn status(common: &Common) -> Result<ExitCode> {
-    let mut store = open(common)?;
-    let (_, state) = load(&mut store)?;
-    let envs: Vec<&EnvironmentId> = state.environments.iter().map(|e| &e.id).collect();
-    let rows: Vec<StatusRow> = state
-        .components()
-        .into_iter()
-        .map(|c| StatusRow {
-            component: c.to_string(),
-            cells: envs
-                .iter()
-                .filter_map(|env| {
-                    state.latest(env, c).map(|d| StatusCell {
-                        env: env.to_string(),
-                        version: d.version.to_string(),
-                        status: d.status.to_string(),
-                        at: d.finished_at.unwrap_or(d.started_at),
-                        by: d.by.as_ref().map(ToString::to_string),
-                        running: state.current(env, c).map(|r| r.version.to_string()),
-                    })
-                })
-                .collect(),
-        })
-        .collect();
-    let out = StatusOutput {
-        revision: state.revision.get(),
-        environments: envs.iter().map(ToString::to_string).collect(),
-        components: rows,
-    };
-    match common.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&out)?),
-        Format::Text => print_table(&out),
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn print_table(out: &StatusOutput) {
-    let mut table: Vec<Vec<String>> = Vec::new();
-    let mut header = vec!["component".to_string()];
-    header.extend(out.environments.iter().cloned());
-    table.push(header);
-    for row in &out.components {
-        let mut line = vec![row.component.clone()];
-        for env in &out.environments {
-            line.push(match row.cells.iter().find(|c| &c.env == env) {
-                Some(c) if c.status == "succeeded" => c.version.clone(),
-                Some(c) => match &c.running {
-                    Some(r) => format!("{r} ({} {} {})", c.version, c.status, ""),
-                    None => format!("{} ({})", c.version, c.status),
-                }
-                .replace(" )", ")"),
-                None => "-".to_string(),
-            });
-        }
-        table.push(line);
-    }
-    let widths: Vec<usize> = (0..table[0].len())
-        .map(|i| table.iter().map(|r| r[i].len()).max().unwrap_or(0))
-        .collect();
-    for row in &table {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        println!("{}", cells.join("  ").trim_end());
-    }
-}
-
-fn drift(common: &Common) -> Result<ExitCode> {
-    let mut store = open(common)?;
-    let (_, state) = load(&mut store)?;
-    let drift = state.drift();
-    match common.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&drift)?),
-        Format::Text => {
-            if drift.is_empty() {
-                println!("no drift");
-            }
-            for d in &drift {
-                let show =
-                    |v: &Option<Version>| v.as_ref().map_or("-".to_string(), ToString::to_string);
-                println!(
-                    "{} {}: desired {}, observed {}",
-                    d.env,
-                    d.component,
-                    show(&d.desired),
-                    show(&d.observed)
-                );
-            }
-        }
-    }
-    Ok(if drift.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-fn metrics(
-    common: &Common,
-    env: Option<EnvironmentId>,
-    days: u32,
-    now: DateTime<Utc>,
-) -> Result<ExitCode> {
-    let mut store = open(common)?;
-    let (_, state) = load(&mut store)?;
-    let env = match env {
-        Some(e) => e,
-        None => state
-            .environments
-            .last()
-            .map(|e| e.id.clone())
-            .context("no environments declared")?,
-    };
-    let m = dora_metrics(
-        &state,
-        &env,
-        now - Duration::days(i64::from(days)),
-        now,
-        &Bands::dora_2021(),
-    );
-    match common.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&m)?),
-        Format::Text => {
-            println!("DORA metrics for {} over the last {days} days", m.env);
-            let band = |b: Option<Band>| b.map_or_else(String::new, |b| format!("  [{b}]"));
-            println!(
-                "  deployments:           {} ({:.2}/day){}",
-                m.deployments,
-                m.deployments_per_day,
-                band(m.ratings.deployment_frequency)
-            );
-            let pct = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{:.1}%", r * 100.0));
-            let secs = |s: Option<i64>| {
-                s.map_or("-".to_string(), |s| format!("{:.1}h", s as f64 / 3600.0))
-            };
-            println!(
-                "  lead time:             median {}, p90 {}{}",
-                secs(m.lead_time.median_seconds),
-                secs(m.lead_time.p90_seconds),
-                band(m.ratings.lead_time)
-            );
-            println!(
-                "  change failure rate:   {}{}",
-                pct(m.change_failure_rate),
-                band(m.ratings.change_failure_rate)
-            );
-            println!(
-                "  recovery time:         median {}, p90 {}{}",
-                secs(m.recovery_time.median_seconds),
-                secs(m.recovery_time.p90_seconds),
-                band(m.ratings.recovery_time)
-            );
-            println!("  rework rate:           {}", pct(m.rework_rate));
-            println!("  bands: {} ({})", m.bands_source, m.bands_version);
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    print_write(common, &out)
 }
