@@ -16,6 +16,8 @@
 //! - [`model`]: the [`RiskModel`] trait, [`Explanation`], the model kinds and their versioned
 //!   JSON ([`Model::to_json`], [`Model::from_json`]).
 //! - [`train()`]: trains any kind ([`TrainOptions`]).
+//! - [`range`]: a revision range of a history scored and labelled ([`range_metrics`],
+//!   [`score_newest`], [`fix_commits`], [`label_changes`]).
 //! - [`release`]: release risk ([`assess_release`]) and the [`RiskRegister`].
 //! - [`eval`]: [`roc_auc`], [`average_precision`], [`threshold_metrics`], [`recall_at_effort`],
 //!   [`time_split`] and the time-ordered [`evaluate`].
@@ -48,6 +50,7 @@ pub mod eval;
 pub mod features;
 pub mod history;
 pub mod model;
+pub mod range;
 pub mod release;
 mod train;
 
@@ -66,6 +69,10 @@ pub use model::{
     ClassBalance, Contribution, EnsembleModel, ExpertModel, ExpertWeight, Explanation, GbdtModel,
     GbdtNode, GbdtOptions, GbdtTree, LoadModelError, LogisticModel, LogisticOptions, Model,
     ModelKind, ParseModelKindError, RiskModel, Weighting, sigmoid,
+};
+pub use range::{
+    RangeMetricsError, ScoredChange, count_buggy, fix_commits, label_changes, range_metrics,
+    score_newest,
 };
 pub use release::{
     AddRiskError, FreezeProximity, Mitigation, Reason, ReleaseFactor, ReleaseFactors, ReleaseRisk,

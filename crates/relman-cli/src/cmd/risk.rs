@@ -27,8 +27,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
+use relman_git::GitRepository;
+use relman_model::{Change, RevisionRange};
 use relman_risk::{
-    ChangeRow, Model, ModelKind, RiskModel, TrainOptions, evaluate, read_csv, train,
+    ChangeMetrics, ChangeRow, Explanation, Model, ModelKind, RiskModel, TrainOptions, evaluate,
+    read_csv, train,
 };
 use serde::Serialize;
 
@@ -245,15 +248,7 @@ pub fn run(args: RiskArgs) -> anyhow::Result<ExitCode> {
                             probability: e.probability,
                             margin: e.margin,
                             base: e.base,
-                            contributions: e
-                                .top(top)
-                                .iter()
-                                .map(|c| ContributionOutput {
-                                    feature: &c.feature,
-                                    value: c.value,
-                                    contribution: c.contribution,
-                                })
-                                .collect(),
+                            contributions: contributions(e, top),
                         })
                         .collect();
                     serde_json::to_writer_pretty(&mut out, &output)?;
@@ -356,11 +351,9 @@ pub fn run(args: RiskArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `relman risk label`: metrics of every commit of the range (from the full history), the fix
-/// commits among them (their `fix` metric), SZZ from those fixes, one labelled row per commit.
-///
-/// Only fixes inside the range matter: a fix that implicates a commit of the range descends from
-/// it, so it is in the range too.
+/// `relman risk label`: metrics of every commit of the range (from the full history), SZZ from
+/// its fix commits, one labelled row per commit. Only fixes inside the range matter: a fix that
+/// implicates a commit of the range descends from it, so it is in the range too.
 fn label_repository(
     path: &Path,
     range: Option<&str>,
@@ -368,66 +361,17 @@ fn label_repository(
     threads: usize,
     out: &Path,
 ) -> anyhow::Result<ExitCode> {
-    use std::collections::HashSet;
-    use std::ops::ControlFlow;
-
-    use relman_git::szz::{RootCommits, SzzOptions};
-    use relman_git::{GitRepository, WalkOptions};
-    use relman_model::{ChangeId, RevisionRange};
-    use relman_risk::{Label, Metric};
-
-    let repo = GitRepository::open(path)
-        .with_context(|| format!("cannot open repository {}", path.display()))?;
-    let range: RevisionRange = match range {
-        Some(r) => r.parse().context("invalid --range")?,
-        None => RevisionRange::default(),
-    };
-    let history = history_metrics(&repo, &range.to)?;
-    let in_range: Option<HashSet<ChangeId>> = if range.from.is_some() {
-        let mut ids = HashSet::new();
-        repo.walk_with(&range, &WalkOptions::new(), &mut |c| {
-            ids.insert(c.id);
-            ControlFlow::Continue(())
-        })
-        .with_context(|| format!("cannot walk {range}"))?;
-        Some(ids)
-    } else {
-        None
-    };
-    let selected: Vec<_> = history
-        .iter()
-        .filter(|(c, _)| in_range.as_ref().is_none_or(|ids| ids.contains(&c.id)))
-        .collect();
-    let fixes: Vec<ChangeId> = selected
-        .iter()
-        .filter(|(_, m)| m.get(Metric::Fix) > 0.0)
-        .map(|(c, _)| c.id.clone())
-        .collect();
-    let mut options = SzzOptions::new();
+    let (repo, selected) = open_range(path, range)?;
+    let fixes = relman_risk::fix_commits(&selected);
+    let mut options = relman_git::szz::SzzOptions::new();
     options.threads(threads);
     if exclude_roots {
-        options.roots(RootCommits::Exclude);
+        options.roots(relman_git::szz::RootCommits::Exclude);
     }
     let found = repo
         .bug_introducing(&fixes, &options)
         .context("cannot trace the fix commits to the commits that introduced their lines")?;
-    let rows: Vec<ChangeRow> = selected
-        .iter()
-        .map(|(change, metrics)| ChangeRow {
-            commit: change.id.to_string(),
-            date: change.time.timestamp(),
-            metrics: *metrics,
-            label: Some(if found.contains(&change.id) {
-                Label::Buggy
-            } else {
-                Label::Clean
-            }),
-        })
-        .collect();
-    let buggy = rows
-        .iter()
-        .filter(|r| r.label.is_some_and(Label::is_buggy))
-        .count();
+    let rows = relman_risk::label_changes(&selected, |id| found.contains(id));
     let file = File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut writer = std::io::BufWriter::new(file);
     relman_risk::write_csv(&mut writer, &rows)
@@ -440,102 +384,65 @@ fn label_repository(
         fixes.len(),
         found.fixes_traced,
         found.fixes_untraced,
-        buggy,
+        relman_risk::count_buggy(&rows),
         found.lines_blamed,
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every commit up to `to` with its change metrics, oldest first (relman-risk's
-/// `history_metrics` over the git adapter).
-fn history_metrics(
-    repo: &relman_git::GitRepository,
-    to: &relman_model::Revision,
-) -> anyhow::Result<Vec<(relman_model::Change, relman_risk::ChangeMetrics)>> {
-    Ok(relman_risk::history_metrics(repo, to)?)
+/// The repository at `path` and the commits of `range` with their metrics, oldest first.
+fn open_range(
+    path: &Path,
+    range: Option<&str>,
+) -> anyhow::Result<(GitRepository, Vec<(Change, ChangeMetrics)>)> {
+    let repo = GitRepository::open(path)
+        .with_context(|| format!("cannot open repository {}", path.display()))?;
+    let range: RevisionRange = match range {
+        Some(r) => r.parse().context("invalid --range")?,
+        None => RevisionRange::default(),
+    };
+    let changes = relman_risk::range_metrics(&repo, &range)?;
+    Ok((repo, changes))
 }
 
 /// `relman risk --repo P [--range A..B]`: metrics from the full history up to `B`, scores for
 /// the commits of the range.
 fn score_repository(args: &RiskArgs) -> anyhow::Result<ExitCode> {
-    use std::collections::HashSet;
-    use std::ops::ControlFlow;
-
-    use relman_git::{GitRepository, WalkOptions};
-    use relman_model::RevisionRange;
-
-    let repo = GitRepository::open(&args.repo)
-        .with_context(|| format!("cannot open repository {}", args.repo.display()))?;
-    let range: RevisionRange = match &args.range {
-        Some(r) => r.parse().context("invalid --range")?,
-        None => RevisionRange::default(),
-    };
-    let history = history_metrics(&repo, &range.to)?;
-    let in_range: Option<HashSet<String>> = if range.from.is_some() {
-        let mut ids = HashSet::new();
-        repo.walk_with(&range, &WalkOptions::new(), &mut |c| {
-            ids.insert(c.id.to_string());
-            ControlFlow::Continue(())
-        })
-        .with_context(|| format!("cannot walk {range}"))?;
-        Some(ids)
-    } else {
-        None
-    };
+    let (_, changes) = open_range(&args.repo, args.range.as_deref())?;
     let model = relman_risk::default_model();
-    let mut scored = Vec::new();
-    for (change, metrics) in &history {
-        if in_range
-            .as_ref()
-            .is_none_or(|ids| ids.contains(&change.id.to_string()))
-        {
-            scored.push((change, *metrics, model.explain(metrics)));
-        }
-    }
-    scored.reverse();
-    scored.truncate(args.limit);
+    let scored = relman_risk::score_newest(&model, &changes, args.limit);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
         TextFormat::Json => {
-            let ids: Vec<String> = scored.iter().map(|(c, _, _)| c.id.to_string()).collect();
+            let ids: Vec<String> = scored.iter().map(|s| s.change.id.to_string()).collect();
             let output: Vec<RepoScoreOutput<'_>> = scored
                 .iter()
                 .zip(&ids)
-                .map(|((c, m, e), id)| RepoScoreOutput {
+                .map(|(s, id)| RepoScoreOutput {
                     commit: id,
-                    summary: &c.summary,
-                    probability: e.probability,
-                    metrics: m,
-                    contributions: e
-                        .top(args.top)
-                        .iter()
-                        .map(|x| ContributionOutput {
-                            feature: &x.feature,
-                            value: x.value,
-                            contribution: x.contribution,
-                        })
-                        .collect(),
+                    summary: &s.change.summary,
+                    probability: s.explanation.probability,
+                    metrics: &s.metrics,
+                    contributions: contributions(&s.explanation, args.top),
                 })
                 .collect();
             serde_json::to_writer_pretty(&mut out, &output)?;
             writeln!(out)?;
         }
         TextFormat::Text => {
-            for (c, _, e) in &scored {
-                let id = c.id.to_string();
+            for s in &scored {
+                let id = s.change.id.to_string();
                 let short = id.get(..10).unwrap_or(&id);
+                let e = &s.explanation;
                 writeln!(
                     out,
                     "{short} {:>5.1}%  {}",
                     100.0 * e.probability,
-                    c.summary
+                    s.change.summary
                 )?;
-                let reasons: Vec<String> = e
-                    .top(args.top)
-                    .iter()
-                    .map(|x| format!("{}={} ({:+.2})", x.feature, trim(x.value), x.contribution))
-                    .collect();
+                let reasons: Vec<String> =
+                    e.top(args.top).iter().map(ToString::to_string).collect();
                 writeln!(out, "           because {}", reasons.join(", "))?;
             }
         }
@@ -543,12 +450,15 @@ fn score_repository(args: &RiskArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn trim(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e12 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.2}")
-    }
+fn contributions(e: &Explanation, top: usize) -> Vec<ContributionOutput<'_>> {
+    e.top(top)
+        .iter()
+        .map(|c| ContributionOutput {
+            feature: &c.feature,
+            value: c.value,
+            contribution: c.contribution,
+        })
+        .collect()
 }
 
 fn load(path: &Path) -> anyhow::Result<Vec<ChangeRow>> {

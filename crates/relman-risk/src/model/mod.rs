@@ -140,6 +140,19 @@ pub struct Contribution {
     pub contribution: f64,
 }
 
+/// `feature=value (+contribution)`: whole values without decimals, others with two; the
+/// contribution signed with two decimals (`nf=3 (+0.42)`, `la/lt=0.25 (-0.10)`).
+impl std::fmt::Display for Contribution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.value;
+        if v.fract() == 0.0 && v.abs() < 1e12 {
+            write!(f, "{}={v:.0} ({:+.2})", self.feature, self.contribution)
+        } else {
+            write!(f, "{}={v:.2} ({:+.2})", self.feature, self.contribution)
+        }
+    }
+}
+
 /// A probability and why.
 ///
 /// JSON shape: `{"probability": p, "margin": m, "base": b, "contributions": [{"feature",
@@ -427,4 +440,24 @@ pub(crate) fn training_weights(
         }
     }
     (w, shift)
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::Contribution;
+
+    #[test]
+    fn contribution_display_trims_whole_values() {
+        let c = |feature: &str, value, contribution| Contribution {
+            feature: feature.to_owned(),
+            value,
+            contribution,
+        };
+        assert_eq!(c("nf", 3.0, 0.4213).to_string(), "nf=3 (+0.42)");
+        assert_eq!(c("la/lt", 0.25, -0.1).to_string(), "la/lt=0.25 (-0.10)");
+        assert_eq!(
+            c("lt", 1e13, 0.0).to_string(),
+            "lt=10000000000000.00 (+0.00)"
+        );
+    }
 }
