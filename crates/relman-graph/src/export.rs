@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Calendar;
 use crate::components::ComponentGraph;
 use crate::cpm::critical_path;
-use crate::plan::{Plan, PrecedenceKind};
+use crate::plan::{Plan, PrecedenceKind, TaskId};
 use crate::schedule::Schedule;
 
 /// The length of one plan time unit.
@@ -172,6 +172,58 @@ pub fn critical_tasks(plan: &Plan, schedule: &Schedule) -> Vec<bool> {
         }
     }
     crit
+}
+
+/// One chain through the [`critical_tasks`], first task first: from the critical task that
+/// ends last (ties: the smaller id), step back to a critical task that ends exactly when the
+/// current one starts, preferring a precedence predecessor over a resource one, ties broken by
+/// id. [`critical_tasks`] marks every binding task (parallel tasks of a wave included); this
+/// is one path through them, as a release plan shows it. O(n² · k + e).
+///
+/// # Panics
+///
+/// If `schedule` has fewer entries than the plan has tasks.
+pub fn critical_chain(plan: &Plan, schedule: &Schedule) -> Vec<TaskId> {
+    let tasks = plan.tasks();
+    let crit = critical_tasks(plan, schedule);
+    let start = |j: usize| schedule.starts[j];
+    let finish = |j: usize| schedule.starts[j] + tasks[j].duration;
+    let edges: std::collections::BTreeSet<(u32, u32)> =
+        plan.edge_indices().iter().copied().collect();
+    let critical: Vec<usize> = (0..tasks.len()).filter(|&j| crit[j]).collect();
+    let Some(mut current) = critical.iter().copied().max_by(|&a, &b| {
+        finish(a)
+            .cmp(&finish(b))
+            .then_with(|| tasks[b].id.cmp(&tasks[a].id))
+    }) else {
+        return Vec::new();
+    };
+    let mut chain = vec![current];
+    while chain.len() <= tasks.len() {
+        let edge = |i: usize, j: usize| {
+            u32::try_from(i)
+                .ok()
+                .zip(u32::try_from(j).ok())
+                .is_some_and(|e| edges.contains(&e))
+        };
+        let before = critical
+            .iter()
+            .copied()
+            .filter(|&i| i != current && finish(i) == start(current))
+            .min_by(|&a, &b| {
+                (!edge(a, current))
+                    .cmp(&!edge(b, current))
+                    .then_with(|| tasks[a].id.cmp(&tasks[b].id))
+            });
+        match before {
+            Some(i) => {
+                chain.push(i);
+                current = i;
+            }
+            None => break,
+        }
+    }
+    chain.iter().rev().map(|&j| tasks[j].id.clone()).collect()
 }
 
 fn mermaid_text(s: &str) -> String {
@@ -671,6 +723,38 @@ mod tests {
         let unfolded = out.replace("\r\n ", "");
         assert_eq!(unfolded, format!("{long}\r\n"));
         assert_eq!(ics_text("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+    }
+
+    #[test]
+    fn the_critical_chain_prefers_precedence_and_names_one_path() {
+        use crate::plan::{Precedence, Resource, Task};
+        let id = |s: &str| -> TaskId { s.parse().expect("task id") };
+        let ci: crate::plan::ResourceId = "ci".parse().expect("resource id");
+        // build -> test (precedence); lint shares `ci` with test and ends when test starts;
+        // docs runs alone in parallel and ends early.
+        let tasks = vec![
+            Task::new(id("build"), 2),
+            Task::new(id("lint"), 1).with_demand(ci.clone(), 1),
+            Task::new(id("test"), 3).with_demand(ci.clone(), 1),
+            Task::new(id("docs"), 1),
+        ];
+        let plan = Plan::new(
+            tasks,
+            vec![Resource::new(ci, 1)],
+            vec![Precedence::finish_to_start(id("build"), id("test"))],
+        )
+        .expect("valid plan");
+        let schedule = Schedule {
+            starts: vec![0, 1, 2, 0],
+        };
+        assert_eq!(
+            critical_tasks(&plan, &schedule),
+            vec![true, true, true, false]
+        );
+        assert_eq!(
+            critical_chain(&plan, &schedule),
+            vec![id("build"), id("test")]
+        );
     }
 
     #[test]

@@ -31,7 +31,10 @@
 //!   [`TimeScale`] with a calendar maps plan time to dates so that no task runs in a blackout.
 //! - Exports over a [`TimeScale`]: [`to_mermaid`], [`task_dot`] / [`component_dot`],
 //!   [`to_svg`], [`to_ics`] (RFC 5545) and [`ScheduleReport`] (JSON); [`critical_tasks`] marks
-//!   the critical chain of a resource-constrained schedule.
+//!   the critical chain of a resource-constrained schedule and [`critical_chain`] walks one
+//!   path through it.
+//! - [`PlanFile`]: the plan files of `docs/schedule-plan.md` (serde); [`PlanFile::schedule`]
+//!   searches one into a [`ScheduledPlan`] that renders as any [`PlanExport`].
 //!
 //! ```
 //! use relman_graph::{Plan, Precedence, Resource, SearchOptions, Task, search, verify};
@@ -57,6 +60,7 @@ mod cpm;
 mod engine;
 mod export;
 mod plan;
+mod plan_file;
 mod psplib;
 mod publish;
 mod rng;
@@ -72,12 +76,13 @@ pub use components::{
 pub use cpm::{CriticalPath, critical_path, waves};
 pub use export::{
     ScheduleReport, Shade, TaskReport, TimeScale, TimeUnit, component_dot, component_mermaid,
-    critical_tasks, task_dot, to_ics, to_mermaid, to_svg,
+    critical_chain, critical_tasks, task_dot, to_ics, to_mermaid, to_svg,
 };
 pub use plan::{
     BuildPlanError, MAX_TIME, ParseIdError, Plan, Precedence, PrecedenceKind, Resource, ResourceId,
     Task, TaskId,
 };
+pub use plan_file::{PlanExport, PlanFile, SchedulePlanFileError, ScheduledPlan};
 pub use psplib::{ParseSmError, parse_sm};
 pub use publish::{
     DoneStep, PublishKind, PublishPlan, PublishStep, RateLimits, TokenBucket, publish_plan,

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use serde::{Deserialize, Serialize};
+use relman_graph::{PlanExport, PlanFile, SchedulePlanFileError};
+use serde::Serialize;
 
 /// Arguments of `relman schedule`.
 #[derive(Debug, Args)]
@@ -46,49 +47,6 @@ struct PlanArgs {
     /// Write the output to this file instead of standard output.
     #[arg(long)]
     output: Option<PathBuf>,
-}
-
-/// Time unit of a plan file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum UnitSpec {
-    Minute,
-    Hour,
-    Day,
-}
-
-/// A freeze window of a plan file, in plan units.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FreezeSpec {
-    label: String,
-    from: i64,
-    to: i64,
-}
-
-/// The plan file (`docs/schedule-plan.md`).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PlanFile {
-    title: Option<String>,
-    start: chrono::DateTime<chrono::Utc>,
-    unit: UnitSpec,
-    #[serde(default)]
-    seed: u64,
-    #[serde(default = "default_schedules")]
-    schedules: u64,
-    #[serde(default)]
-    resources: Vec<relman_graph::Resource>,
-    tasks: Vec<relman_graph::Task>,
-    #[serde(default)]
-    precedences: Vec<relman_graph::Precedence>,
-    #[serde(default)]
-    freezes: Vec<FreezeSpec>,
-    calendar: Option<relman_graph::Calendar>,
-}
-
-fn default_schedules() -> u64 {
-    20_000
 }
 
 /// `relman schedule PLAN.toml --format json`.
@@ -222,49 +180,34 @@ fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let file: PlanFile =
         toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    let title = file
-        .title
-        .clone()
-        .unwrap_or_else(|| path.display().to_string());
-    let plan = relman_graph::Plan::new(file.tasks, file.resources, file.precedences)
-        .with_context(|| format!("invalid plan {}", path.display()))?;
-    let out = match relman_graph::search(
-        &plan,
-        &relman_graph::SearchOptions::new(file.seed, file.schedules),
-    ) {
-        Ok(out) => out,
-        Err(err) => {
+    let scheduled = match file.schedule(&path.display().to_string()) {
+        Ok(scheduled) => scheduled,
+        Err(SchedulePlanFileError::Search(err)) => {
             eprintln!("error: {err}");
             return Ok(ExitCode::from(1));
         }
+        Err(err) => {
+            return Err(err).with_context(|| format!("invalid plan {}", path.display()));
+        }
     };
-    let unit = match file.unit {
-        UnitSpec::Minute => relman_graph::TimeUnit::Minute,
-        UnitSpec::Hour => relman_graph::TimeUnit::Hour,
-        UnitSpec::Day => relman_graph::TimeUnit::Day,
+    let export = match args.format {
+        PlanFormat::Json => None,
+        PlanFormat::Text => Some(PlanExport::Text),
+        PlanFormat::Mermaid => Some(PlanExport::Mermaid),
+        PlanFormat::Svg => Some(PlanExport::Svg),
+        PlanFormat::Ics => Some(PlanExport::Ics),
+        PlanFormat::Dot => Some(PlanExport::Dot),
     };
-    let scale = match file.calendar {
-        Some(calendar) => relman_graph::TimeScale::with_calendar(file.start, unit, calendar),
-        None => relman_graph::TimeScale::new(file.start, unit),
-    };
-    let shades: Vec<relman_graph::Shade> = file
-        .freezes
-        .into_iter()
-        .map(|f| relman_graph::Shade {
-            label: f.label,
-            from: f.from,
-            to: f.to,
-        })
-        .collect();
-    let report = relman_graph::ScheduleReport::new(&plan, &out.schedule, &scale);
-    let rendered = match args.format {
-        PlanFormat::Json => {
+    let rendered = match export {
+        Some(export) => scheduled.render(export, chrono::Utc::now()),
+        None => {
+            let report = scheduled.report();
             let o = PlanOutput {
-                title,
-                makespan: out.makespan,
-                lower_bound: out.lower_bound,
+                title: scheduled.title,
+                makespan: scheduled.outcome.makespan,
+                lower_bound: scheduled.outcome.lower_bound,
                 finish_at: report.finish_at,
-                schedules: out.schedules,
+                schedules: scheduled.outcome.schedules,
                 tasks: report
                     .tasks
                     .into_iter()
@@ -279,34 +222,6 @@ fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
                     .collect(),
             };
             serde_json::to_string_pretty(&o)? + "\n"
-        }
-        PlanFormat::Mermaid => relman_graph::to_mermaid(&plan, &out.schedule, &scale, &title),
-        PlanFormat::Svg => relman_graph::to_svg(&plan, &out.schedule, &scale, &shades),
-        PlanFormat::Dot => relman_graph::task_dot(&plan, Some(&out.schedule)),
-        PlanFormat::Ics => relman_graph::to_ics(
-            &plan,
-            &out.schedule,
-            &scale,
-            chrono::Utc::now(),
-            "relman.invalid",
-        ),
-        PlanFormat::Text => {
-            let mut t = format!(
-                "{title}: makespan {} (lower bound {}), ends {}\n",
-                out.makespan,
-                out.lower_bound,
-                report.finish_at.format("%Y-%m-%d %H:%M UTC")
-            );
-            for task in &report.tasks {
-                t.push_str(&format!(
-                    "{} {:<24} {} -> {}\n",
-                    if task.critical { "*" } else { " " },
-                    task.id,
-                    task.start_at.format("%Y-%m-%d %H:%M"),
-                    task.finish_at.format("%Y-%m-%d %H:%M")
-                ));
-            }
-            t
         }
     };
     match args.output {

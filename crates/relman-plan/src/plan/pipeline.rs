@@ -266,7 +266,10 @@ pub(super) fn schedule_output(s: Option<&Scheduled>) -> PlanSchedule {
         })
         .collect();
     tasks.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
-    let critical_path = critical_chain(&s.plan, &report.tasks);
+    let critical_path = relman_graph::critical_chain(&s.plan, &s.schedule)
+        .into_iter()
+        .map(|id| id.as_str().to_owned())
+        .collect();
     PlanSchedule {
         unit: "hour".to_owned(),
         makespan_hours: report.makespan,
@@ -274,46 +277,4 @@ pub(super) fn schedule_output(s: Option<&Scheduled>) -> PlanSchedule {
         tasks,
         critical_path,
     }
-}
-
-/// One critical chain, first task first: from the critical task that ends last, step back to
-/// a critical task that ends when the current one starts, preferring a precedence
-/// predecessor over a resource predecessor, ties broken by id. The library marks every task
-/// of zero slack as critical (parallel tasks of a wave included); this picks one path through
-/// them.
-fn critical_chain(plan: &Plan, tasks: &[relman_graph::TaskReport]) -> Vec<String> {
-    let critical: Vec<&relman_graph::TaskReport> = tasks.iter().filter(|t| t.critical).collect();
-    let predecessors: BTreeSet<(&str, &str)> = plan
-        .precedences()
-        .iter()
-        .map(|p| (p.from.as_str(), p.to.as_str()))
-        .collect();
-    let Some(mut current) = critical
-        .iter()
-        .copied()
-        .max_by(|a, b| a.finish.cmp(&b.finish).then_with(|| b.id.cmp(&a.id)))
-    else {
-        return Vec::new();
-    };
-    let mut chain = vec![current.id.clone()];
-    loop {
-        let before = critical
-            .iter()
-            .copied()
-            .filter(|t| t.finish == current.start && t.id != current.id)
-            .min_by(|a, b| {
-                let pa = !predecessors.contains(&(a.id.as_str(), current.id.as_str()));
-                let pb = !predecessors.contains(&(b.id.as_str(), current.id.as_str()));
-                pa.cmp(&pb).then_with(|| a.id.cmp(&b.id))
-            });
-        match before {
-            Some(t) if chain.len() <= tasks.len() => {
-                chain.push(t.id.clone());
-                current = t;
-            }
-            _ => break,
-        }
-    }
-    chain.reverse();
-    chain
 }
