@@ -23,10 +23,22 @@
 //! leaves the request unchanged and lists the event in
 //! [`EnvState::rejected`](crate::EnvState::rejected).
 //!
+//! [`ops`] turns typed inputs into the events to append ([`OpenChangeRequest`],
+//! [`ChangeTransition`], [`decide`]); [`view`] is the request as a tool shows it
+//! ([`ChangeRequestView`]).
+//!
 //! [`EventKind::GateVerdictRecorded`] records the verdict of `relman gate check --record` for a
 //! release or a change request.
 
 use std::collections::BTreeMap;
+
+pub mod ops;
+pub mod view;
+
+pub use ops::{
+    ChangeRequestDraft, ChangeTransition, OpenChangeRequest, OpenChangeRequestError, decide,
+};
+pub use view::{ChangeRequestView, list_to_text};
 
 use chrono::{DateTime, Utc};
 use relman_model::{

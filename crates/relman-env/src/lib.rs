@@ -59,7 +59,8 @@ pub mod state;
 pub mod store;
 
 pub use change::{
-    ApplyChangeEventError, Assessment, ChangeRequestEntry, GateOutcome, GateVerdictRecord,
+    ApplyChangeEventError, Assessment, ChangeRequestDraft, ChangeRequestEntry, ChangeRequestView,
+    ChangeTransition, GateOutcome, GateVerdictRecord, OpenChangeRequest, OpenChangeRequestError,
     PlannedWindow, RejectedEvent,
 };
 pub use event::{DeployReason, Event, EventKind, ShippedChange};

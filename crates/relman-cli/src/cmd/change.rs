@@ -18,14 +18,15 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use relman_env::store::JournalStore;
 use relman_env::{
-    ApplyChangeEventError, ChangeRequestEntry, EnvState, Event, EventKind, PlannedWindow,
+    ApplyChangeEventError, ChangeRequestDraft, ChangeRequestView, ChangeTransition, EnvState,
+    Event, EventKind, OpenChangeRequest, OpenChangeRequestError,
 };
 use relman_model::{
-    ApprovalRule, ChangeAction, ChangeKind, ChangeRequestId, Digest, PersonId, ReleaseId,
-    ReleasedComponent, RiskLevel, UpdateChangeRequestError,
+    ChangeKind, ChangeRequestId, Digest, PersonId, ReleaseId, ReleasedComponent, RiskLevel,
+    UpdateChangeRequestError,
 };
-use semver::Version;
-use serde::{Deserialize, Serialize};
+use relman_plan::plan::ReleasePlan;
+use serde::Serialize;
 
 use super::env::{load, open_store, transact};
 
@@ -274,54 +275,12 @@ enum ChangeCommand {
     },
 }
 
-/// The parts of `release-plan.json` that `relman change` reads.
-#[derive(Debug, Deserialize)]
-struct PlanFile {
-    start: Option<DateTime<Utc>>,
-    #[serde(default)]
-    components: Vec<PlanComponent>,
-    risk: Option<PlanRisk>,
-    schedule: Option<PlanSchedule>,
-    change_request: PlanDraft,
-}
-
-#[derive(Debug, Deserialize)]
-struct PlanComponent {
-    name: String,
-    next: String,
-    #[serde(default)]
-    release: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct PlanRisk {
-    score: u8,
-    level: RiskLevel,
-}
-
-#[derive(Debug, Deserialize)]
-struct PlanSchedule {
-    finish: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Deserialize)]
-struct PlanDraft {
-    id: ChangeRequestId,
-    kind: ChangeKind,
-    title: String,
-    requester: PersonId,
-    digest: Digest,
-    approvals_required: usize,
-}
-
-fn read_plan(path: &Path) -> Result<PlanFile> {
+/// Reads a `release-plan.json`, verified against its digest: an edited plan is not approved
+/// under the old digest.
+fn read_plan(path: &Path) -> Result<ReleasePlan> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    // The plan's content must match its digest: an edited plan is not approved under the old
-    // digest.
-    relman_plan::plan::ReleasePlan::from_json(&text)
-        .with_context(|| format!("{}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| {
+    ReleasePlan::from_json(&text).with_context(|| {
         format!(
             "{} is not a release plan written by `relman plan --output DIR`",
             path.display()
@@ -329,17 +288,10 @@ fn read_plan(path: &Path) -> Result<PlanFile> {
     })
 }
 
-fn parse_component(spec: &str) -> Result<ReleasedComponent> {
-    let (name, version) = spec
-        .split_once('@')
-        .with_context(|| format!("invalid component {spec:?}: expected NAME@VERSION"))?;
-    Ok(ReleasedComponent::new(
-        name.parse()
-            .with_context(|| format!("invalid component {spec:?}"))?,
-        version
-            .parse::<Version>()
-            .with_context(|| format!("invalid component {spec:?}"))?,
-    ))
+fn draft_of(path: &Path) -> Result<ChangeRequestDraft> {
+    read_plan(path)?
+        .draft()
+        .with_context(|| format!("in {}", path.display()))
 }
 
 /// Runs `relman change`.
@@ -349,11 +301,9 @@ fn parse_component(spec: &str) -> Result<ReleasedComponent> {
 /// Usage and I/O errors (exit code 2); refusals are `Ok` with exit code 1.
 pub fn run(args: ChangeArgs) -> Result<ExitCode> {
     let now = Utc::now();
-    let id_kind = |f: fn(ChangeRequestId) -> EventKind, actor: Actor, common: Common| {
-        let id = actor.id.clone();
-        write(&common, actor.by, now, &actor.id, move |_| {
-            Ok(f(id.clone()))
-        })
+    let transition = |actor: Actor, t: ChangeTransition, common: Common| {
+        let event = t.into_event(actor.id.clone(), actor.by, now);
+        write(&common, &actor.id, event)
     };
     match args.command {
         ChangeCommand::New {
@@ -372,69 +322,41 @@ pub fn run(args: ChangeArgs) -> Result<ExitCode> {
             by,
             common,
         } => {
-            let plan = plan.as_deref().map(read_plan).transpose()?;
-            let draft = plan.as_ref().map(|p| &p.change_request);
-            let id = id
-                .or_else(|| draft.map(|d| d.id.clone()))
-                .context("a change request needs an id: give --plan FILE or --id")?;
-            let title = title
-                .or_else(|| draft.map(|d| d.title.clone()))
-                .context("a change request needs a title: give --plan FILE or --title")?;
-            let requester = requester
-                .or_else(|| draft.map(|d| d.requester.clone()))
-                .context("a change request needs a requester: give --plan FILE or --requester")?;
-            let digest = digest
-                .or_else(|| draft.map(|d| d.digest.clone()))
-                .context("a change request needs a digest: give --plan FILE or --digest")?;
-            let kind = kind
-                .map(ChangeKind::from)
-                .or_else(|| draft.map(|d| d.kind))
-                .unwrap_or(ChangeKind::Normal);
-            let required = required
-                .or_else(|| draft.map(|d| d.approvals_required))
-                .unwrap_or(1);
-            let components = if components.is_empty() {
-                plan.as_ref()
-                    .map(|p| {
-                        p.components
-                            .iter()
-                            .filter(|c| c.release)
-                            .map(|c| parse_component(&format!("{}@{}", c.name, c.next)))
-                            .collect::<Result<Vec<_>>>()
-                    })
-                    .transpose()?
-                    .unwrap_or_default()
-            } else {
-                components
-                    .iter()
-                    .map(|c| parse_component(c))
-                    .collect::<Result<Vec<_>>>()?
+            let draft = plan.as_deref().map(draft_of).transpose()?;
+            let components = components
+                .iter()
+                .map(|c| {
+                    c.parse::<ReleasedComponent>()
+                        .with_context(|| format!("invalid --component {c:?}"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut open = OpenChangeRequest::default();
+            open.id = id;
+            open.title = title;
+            open.kind = kind.map(ChangeKind::from);
+            open.requester = requester;
+            open.digest = digest;
+            open.approvals_required = required;
+            open.approvers = approvers;
+            open.release = release;
+            open.components = components;
+            open.start = start;
+            open.finish = finish;
+            open.by = by;
+            let event = open.into_event(draft.as_ref(), now).map_err(|e| {
+                let option = match e {
+                    OpenChangeRequestError::MissingId => "--id",
+                    OpenChangeRequestError::MissingTitle => "--title",
+                    OpenChangeRequestError::MissingRequester => "--requester",
+                    _ => "--digest",
+                };
+                anyhow::anyhow!("{e}: give --plan FILE or {option}")
+            })?;
+            let EventKind::ChangeRequestOpened { change_request, .. } = &event.kind else {
+                bail!("internal: a new change request is not an opening event");
             };
-            let start = start.or_else(|| plan.as_ref().and_then(|p| p.start));
-            let finish = finish.or_else(|| {
-                plan.as_ref()
-                    .and_then(|p| p.schedule.as_ref())
-                    .and_then(|s| s.finish)
-            });
-            let window = match (start, finish) {
-                (Some(start), Some(finish)) if finish > start => {
-                    Some(PlannedWindow { start, finish })
-                }
-                _ => None,
-            };
-            let by = by.unwrap_or_else(|| requester.clone());
-            let kind = EventKind::ChangeRequestOpened {
-                change_request: id.clone(),
-                title,
-                change_kind: kind,
-                requester,
-                digest,
-                rule: ApprovalRule::new(required, approvers),
-                release,
-                components,
-                window,
-            };
-            write(&common, Some(by), now, &id, move |_| Ok(kind.clone()))
+            let id = change_request.clone();
+            write(&common, &id, event)
         }
         ChangeCommand::Assess {
             actor,
@@ -444,29 +366,17 @@ pub fn run(args: ChangeArgs) -> Result<ExitCode> {
             common,
         } => {
             let (score, level) = match (plan, score, level) {
-                (Some(path), _, _) => {
-                    let risk = read_plan(&path)?
-                        .risk
-                        .with_context(|| format!("{} has no risk", path.display()))?;
-                    (risk.score, risk.level)
-                }
+                (Some(path), _, _) => draft_of(&path)?
+                    .risk
+                    .with_context(|| format!("{} has no risk", path.display()))?,
                 (None, Some(score), Some(level)) => (score, level.into()),
                 _ => bail!("give --plan FILE or both --score and --level"),
             };
-            let id = actor.id.clone();
-            write(&common, actor.by, now, &actor.id, move |_| {
-                Ok(EventKind::ChangeRequestAssessed {
-                    change_request: id.clone(),
-                    score,
-                    level,
-                })
-            })
+            transition(actor, ChangeTransition::Assess { score, level }, common)
         }
-        ChangeCommand::Submit { actor, common } => id_kind(
-            |change_request| EventKind::ChangeRequestSubmitted { change_request },
-            actor,
-            common,
-        ),
+        ChangeCommand::Submit { actor, common } => {
+            transition(actor, ChangeTransition::Submit, common)
+        }
         ChangeCommand::Approve {
             id,
             by,
@@ -474,18 +384,9 @@ pub fn run(args: ChangeArgs) -> Result<ExitCode> {
             plan,
             common,
         } => {
-            let digest = match (digest, plan) {
-                (Some(d), _) => d,
-                (None, Some(path)) => read_plan(&path)?.change_request.digest,
-                (None, None) => bail!("give --digest HEX or --plan FILE"),
-            };
-            let cr = id.clone();
-            write(&common, Some(by), now, &id, move |_| {
-                Ok(EventKind::ChangeRequestApproved {
-                    change_request: cr.clone(),
-                    digest: digest.clone(),
-                })
-            })
+            let digest = digest_of(digest, plan)?;
+            let actor = Actor { id, by: Some(by) };
+            transition(actor, ChangeTransition::Approve { digest }, common)
         }
         ChangeCommand::Reject {
             id,
@@ -493,13 +394,8 @@ pub fn run(args: ChangeArgs) -> Result<ExitCode> {
             reason,
             common,
         } => {
-            let cr = id.clone();
-            write(&common, Some(by), now, &id, move |_| {
-                Ok(EventKind::ChangeRequestRejected {
-                    change_request: cr.clone(),
-                    reason: reason.clone(),
-                })
-            })
+            let actor = Actor { id, by: Some(by) };
+            transition(actor, ChangeTransition::Reject { reason }, common)
         }
         ChangeCommand::Amend {
             actor,
@@ -507,64 +403,40 @@ pub fn run(args: ChangeArgs) -> Result<ExitCode> {
             plan,
             common,
         } => {
-            let digest = match (digest, plan) {
-                (Some(d), _) => d,
-                (None, Some(path)) => read_plan(&path)?.change_request.digest,
-                (None, None) => bail!("give --digest HEX or --plan FILE"),
-            };
-            let cr = actor.id.clone();
-            write(&common, actor.by, now, &actor.id, move |_| {
-                Ok(EventKind::ChangeRequestAmended {
-                    change_request: cr.clone(),
-                    digest: digest.clone(),
-                })
-            })
+            let digest = digest_of(digest, plan)?;
+            transition(actor, ChangeTransition::Amend { digest }, common)
         }
         ChangeCommand::Schedule {
             actor,
             start,
             finish,
             common,
-        } => {
-            let cr = actor.id.clone();
-            write(&common, actor.by, now, &actor.id, move |_| {
-                Ok(EventKind::ChangeRequestScheduled {
-                    change_request: cr.clone(),
-                    start,
-                    finish,
-                })
-            })
+        } => transition(actor, ChangeTransition::Schedule { start, finish }, common),
+        ChangeCommand::Implement { actor, common } => {
+            transition(actor, ChangeTransition::Implement, common)
         }
-        ChangeCommand::Implement { actor, common } => id_kind(
-            |change_request| EventKind::ChangeRequestImplemented { change_request },
-            actor,
-            common,
-        ),
-        ChangeCommand::Review { actor, common } => id_kind(
-            |change_request| EventKind::ChangeRequestReviewed { change_request },
-            actor,
-            common,
-        ),
-        ChangeCommand::Close { actor, common } => id_kind(
-            |change_request| EventKind::ChangeRequestClosed { change_request },
-            actor,
-            common,
-        ),
+        ChangeCommand::Review { actor, common } => {
+            transition(actor, ChangeTransition::Review, common)
+        }
+        ChangeCommand::Close { actor, common } => {
+            transition(actor, ChangeTransition::Close, common)
+        }
         ChangeCommand::Cancel {
             actor,
             reason,
             common,
-        } => {
-            let cr = actor.id.clone();
-            write(&common, actor.by, now, &actor.id, move |_| {
-                Ok(EventKind::ChangeRequestCanceled {
-                    change_request: cr.clone(),
-                    reason: reason.clone(),
-                })
-            })
-        }
+        } => transition(actor, ChangeTransition::Cancel { reason }, common),
         ChangeCommand::Show { id, common } => show(&common, &id),
         ChangeCommand::List { common } => list(&common),
+    }
+}
+
+/// `--digest HEX`, or the digest of the plan file `--plan FILE` (verified).
+fn digest_of(digest: Option<Digest>, plan: Option<PathBuf>) -> Result<Digest> {
+    match (digest, plan) {
+        (Some(d), _) => Ok(d),
+        (None, Some(path)) => Ok(draft_of(&path)?.digest),
+        (None, None) => bail!("give --digest HEX or --plan FILE"),
     }
 }
 
@@ -576,7 +448,7 @@ pub(crate) fn append_checked(
 ) -> Result<std::result::Result<(u64, EnvState), ApplyChangeEventError>> {
     let committed = transact(store, |state| {
         let event = decide(state)?;
-        Ok(state.check(&event).map(|()| vec![event]))
+        Ok(relman_env::change::decide(state, event))
     })?;
     Ok(committed.map(|c| (c.revision.get(), c.state)))
 }
@@ -593,26 +465,16 @@ pub(crate) fn refusal_message(e: &ApplyChangeEventError) -> String {
     }
 }
 
-fn write(
-    common: &Common,
-    by: Option<PersonId>,
-    now: DateTime<Utc>,
-    id: &ChangeRequestId,
-    mut make: impl FnMut(&EnvState) -> Result<EventKind>,
-) -> Result<ExitCode> {
+fn write(common: &Common, id: &ChangeRequestId, event: Event) -> Result<ExitCode> {
     let mut store = open_store(&common.store.state)?;
-    let mut kind_name = "";
-    let result = append_checked(&mut store, |state| {
-        let kind = make(state)?;
-        kind_name = kind.name();
-        Ok(Event::new(now, by.clone(), kind))
-    })?;
+    let kind_name = event.kind.name();
+    let result = append_checked(&mut store, |_| Ok(event.clone()))?;
     match result {
         Ok((revision, state)) => {
             let entry = state
                 .change_request(id)
                 .context("the change request vanished after recording")?;
-            let view = view(&state, entry);
+            let view = ChangeRequestView::new(&state, entry);
             match common.format {
                 Format::Json => println!(
                     "{}",
@@ -625,12 +487,8 @@ fn write(
                     })?
                 ),
                 Format::Text => println!(
-                    "recorded {kind_name} at revision {revision}: {} is now {} ({} of {} approvals for {})",
-                    view.id,
-                    view.state,
-                    view.approvals_counted,
-                    view.approvals_required,
-                    view.digest
+                    "recorded {kind_name} at revision {revision}: {}",
+                    view.summary()
                 ),
             }
             Ok(ExitCode::SUCCESS)
@@ -664,125 +522,6 @@ struct WriteOutput {
     change_request: Option<ChangeRequestView>,
 }
 
-/// The JSON shape of a change request (`show`, `list`, and after every write).
-#[derive(Debug, Serialize)]
-pub(crate) struct ChangeRequestView {
-    pub(crate) id: String,
-    pub(crate) title: String,
-    pub(crate) kind: String,
-    pub(crate) state: String,
-    pub(crate) requester: String,
-    pub(crate) digest: String,
-    pub(crate) release: Option<String>,
-    pub(crate) components: Vec<String>,
-    pub(crate) window: Option<WindowView>,
-    pub(crate) assessment: Option<AssessmentView>,
-    pub(crate) approvals_required: usize,
-    pub(crate) approvers: Vec<String>,
-    pub(crate) approvals_counted: usize,
-    pub(crate) approved: bool,
-    pub(crate) approvals: Vec<ApprovalView>,
-    pub(crate) history: Vec<HistoryView>,
-    pub(crate) gate_verdicts: Vec<String>,
-    pub(crate) opened_revision: u64,
-    pub(crate) updated_revision: u64,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct WindowView {
-    pub(crate) start: DateTime<Utc>,
-    pub(crate) finish: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct AssessmentView {
-    pub(crate) score: u8,
-    pub(crate) level: String,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct ApprovalView {
-    pub(crate) by: String,
-    pub(crate) at: DateTime<Utc>,
-    pub(crate) digest: String,
-    /// Whether it counts for the current digest.
-    pub(crate) current: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct HistoryView {
-    pub(crate) at: DateTime<Utc>,
-    pub(crate) by: String,
-    pub(crate) action: String,
-    pub(crate) detail: Option<String>,
-}
-
-pub(crate) fn view(state: &EnvState, entry: &ChangeRequestEntry) -> ChangeRequestView {
-    let cr = &entry.request;
-    ChangeRequestView {
-        id: cr.id.to_string(),
-        title: cr.title.clone(),
-        kind: cr.kind.to_string(),
-        state: cr.state().to_string(),
-        requester: cr.requester.to_string(),
-        digest: cr.digest().to_string(),
-        release: entry.release.as_ref().map(ToString::to_string),
-        components: entry
-            .components
-            .iter()
-            .map(|c| format!("{}@{}", c.component, c.version))
-            .collect(),
-        window: entry.window.map(|w| WindowView {
-            start: w.start,
-            finish: w.finish,
-        }),
-        assessment: entry.assessment.as_ref().map(|a| AssessmentView {
-            score: a.score,
-            level: a.level.to_string(),
-        }),
-        approvals_required: cr.rule.required,
-        approvers: cr.rule.approvers.iter().map(ToString::to_string).collect(),
-        approvals_counted: cr.approval_count(),
-        approved: cr.is_approved(),
-        approvals: cr
-            .approvals()
-            .iter()
-            .map(|a| ApprovalView {
-                by: a.by.to_string(),
-                at: a.at,
-                digest: a.digest.to_string(),
-                current: &a.digest == cr.digest(),
-            })
-            .collect(),
-        history: cr
-            .history()
-            .iter()
-            .map(|r| {
-                let (action, detail) = match &r.action {
-                    ChangeAction::Advanced { to } => ("advanced", Some(to.to_string())),
-                    ChangeAction::Approved { digest } => ("approved", Some(digest.to_string())),
-                    ChangeAction::Rejected { reason } => ("rejected", Some(reason.clone())),
-                    ChangeAction::Amended { digest } => ("amended", Some(digest.to_string())),
-                    ChangeAction::Canceled { reason } => ("canceled", Some(reason.clone())),
-                    _ => ("other", None),
-                };
-                HistoryView {
-                    at: r.at,
-                    by: r.by.to_string(),
-                    action: action.to_owned(),
-                    detail,
-                }
-            })
-            .collect(),
-        gate_verdicts: state
-            .gate_verdicts_for_change_request(&cr.id)
-            .map(|v| v.verdict.to_string())
-            .collect(),
-        opened_revision: entry.opened_revision.get(),
-        updated_revision: entry.updated_revision.get(),
-    }
-}
-
 fn show(common: &Common, id: &ChangeRequestId) -> Result<ExitCode> {
     let mut store = open_store(&common.store.state)?;
     let (_, state) = load(&mut store)?;
@@ -790,47 +529,10 @@ fn show(common: &Common, id: &ChangeRequestId) -> Result<ExitCode> {
         eprintln!("error: no change request {id}");
         return Ok(ExitCode::from(1));
     };
-    let v = view(&state, entry);
+    let v = ChangeRequestView::new(&state, entry);
     match common.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&v)?),
-        Format::Text => {
-            println!("{} ({}, {}): {}", v.id, v.kind, v.state, v.title);
-            println!("  requester: {}", v.requester);
-            println!("  digest:    {}", v.digest);
-            if let Some(r) = &v.release {
-                println!("  release:   {r}");
-            }
-            if !v.components.is_empty() {
-                println!("  releases:  {}", v.components.join(", "));
-            }
-            if let Some(w) = &v.window {
-                println!("  window:    {} .. {}", w.start, w.finish);
-            }
-            if let Some(a) = &v.assessment {
-                println!("  risk:      {} ({})", a.level, a.score);
-            }
-            println!(
-                "  approvals: {} of {} for the current digest",
-                v.approvals_counted, v.approvals_required
-            );
-            for a in &v.approvals {
-                let note = if a.current { "" } else { " (stale digest)" };
-                println!("    - {} at {} for {}{note}", a.by, a.at, a.digest);
-            }
-            println!("  history:");
-            for h in &v.history {
-                println!(
-                    "    {} {} {}{}",
-                    h.at,
-                    h.by,
-                    h.action,
-                    h.detail
-                        .as_deref()
-                        .map(|d| format!(" {d}"))
-                        .unwrap_or_default()
-                );
-            }
-        }
+        Format::Text => print!("{}", v.to_text()),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -838,20 +540,13 @@ fn show(common: &Common, id: &ChangeRequestId) -> Result<ExitCode> {
 fn list(common: &Common) -> Result<ExitCode> {
     let mut store = open_store(&common.store.state)?;
     let (_, state) = load(&mut store)?;
-    let views: Vec<ChangeRequestView> = state.change_requests().map(|e| view(&state, e)).collect();
+    let views: Vec<ChangeRequestView> = state
+        .change_requests()
+        .map(|e| ChangeRequestView::new(&state, e))
+        .collect();
     match common.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&views)?),
-        Format::Text => {
-            if views.is_empty() {
-                println!("no change requests");
-            }
-            for v in &views {
-                println!(
-                    "{:<14} {:<10} {:<9} {}/{} approvals  {}",
-                    v.id, v.state, v.kind, v.approvals_counted, v.approvals_required, v.title
-                );
-            }
-        }
+        Format::Text => print!("{}", relman_env::change::list_to_text(&views)),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -68,7 +68,7 @@ struct ReviewOutput {
     env: Option<String>,
     released_at: Option<DateTime<Utc>>,
     window_days: u32,
-    change_request: Option<super::change::ChangeRequestView>,
+    change_request: Option<relman_env::ChangeRequestView>,
     components: Vec<String>,
     deployments: Vec<DeploymentOutput>,
     rollbacks: Vec<DeploymentOutput>,
@@ -248,7 +248,7 @@ fn output(state: &EnvState, release: &str, r: &Review) -> ReviewOutput {
         change_request: r
             .change_request
             .as_ref()
-            .map(|e| super::change::view(state, e)),
+            .map(|e| relman_env::ChangeRequestView::new(state, e)),
         components: r.versions.iter().map(ToString::to_string).collect(),
         deployments: r.deployments.iter().map(deployment_output).collect(),
         rollbacks: r.rollbacks.iter().map(deployment_output).collect(),

@@ -14,7 +14,7 @@ pub mod render;
 
 pub use build::{PlanOptions, PlannedRelease, plan};
 pub use model::{
-    ChangeRequestDraft, ChangeRisk, PlanEvidence, PlanRisk, PlanSchedule, PlanTask,
+    ChangeRequestDraft, ChangeRisk, PlanDraftError, PlanEvidence, PlanRisk, PlanSchedule, PlanTask,
     PlannedComponent, ReadPlanError, ReleaseNotes, ReleasePlan, SCHEMA_VERSION,
 };
 pub use pipeline::{PipelineError, Scheduled, StageHours};

@@ -194,6 +194,19 @@ pub struct ReleaseNotes {
     pub body: String,
 }
 
+/// Returned by [`ReleasePlan::draft`]: a field of the plan is not a valid value of its type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("release plan field {field} = {value:?}: {reason}")]
+#[non_exhaustive]
+pub struct PlanDraftError {
+    /// The field's path, such as `change_request.digest` or `components.api.next`.
+    pub field: String,
+    /// Its text.
+    pub value: String,
+    /// Why it is not valid.
+    pub reason: String,
+}
+
 /// Returned by [`ReleasePlan::from_json`] and [`ReleasePlan::verify`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -314,6 +327,50 @@ impl ReleasePlan {
             }
         }
         Ok(())
+    }
+
+    /// The plan's change request draft as relman-env's typed
+    /// [`ChangeRequestDraft`](relman_env::ChangeRequestDraft): what `relman change new --plan`
+    /// opens, with the released units as component versions, the planned window and the risk.
+    ///
+    /// # Errors
+    ///
+    /// [`PlanDraftError`] naming the field whose text is not a valid id, person, digest or
+    /// version (a hand-written plan; [`verify`](Self::verify) does not check these).
+    pub fn draft(&self) -> Result<relman_env::ChangeRequestDraft, PlanDraftError> {
+        fn parse<T: std::str::FromStr>(field: &str, value: &str) -> Result<T, PlanDraftError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            value.parse().map_err(|e: T::Err| PlanDraftError {
+                field: field.to_owned(),
+                value: value.to_owned(),
+                reason: e.to_string(),
+            })
+        }
+        let cr = &self.change_request;
+        let components = self
+            .released()
+            .map(|c| {
+                let field = format!("components.{}", c.name);
+                Ok(relman_model::ReleasedComponent::new(
+                    parse(&field, &c.name)?,
+                    parse(&format!("{field}.next"), &c.next)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, PlanDraftError>>()?;
+        Ok(relman_env::ChangeRequestDraft {
+            id: parse("change_request.id", &cr.id)?,
+            title: cr.title.clone(),
+            kind: cr.kind,
+            requester: parse("change_request.requester", &cr.requester)?,
+            digest: parse("change_request.digest", &cr.digest)?,
+            approvals_required: cr.approvals_required,
+            components,
+            start: Some(self.start),
+            finish: self.schedule.finish,
+            risk: Some((self.risk.score, self.risk.level)),
+        })
     }
 
     /// The released units.
