@@ -90,10 +90,15 @@ pub struct Evidence {
 #[non_exhaustive]
 pub enum Reason {
     /// The learned policy decided: most of the unit's past releases of the same kind (by the
-    /// strongest commit signal, in the same `0.y.z` or stable regime) had this bump.
+    /// strongest commit signal, in the same `0.y.z` or stable regime) had this bump. In
+    /// `0.y.z`, when too few past releases had this signal to decide, most of its past `0.y.z`
+    /// releases of any signal (`any_signal`), as projects that bump minor for every `0.y.z`
+    /// release do; a breaking change still bumps at least minor then.
     Learned {
         /// The strongest signal of the changes (`feature`, `fix`...).
         signal: Signal,
+        /// Whether the counts are over past releases of any signal.
+        any_signal: bool,
         /// Whether the regime is `0.y.z`.
         initial_development: bool,
         /// The bump followed.
@@ -174,16 +179,28 @@ impl fmt::Display for Reason {
         match self {
             Self::Learned {
                 signal,
+                any_signal,
                 initial_development,
                 bump,
                 agreeing,
                 of,
-            } => write!(
-                f,
-                "learned: {agreeing} of {of} past {}releases {} bumped {bump}",
-                if *initial_development { "0.y.z " } else { "" },
-                signal.describe()
-            ),
+            } => {
+                let regime = if *initial_development { "0.y.z " } else { "" };
+                if *any_signal {
+                    write!(
+                        f,
+                        "learned: {agreeing} of {of} past {regime}releases bumped {bump} \
+                         (too few past releases {} to decide on those alone)",
+                        signal.describe()
+                    )
+                } else {
+                    write!(
+                        f,
+                        "learned: {agreeing} of {of} past {regime}releases {} bumped {bump}",
+                        signal.describe()
+                    )
+                }
+            }
             Self::OtherChanges { changes } => write!(
                 f,
                 "{changes} change{} without a bump-worthy commit: patch release",
@@ -323,17 +340,26 @@ pub fn decide<H: HistorySource + ?Sized>(
         };
         if open {
             let past = learn(history, unit, v, &policy)?;
-            if let Some((learned_bump, agreeing, of)) = past.majority(zero, signal) {
-                // A stable version never takes a major bump for changes that break nothing.
-                let learned_bump = if zero {
-                    learned_bump
-                } else {
+            let found = match past.majority(zero, Some(signal)) {
+                Some(m) => Some((m, false)),
+                None if zero => past.majority(zero, None).map(|m| (m, true)),
+                None => None,
+            };
+            if let Some(((learned_bump, agreeing, of), any_signal)) = found {
+                let learned_bump = if !zero {
+                    // A stable version never takes a major bump for changes that break nothing.
                     learned_bump.min(Bump::Minor)
+                } else if any_signal && signal == Signal::Breaking {
+                    // Counts of other kinds never make a breaking 0.y.z change a patch.
+                    learned_bump.max(Bump::Minor)
+                } else {
+                    learned_bump
                 };
                 bump = learned_bump;
                 decided = true;
                 reasons.push(Reason::Learned {
                     signal,
+                    any_signal,
                     initial_development: zero,
                     bump,
                     agreeing,
@@ -458,10 +484,19 @@ struct Past {
 }
 
 impl Past {
-    /// The bump most past releases of this regime and signal had, with its count and the
-    /// number of such releases: given at least two, and no tie.
-    fn majority(&self, zero: bool, signal: Signal) -> Option<(Bump, usize, usize)> {
-        let counts = self.counts.get(&(zero, signal))?;
+    /// The bump most past releases of this regime and signal (`None`: any signal) had, with
+    /// its count and the number of such releases: given at least two, and no tie.
+    fn majority(&self, zero: bool, signal: Option<Signal>) -> Option<(Bump, usize, usize)> {
+        let mut counts = [0; 3];
+        for (_, c) in self
+            .counts
+            .iter()
+            .filter(|((z, s), _)| *z == zero && signal.is_none_or(|signal| *s == signal))
+        {
+            for (total, n) in counts.iter_mut().zip(c) {
+                *total += n;
+            }
+        }
         let of: usize = counts.iter().sum();
         let (best, &most) = counts.iter().enumerate().max_by_key(|(_, n)| **n)?;
         let tie = counts.iter().filter(|n| **n == most).count() > 1;

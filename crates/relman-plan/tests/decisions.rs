@@ -82,6 +82,7 @@ fn the_learned_policy_follows_what_the_maintainers_did_for_features_in_0x() {
         d.reasons,
         [Reason::Learned {
             signal: Signal::Feature,
+            any_signal: false,
             initial_development: true,
             bump: Bump::Minor,
             agreeing: 3,
@@ -125,6 +126,65 @@ fn fix_only_releases_in_0x_follow_the_maintainers_lockstep_minor_releases() {
 }
 
 #[test]
+fn too_few_releases_of_one_kind_in_0x_fall_back_to_every_past_0x_release() {
+    let mut h = History::new();
+    h.commit("feat: one", "src/a.rs").tag("v0.1.0");
+    h.commit("fix: two", "src/a.rs").tag("v0.2.0");
+    h.commit("feat: three", "src/a.rs").tag("v0.3.0");
+    h.commit("chore: four", "src/a.rs").tag("v0.4.0");
+    h.commit("fix: five", "src/a.rs");
+    let c = Config::default();
+    let u = units(&c, &[], &h);
+    let d = decide(&h.memory, &u[0], &options(&c)).expect("decided");
+    assert_eq!(d.next.to_string(), "0.5.0");
+    assert_eq!(
+        d.reasons,
+        [Reason::Learned {
+            signal: Signal::Fix,
+            any_signal: true,
+            initial_development: true,
+            bump: Bump::Minor,
+            agreeing: 3,
+            of: 3,
+        }]
+    );
+    assert_eq!(
+        d.reasons[0].to_string(),
+        "learned: 3 of 3 past 0.y.z releases bumped minor \
+         (too few past releases with only fixes to decide on those alone)"
+    );
+
+    // Past patch releases of other kinds never make a breaking change a patch.
+    let mut p = History::new();
+    p.commit("feat: one", "src/a.rs").tag("v0.1.0");
+    p.commit("fix: two", "src/a.rs").tag("v0.1.1");
+    p.commit("docs: three", "src/a.rs").tag("v0.1.2");
+    p.commit("feat: four", "src/a.rs").tag("v0.1.3");
+    p.commit("feat!: five", "src/a.rs");
+    let u = units(&c, &[], &p);
+    let d = decide(&p.memory, &u[0], &options(&c)).expect("decided");
+    assert_eq!(d.next.to_string(), "0.2.0");
+    assert!(matches!(
+        d.reasons[..],
+        [Reason::Learned {
+            any_signal: true,
+            bump: Bump::Minor,
+            agreeing: 3,
+            of: 3,
+            ..
+        }]
+    ));
+
+    // A stable version never pools: SemVer decides fixes.
+    h.commit("feat!: six", "src/a.rs").tag("v1.0.0");
+    h.commit("fix: seven", "src/a.rs");
+    let u = units(&c, &[], &h);
+    let d = decide(&h.memory, &u[0], &options(&c)).expect("decided");
+    assert_eq!(d.next.to_string(), "1.0.1");
+    assert!(d.reasons.is_empty());
+}
+
+#[test]
 fn a_stable_version_learns_only_releases_without_a_bump_worthy_commit() {
     let mut h = History::new();
     h.commit("feat: one", "src/a.rs").tag("v1.0.0");
@@ -156,6 +216,7 @@ fn the_learned_policy_keeps_patch_where_the_maintainers_did_and_needs_two_releas
         d.reasons,
         [Reason::Learned {
             signal: Signal::Feature,
+            any_signal: false,
             initial_development: true,
             bump: Bump::Patch,
             agreeing: 2,
@@ -170,6 +231,7 @@ fn the_learned_policy_keeps_patch_where_the_maintainers_did_and_needs_two_releas
     assert_eq!(d.next.to_string(), "0.4.0");
     assert!(d.reasons.contains(&Reason::Learned {
         signal: Signal::Breaking,
+        any_signal: false,
         initial_development: true,
         bump: Bump::Minor,
         agreeing: 2,
