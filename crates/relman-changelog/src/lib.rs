@@ -67,6 +67,7 @@ pub mod context;
 pub mod cut;
 pub mod document;
 mod engine;
+pub mod json;
 pub mod remote;
 pub mod template;
 

@@ -271,3 +271,44 @@ fn bad_templates_report_their_line() {
     assert!("release-notes".parse::<BuiltinTemplate>().is_ok());
     assert!("html".parse::<BuiltinTemplate>().is_err());
 }
+
+#[test]
+fn the_json_summary_flattens_authors_and_dates() {
+    use relman_changelog::json::ChangelogJson;
+    let [ada, ..] = people();
+    let changes = [
+        change(
+            2,
+            &ada,
+            "feat(api)!: drop v1\n\nRefs #12\n\nBREAKING CHANGE: v1 is gone",
+        ),
+        change(1, &ada, "docs: typo"),
+    ];
+    let engine = Changelog::new(ChangelogConfig::default(), None).expect("engine");
+    let date = NaiveDate::from_ymd_opt(2026, 11, 3).expect("date");
+    let release = ReleaseInput::new(SectionLabel::version("2.0.0"), &changes)
+        .with_tag("v2.0.0")
+        .with_date(date);
+    let json = ChangelogJson::from(engine.context(&[release]));
+    let r = &json.releases[0];
+    assert_eq!(r.version.as_deref(), Some("2.0.0"));
+    assert_eq!(r.date.as_deref(), Some("2026-11-03"));
+    assert_eq!((r.changes, r.breaking), (2, 1));
+    let entry = r
+        .groups
+        .iter()
+        .flat_map(|g| &g.entries)
+        .find(|e| e.breaking)
+        .expect("the breaking change is listed");
+    assert_eq!(
+        (entry.author.as_str(), entry.email.as_str()),
+        ("Ada Park", "ada@example.org")
+    );
+    assert_eq!(entry.time, "2026-11-01T14:00:00Z");
+    assert_eq!(entry.breaking_description.as_deref(), Some("v1 is gone"));
+    let value = serde_json::to_value(&json).expect("serializes");
+    assert_eq!(
+        value["releases"][0]["groups"][0]["entries"][0]["type"],
+        "feat"
+    );
+}

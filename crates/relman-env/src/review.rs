@@ -23,6 +23,10 @@
 //! Like every relman-env computation it never reads the clock: `now` is an argument, used only
 //! to say when the after window is not over yet ([`ReviewNote::IncompleteAfterWindow`]).
 
+pub mod view;
+
+pub use view::ReviewView;
+
 use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 
@@ -1158,6 +1162,31 @@ mod tests {
             "gate integration was fail at 2026-11-30 17:00:00 UTC: 1 tests failed (at most 0 allowed)"
         );
         assert!(r.notes.is_empty(), "the after window is over at `now`");
+    }
+
+    #[test]
+    fn the_view_flattens_the_review_as_text() {
+        let state = released();
+        let subject = ReviewSubject::resolve(&state, "CR-12").expect("resolves");
+        let r = review(&state, &subject, &ReviewOptions::default(), t(24 * 60)).expect("review");
+        let v = ReviewView::new(&state, "CR-12", &r);
+        assert_eq!(
+            (v.release.as_str(), v.resolved_as),
+            ("CR-12", "change_request")
+        );
+        assert_eq!(v.env.as_deref(), Some("production"));
+        assert_eq!(v.components, ["api@1.2.0"]);
+        assert_eq!(v.deployments.len(), r.deployments.len());
+        assert_eq!(v.rollbacks[0].version, r.rollbacks[0].version.to_string());
+        assert!(v.incidents[0].caused_by_release);
+        assert_eq!(
+            v.change_request.as_ref().map(|c| c.id.as_str()),
+            Some("CR-12")
+        );
+        let follow_ups: Vec<&str> = v.follow_ups.iter().map(|f| f.kind).collect();
+        assert_eq!(follow_ups, kinds(&r));
+        let json = serde_json::to_value(&v).expect("serializes");
+        assert_eq!(json["deployments"][0]["env"], "staging");
     }
 
     #[test]

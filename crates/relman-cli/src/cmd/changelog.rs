@@ -41,12 +41,12 @@ use relman_changelog::cut::{
     self, CutError, MarkdownDocument, NextRelease, PendingRelease, ReleaseTags, Scope,
     ScopeRangeError,
 };
+use relman_changelog::json::ChangelogJson;
 use relman_changelog::template::{BuiltinTemplate, Template};
 use relman_changelog::{Changelog, ChangelogContext, ReleaseInput};
 use relman_model::Revision;
 use relman_plan::repo::Repository;
 use relman_plan::units::{Unit, primary_unit};
-use serde::Serialize;
 
 /// How `relman changelog` finds release tags, as `--help` prints it.
 const RELEASE_TAGS_HELP: &str = "\
@@ -210,7 +210,7 @@ pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
                 .render(&context)
                 .with_context(|| format!("template {t}"))?,
             _ => {
-                let out = ChangelogOutput::from(*context);
+                let out = ChangelogJson::from(*context);
                 serde_json::to_string_pretty(&out).context("cannot serialize the changelog")? + "\n"
             }
         },
@@ -259,129 +259,6 @@ impl Sink<'_> {
                 context.links.extend(part.links);
             }
             Self::Prepend(releases) => releases.push(PendingRelease::new(engine, release)),
-        }
-    }
-}
-
-/// The JSON printed by `relman changelog --format json`: the changelog context, copied into
-/// the CLI's own structs so that a library refactor cannot change it silently.
-#[derive(Debug, Serialize)]
-struct ChangelogOutput {
-    schema_version: u32,
-    title: String,
-    remote: Option<String>,
-    releases: Vec<ReleaseOutput>,
-}
-
-#[derive(Debug, Serialize)]
-struct ReleaseOutput {
-    version: Option<String>,
-    tag: Option<String>,
-    previous_tag: Option<String>,
-    date: Option<String>,
-    url: Option<String>,
-    changes: usize,
-    skipped: usize,
-    breaking: usize,
-    groups: Vec<GroupOutput>,
-    contributors: Vec<ContributorOutput>,
-}
-
-#[derive(Debug, Serialize)]
-struct GroupOutput {
-    title: String,
-    entries: Vec<EntryOutput>,
-}
-
-#[derive(Debug, Serialize)]
-struct EntryOutput {
-    id: String,
-    commit_url: Option<String>,
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    scope: Option<String>,
-    description: String,
-    breaking: bool,
-    breaking_description: Option<String>,
-    author: String,
-    email: String,
-    time: String,
-    issues: Vec<IssueOutput>,
-}
-
-#[derive(Debug, Serialize)]
-struct IssueOutput {
-    id: String,
-    url: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct ContributorOutput {
-    name: String,
-    email: String,
-    changes: usize,
-}
-
-impl From<ChangelogContext> for ChangelogOutput {
-    fn from(c: ChangelogContext) -> Self {
-        Self {
-            schema_version: c.schema_version,
-            title: c.title,
-            remote: c.remote.map(|r| r.base().to_owned()),
-            releases: c
-                .releases
-                .into_iter()
-                .map(|r| ReleaseOutput {
-                    version: r.version,
-                    tag: r.tag,
-                    previous_tag: r.previous_tag,
-                    date: r.date.map(|d| d.format("%Y-%m-%d").to_string()),
-                    url: r.url,
-                    changes: r.changes,
-                    skipped: r.skipped,
-                    breaking: r.breaking,
-                    groups: r
-                        .groups
-                        .into_iter()
-                        .map(|g| GroupOutput {
-                            title: g.title,
-                            entries: g
-                                .entries
-                                .into_iter()
-                                .map(|e| EntryOutput {
-                                    id: e.id,
-                                    commit_url: e.commit_url,
-                                    kind: e.kind,
-                                    scope: e.scope,
-                                    description: e.description,
-                                    breaking: e.breaking,
-                                    breaking_description: e.breaking_description,
-                                    author: e.author.name,
-                                    email: e.author.email,
-                                    time: e.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                                    issues: e
-                                        .issues
-                                        .into_iter()
-                                        .map(|i| IssueOutput {
-                                            id: i.id,
-                                            url: i.url,
-                                        })
-                                        .collect(),
-                                })
-                                .collect(),
-                        })
-                        .collect(),
-                    contributors: r
-                        .contributors
-                        .into_iter()
-                        .map(|p| ContributorOutput {
-                            name: p.name,
-                            email: p.email,
-                            changes: p.changes,
-                        })
-                        .collect(),
-                })
-                .collect(),
         }
     }
 }
