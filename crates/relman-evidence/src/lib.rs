@@ -58,7 +58,7 @@ pub use coverage::{ParseCoverageError, ReadCoverageError, parse_coverage, read_c
 pub use junit::{ParseJunitError, ReadJunitError, parse_junit, read_junit};
 pub use xml::XmlError;
 
-use relman_model::{TestKind, TestRun};
+use relman_model::{QualityGate, TestKind, TestRun, Thresholds};
 
 /// Puts a coverage figure (`percent`, 0 to 100) on every run of `kind`. A run that already holds
 /// a figure keeps the lower of the two, so several coverage reports for one kind count as their
@@ -78,6 +78,38 @@ pub fn attach_coverage(runs: &mut [TestRun], kind: TestKind, percent: f64) {
     for run in runs.iter_mut().filter(|r| r.kind == kind) {
         run.coverage = Some(run.coverage.map_or(percent, |c| c.min(percent)));
     }
+}
+
+/// The gates `relman gate check` applies without a gates file: one per kind of test the runs
+/// report, named after the kind, allowing no failure.
+///
+/// ```
+/// use relman_evidence::default_gates;
+/// use relman_model::{TestKind, TestRun};
+///
+/// let runs = [
+///     TestRun::new(TestKind::Unit, "core", 3, 0, 0),
+///     TestRun::new(TestKind::Unit, "cli", 5, 0, 0),
+///     TestRun::new(TestKind::Integration, "api", 2, 0, 0),
+/// ];
+/// let gates = default_gates(&runs);
+/// let names: Vec<String> = gates.iter().map(|g| g.id.to_string()).collect();
+/// assert_eq!(names, ["unit", "integration"]);
+/// assert_eq!(gates[0].thresholds.max_failed, Some(0));
+/// ```
+pub fn default_gates(runs: &[TestRun]) -> Vec<QualityGate> {
+    let mut kinds: Vec<TestKind> = runs.iter().map(|r| r.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+        .into_iter()
+        .filter_map(|kind| {
+            let mut thresholds = Thresholds::default();
+            thresholds.max_failed = Some(0);
+            let id = kind.to_string().parse().ok()?;
+            Some(QualityGate::new(id, kind, thresholds))
+        })
+        .collect()
 }
 
 /// The README's example, compiled and run by `cargo test --doc` so it stays true.

@@ -8,8 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use relman_env::{EventKind, GateOutcome};
 use relman_model::{
-    ChangeRequestId, PersonId, QualityGate, ReleaseId, TestKind, TestRun, Thresholds, Verdict,
-    evaluate_gates,
+    ChangeRequestId, PersonId, QualityGate, ReleaseId, TestKind, TestRun, Verdict, evaluate_gates,
 };
 use serde::{Deserialize, Serialize};
 
@@ -131,7 +130,7 @@ pub fn run(args: GateArgs) -> Result<ExitCode> {
                 .with_context(|| format!("invalid gates file {}", path.display()))?
                 .gates
         }
-        None => default_gates(&runs),
+        None => relman_evidence::default_gates(&runs),
     };
     let report = evaluate_gates(&gates, &runs);
     let recorded_revision = if args.record {
@@ -214,25 +213,4 @@ fn record(args: &CheckArgs, report: &relman_model::GateReport) -> Result<u64> {
             super::change::refusal_message(&e)
         ),
     }
-}
-
-/// One gate per reported kind, allowing no failure.
-fn default_gates(runs: &[TestRun]) -> Vec<QualityGate> {
-    let mut kinds: Vec<TestKind> = runs.iter().map(|r| r.kind).collect();
-    kinds.sort();
-    kinds.dedup();
-    kinds
-        .into_iter()
-        .map(|kind| {
-            let mut thresholds = Thresholds::default();
-            thresholds.max_failed = Some(0);
-            QualityGate::new(
-                kind.to_string()
-                    .parse()
-                    .expect("kind names are valid gate ids"),
-                kind,
-                thresholds,
-            )
-        })
-        .collect()
 }
