@@ -12,7 +12,9 @@
 //!    tie ("3 of 3 past 0.y.z releases with a feature bumped minor"). In `0.y.z` every signal is
 //!    learned unless its rule is configured (`zero_features`, `zero_breaking`); in a stable
 //!    version only releases without a bump-worthy commit are (patch or minor), as SemVer fixes
-//!    the others;
+//!    the others. In `0.y.z`, a signal whose own past releases cannot decide follows the
+//!    majority of at least [`POOLED_RELEASES`] past `0.y.z` releases of any signal, unless its
+//!    own few releases did otherwise;
 //! 3. [`OtherChanges`]: otherwise a unit with changes but no bump-worthy commit gets a patch
 //!    release by default, with the changes as evidence;
 //! 4. a first release (no release tag yet) is the manifest version, or the policy's bump of
@@ -33,6 +35,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{BumpConfig, OtherChanges, PolicySource};
 use crate::units::Unit;
+
+/// How many past `0.y.z` releases of any signal the learned policy needs before it follows
+/// their majority for a signal whose own releases cannot decide.
+pub const POOLED_RELEASES: usize = 3;
 
 /// How many past releases of a unit the learned policy looks at (the most recent ones).
 pub const LEARN_RELEASES: usize = 16;
@@ -92,8 +98,9 @@ pub enum Reason {
     /// The learned policy decided: most of the unit's past releases of the same kind (by the
     /// strongest commit signal, in the same `0.y.z` or stable regime) had this bump. In
     /// `0.y.z`, when too few past releases had this signal to decide, most of its past `0.y.z`
-    /// releases of any signal (`any_signal`), as projects that bump minor for every `0.y.z`
-    /// release do; a breaking change still bumps at least minor then.
+    /// releases of any signal (`any_signal`; at least [`POOLED_RELEASES`], and not against
+    /// what the few releases of this signal did), as projects that bump minor for every
+    /// `0.y.z` release do; a breaking change still bumps at least minor then.
     Learned {
         /// The strongest signal of the changes (`feature`, `fix`...).
         signal: Signal,
@@ -342,7 +349,7 @@ pub fn decide<H: HistorySource + ?Sized>(
             let past = learn(history, unit, v, &policy)?;
             let found = match past.majority(zero, Some(signal)) {
                 Some(m) => Some((m, false)),
-                None if zero => past.majority(zero, None).map(|m| (m, true)),
+                None if zero => past.pooled(signal).map(|m| (m, true)),
                 None => None,
             };
             if let Some(((learned_bump, agreeing, of), any_signal)) = found {
@@ -487,6 +494,32 @@ impl Past {
     /// The bump most past releases of this regime and signal (`None`: any signal) had, with
     /// its count and the number of such releases: given at least two, and no tie.
     fn majority(&self, zero: bool, signal: Option<Signal>) -> Option<(Bump, usize, usize)> {
+        let counts = self.counts(zero, signal);
+        let of: usize = counts.iter().sum();
+        let (best, &most) = counts.iter().enumerate().max_by_key(|(_, n)| **n)?;
+        let tie = counts.iter().filter(|n| **n == most).count() > 1;
+        if of < 2 || tie {
+            return None;
+        }
+        let bump = [Bump::Patch, Bump::Minor, Bump::Major][best];
+        Some((bump, most, of))
+    }
+
+    /// The majority of every past `0.y.z` release, for a signal whose own releases cannot
+    /// decide: given at least [`POOLED_RELEASES`] of them, and only where the releases of
+    /// this signal, if any, had that bump at least as often as any other.
+    fn pooled(&self, signal: Signal) -> Option<(Bump, usize, usize)> {
+        let (bump, most, of) = self.majority(true, None)?;
+        let own = self.counts(true, Some(signal));
+        let slot = [Bump::Patch, Bump::Minor, Bump::Major]
+            .iter()
+            .position(|b| *b == bump)?;
+        let contradicted = own.iter().any(|n| *n > own[slot]);
+        (of >= POOLED_RELEASES && !contradicted).then_some((bump, most, of))
+    }
+
+    /// Patch, minor and major counts of a regime's releases of `signal` (`None`: any).
+    fn counts(&self, zero: bool, signal: Option<Signal>) -> [usize; 3] {
         let mut counts = [0; 3];
         for (_, c) in self
             .counts
@@ -497,14 +530,7 @@ impl Past {
                 *total += n;
             }
         }
-        let of: usize = counts.iter().sum();
-        let (best, &most) = counts.iter().enumerate().max_by_key(|(_, n)| **n)?;
-        let tie = counts.iter().filter(|n| **n == most).count() > 1;
-        if of < 2 || tie {
-            return None;
-        }
-        let bump = [Bump::Patch, Bump::Minor, Bump::Major][best];
-        Some((bump, most, of))
+        counts
     }
 }
 

@@ -154,6 +154,19 @@ fn too_few_releases_of_one_kind_in_0x_fall_back_to_every_past_0x_release() {
          (too few past releases with only fixes to decide on those alone)"
     );
 
+    // The few releases of this signal speak against the pool: they win.
+    let mut f = History::new();
+    f.commit("feat: one", "src/a.rs").tag("v0.1.0");
+    f.commit("feat: two", "src/a.rs").tag("v0.2.0");
+    f.commit("feat: three", "src/a.rs").tag("v0.3.0");
+    f.commit("chore: four", "src/a.rs").tag("v0.4.0");
+    f.commit("fix: five", "src/a.rs").tag("v0.4.1");
+    f.commit("fix: six", "src/a.rs");
+    let u = units(&c, &[], &f);
+    let d = decide(&f.memory, &u[0], &options(&c)).expect("decided");
+    assert_eq!(d.next.to_string(), "0.4.2");
+    assert!(d.reasons.is_empty());
+
     // Past patch releases of other kinds never make a breaking change a patch.
     let mut p = History::new();
     p.commit("feat: one", "src/a.rs").tag("v0.1.0");
