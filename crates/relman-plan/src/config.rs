@@ -327,6 +327,22 @@ pub struct BumpConfig {
     pub policy: Option<PolicySource>,
     /// How a release travels to the components that depend on it (default `always_patch`).
     pub propagation: Option<PropagationSetting>,
+    /// What a manifest version ahead of the last release means (default `follow`).
+    pub manifest: Option<ManifestVersion>,
+}
+
+/// `[bump] manifest`: a unit whose manifest already declares a version above its last
+/// release (the maintainers bumped it by hand, or a release commit is checked out).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ManifestVersion {
+    /// Release the manifest's version, as release-plz and cargo-release do: the commits are
+    /// still the evidence, and the version they alone give is named (the default).
+    #[default]
+    Follow,
+    /// Decide from the commits alone.
+    Ignore,
 }
 
 /// `[bump] other_changes`: the release of a component whose changes ask for no bump

@@ -17,7 +17,10 @@
 //!    own few releases did otherwise;
 //! 3. [`OtherChanges`]: otherwise a unit with changes but no bump-worthy commit gets a patch
 //!    release by default, with the changes as evidence;
-//! 4. a first release (no release tag yet) is the manifest version, or the policy's bump of
+//! 4. a manifest that already declares a version above the last release gives the next
+//!    version, as release-plz and cargo-release do (`[bump] manifest = "follow"`, the default;
+//!    the version the commits alone give is named in the reason);
+//! 5. a first release (no release tag yet) is the manifest version, or the policy's bump of
 //!    `0.0.0`.
 //!
 //! Propagation to dependents is the planner's next step ([`propagate`]).
@@ -33,7 +36,7 @@ use relman_model::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::config::{BumpConfig, OtherChanges, PolicySource};
+use crate::config::{BumpConfig, ManifestVersion, OtherChanges, PolicySource};
 use crate::units::Unit;
 
 /// How many past `0.y.z` releases of any signal the learned policy needs before it follows
@@ -124,6 +127,14 @@ pub enum Reason {
     FirstRelease {
         /// Where the version comes from.
         from: FirstReleaseSource,
+    },
+    /// The manifest already declares a version above the last release: the maintainers'
+    /// next version (`[bump] manifest = "follow"`, the default).
+    ManifestAhead {
+        /// The manifest's version, the next version.
+        version: Version,
+        /// The version the commits alone give.
+        computed: Version,
     },
     /// A dependency is released, and this unit with it.
     DependencyReleased {
@@ -219,6 +230,16 @@ impl fmt::Display for Reason {
                     f.write_str("first release: the policy's bump of 0.0.0")
                 }
             },
+            Self::ManifestAhead { version, computed } => {
+                if version == computed {
+                    write!(f, "the manifest already declares {version}")
+                } else {
+                    write!(
+                        f,
+                        "the manifest already declares {version} (the commits alone give {computed})"
+                    )
+                }
+            }
             Self::DependencyReleased {
                 dependency,
                 version,
@@ -401,12 +422,30 @@ pub fn decide<H: HistorySource + ?Sized>(
         source: Box::new(source),
     };
     let (next, release) = match &current {
-        Some(v) => (
-            next_version(Some(v), bump, &options.channel)
+        Some(v) => {
+            let computed = next_version(Some(v), bump, &options.channel)
                 .map_err(version_error)?
-                .unwrap_or_else(|| v.clone()),
-            bump != Bump::None,
-        ),
+                .unwrap_or_else(|| v.clone());
+            let follow = options.bump.manifest.unwrap_or_default() == ManifestVersion::Follow;
+            // A pre-release manifest version (`0.17.0-dev`) is followed only on a pre-release
+            // channel.
+            let stable = matches!(options.channel, ReleaseChannel::Stable);
+            let ahead = unit
+                .manifest
+                .as_ref()
+                .filter(|m| follow && *m > v && (m.pre.is_empty() || !stable));
+            match ahead {
+                Some(m) => {
+                    bump = observed_bump(v, m);
+                    reasons.push(Reason::ManifestAhead {
+                        version: m.clone(),
+                        computed,
+                    });
+                    (m.clone(), true)
+                }
+                None => (computed, bump != Bump::None),
+            }
+        }
         None => {
             let manifest = unit
                 .manifest

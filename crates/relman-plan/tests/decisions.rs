@@ -263,6 +263,41 @@ fn the_learned_policy_keeps_patch_where_the_maintainers_did_and_needs_two_releas
 }
 
 #[test]
+fn a_manifest_version_above_the_last_release_is_the_next_version() {
+    let mut h = History::new();
+    h.commit("feat: one", "crates/a/src/lib.rs")
+        .tag("a/v0.16.2");
+    h.commit("docs: two", "crates/a/README.md");
+    h.commit("chore: release 0.17.0", "crates/a/Cargo.toml");
+    let members = [member("a", "0.17.0")];
+    let c = Config::default();
+    let u = units(&c, &members, &h);
+    assert_eq!(
+        u[0].last_release().map(|t| t.name.as_str()),
+        Some("a/v0.16.2")
+    );
+    let d = decide(&h.memory, &u[0], &options(&c)).expect("decided");
+    assert_eq!(
+        (d.next.to_string(), d.bump, d.release),
+        ("0.17.0".into(), Bump::Minor, true)
+    );
+    assert_eq!(
+        d.reasons.last().map(ToString::to_string).as_deref(),
+        Some("the manifest already declares 0.17.0 (the commits alone give 0.16.3)")
+    );
+    assert_eq!(d.evidence.len(), 2, "the commits stay the evidence");
+
+    let ignore = config("[bump]\nmanifest = \"ignore\"\n");
+    let d = decide(&h.memory, &u[0], &options(&ignore)).expect("decided");
+    assert_eq!(d.next.to_string(), "0.16.3");
+
+    // A development version in the manifest is not a stable release.
+    let u = units(&c, &[member("a", "0.17.0-dev")], &h);
+    let d = decide(&h.memory, &u[0], &options(&c)).expect("decided");
+    assert_eq!(d.next.to_string(), "0.16.3");
+}
+
+#[test]
 fn a_series_that_names_no_component_makes_a_version_group() {
     let mut h = History::new();
     h.commit("feat: a", "crates/a/src/lib.rs");
