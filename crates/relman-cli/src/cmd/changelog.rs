@@ -200,8 +200,7 @@ pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
                     present.line
                 );
             }
-            std::fs::write(path, done.text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::atomic::write(path, done.text)?;
             return Ok(ExitCode::SUCCESS);
         }
         Sink::Markdown(document) => document.finish(),
@@ -216,8 +215,7 @@ pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
         },
     };
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => crate::atomic::write(path, text)?,
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)

@@ -92,8 +92,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     };
     match &args.output {
         Some(path) => {
-            std::fs::write(path, &text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::atomic::write(path, &text)?;
             eprintln!("wrote {}", path.display());
         }
         None => print!("{text}"),

@@ -225,8 +225,7 @@ fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         }
     };
     match args.output {
-        Some(file) => std::fs::write(&file, rendered)
-            .with_context(|| format!("writing {}", file.display()))?,
+        Some(file) => crate::atomic::write(&file, rendered)?,
         None => print!("{rendered}"),
     }
     Ok(ExitCode::SUCCESS)

@@ -57,7 +57,7 @@ pub(super) fn write_files(
         ("report.html", report_html.as_str()),
     ] {
         let path = dir.join(name);
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        crate::atomic::write(&path, text)?;
     }
     eprintln!(
         "wrote release-plan.md, release-plan.json, gantt.svg, gantt.mmd, release.ics, release-notes.md, report.md and report.html to {}",
