@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use regex::Regex;
 use relman_model::change::{Change, Person};
 use relman_model::commit::{BreakingSource, ConventionalCommit};
+use relman_model::text::escape_markdown;
 
 use crate::config::{ChangelogConfig, Placement};
 use crate::context::{
@@ -306,7 +307,8 @@ impl Changelog {
         Grouping { groups, skipped }
     }
 
-    /// Writes `text` with issue references turned into Markdown links.
+    /// Writes `text`, escaped as Markdown ([`escape_markdown`]), with issue references turned
+    /// into Markdown links.
     fn write_linkified(&self, out: &mut String, text: &str) {
         let mut at = 0;
         while at < text.len() {
@@ -323,20 +325,20 @@ impl Changelog {
                 break;
             }
             let reference = &text[start..end];
-            out.push_str(&text[at..start]);
+            out.push_str(&escape_markdown(&text[at..start]));
             match self.issue_url(p, text, start) {
                 Some(url) => {
                     out.push('[');
-                    out.push_str(reference);
+                    out.push_str(&escape_markdown(reference));
                     out.push_str("](");
                     out.push_str(&url);
                     out.push(')');
                 }
-                None => out.push_str(reference),
+                None => out.push_str(&escape_markdown(reference)),
             }
             at = end;
         }
-        out.push_str(&text[at..]);
+        out.push_str(&escape_markdown(&text[at..]));
     }
 
     /// The link of the match of pattern `p` starting at `start` in `text`.
@@ -399,7 +401,7 @@ impl Changelog {
                 }
                 if let Some(scope) = &commit.scope {
                     out.push_str("**");
-                    out.push_str(scope.as_str());
+                    out.push_str(&escape_markdown(scope.as_str()));
                     out.push_str("**: ");
                 }
                 self.write_linkified(out, &commit.description);
@@ -419,7 +421,7 @@ impl Changelog {
         if let Some(text) = footer_breaking(change.commit.as_ref()) {
             for line in text.lines() {
                 out.push_str("\n  ");
-                out.push_str(line);
+                out.push_str(&escape_markdown(line));
             }
         }
     }
@@ -505,7 +507,7 @@ impl Changelog {
             out.push_str("\n### Contributors\n\n");
             for c in &contributors {
                 out.push_str("- ");
-                out.push_str(&c.name);
+                out.push_str(&escape_markdown(&c.name));
                 out.push('\n');
             }
         }

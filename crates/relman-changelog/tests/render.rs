@@ -312,3 +312,48 @@ fn the_json_summary_flattens_authors_and_dates() {
         "feat"
     );
 }
+
+#[test]
+fn commit_text_cannot_inject_html_or_links() {
+    use relman_test_support::markdown::unsafe_nodes;
+    let evil = Person::new("<b>Mallory</b> [x](javascript:y)", "m@example.org");
+    let changes = [
+        change(
+            3,
+            &evil,
+            "feat(<i>ui</i>): <img src=x onerror=alert(1)> closes #12",
+        ),
+        change(
+            2,
+            &evil,
+            "fix: [click](javascript:alert(1)) and ![p](https://t.invalid/p.gif)",
+        ),
+        change(
+            1,
+            &evil,
+            "feat!: drop\n\nBREAKING CHANGE: <script>alert(1)</script> see `Vec<u8>`",
+        ),
+    ];
+    let engine = Changelog::new(
+        ChangelogConfig::default(),
+        Some(Remote::parse("https://github.com/acme/widget").expect("remote")),
+    )
+    .expect("engine");
+    let release = ReleaseInput::new(SectionLabel::version("2.0.0"), &changes)
+        .with_tag("v2.0.0")
+        .with_previous_tag("v1.0.0");
+    let document = engine.render_document(std::slice::from_ref(&release));
+    let notes = engine.release_notes(&release);
+    for (name, md) in [("document", &document), ("notes", &notes)] {
+        assert_eq!(unsafe_nodes(md), Vec::<String>::new(), "{name}:\n{md}");
+        assert!(
+            md.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{name}:\n{md}"
+        );
+        assert!(md.contains("`Vec<u8>`"), "code spans stay as written: {md}");
+    }
+    assert!(
+        document.contains("[#12](https://github.com/acme/widget/issues/12)"),
+        "issue links are still made:\n{document}"
+    );
+}

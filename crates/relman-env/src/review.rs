@@ -807,7 +807,7 @@ fn follow_ups(
 pub fn to_markdown(review: &Review) -> String {
     let o = review;
     let mut t = String::new();
-    let _ = writeln!(t, "# Post-release review: {}\n", o.subject);
+    let _ = writeln!(t, "# Post-release review: {}\n", e(&o.subject.to_string()));
     let _ = writeln!(t, "- resolved as: {}", o.subject.kind().replace('_', " "));
     if let Some(env) = &o.env {
         let _ = writeln!(t, "- environment reviewed: {env}");
@@ -868,7 +868,7 @@ pub fn to_markdown(review: &Review) -> String {
         let _ = writeln!(
             t,
             "- {} ({} {} in {}), opened {}, {}{}",
-            i.id,
+            e(&i.id),
             i.component,
             i.version,
             i.env,
@@ -936,7 +936,7 @@ pub fn to_markdown(review: &Review) -> String {
         for g in &v.gates {
             let _ = writeln!(t, "  - {}: {}", g.gate, g.verdict);
             for r in &g.reasons {
-                let _ = writeln!(t, "    - {r}");
+                let _ = writeln!(t, "    - {}", e(r));
             }
         }
     }
@@ -964,12 +964,23 @@ pub fn to_markdown(review: &Review) -> String {
         let _ = writeln!(t, "None.");
     }
     for f in &o.follow_ups {
-        let _ = writeln!(t, "- [ ] {f} ({})", f.kind().replace('_', " "));
+        let _ = writeln!(
+            t,
+            "- [ ] {} ({})",
+            e(&f.to_string()),
+            f.kind().replace('_', " ")
+        );
     }
     for n in &o.notes {
-        let _ = writeln!(t, "\nNote: {n}");
+        let _ = writeln!(t, "\nNote: {}", e(&n.to_string()));
     }
     t
+}
+
+/// Recorded text (release names, incident ids, gate reasons) as Markdown that shows it as
+/// written: no HTML or link comes from the ledger.
+fn e(text: &str) -> String {
+    relman_model::text::escape_markdown(text).replace('|', "\\|")
 }
 
 /// A timestamp to the second, for people.

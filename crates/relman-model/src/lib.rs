@@ -35,6 +35,7 @@ pub mod gate;
 pub mod id;
 pub mod risk;
 pub mod tag;
+pub mod text;
 pub mod version;
 
 pub use change::{Change, DiffStat, Person};

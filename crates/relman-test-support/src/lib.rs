@@ -38,6 +38,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod markdown;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -282,5 +282,6 @@ fn render_text(out: &BumpOutput) -> String {
             e.bump, e.summary, e.reason
         ));
     }
-    text
+    // Commit summaries reach the terminal: no escape sequence gets through.
+    relman_model::text::escape_control(&text).into_owned()
 }

@@ -2,9 +2,12 @@
 
 use std::fmt::Write as _;
 
+use relman_model::text::{escape_control, escape_markdown};
+
 use super::model::{PlanEvidence, ReleaseNotes, ReleasePlan};
 
-/// The plan as text, as `relman plan` prints it.
+/// The plan as text, as `relman plan` prints it; control characters escaped
+/// ([`escape_control`]).
 pub fn render_text(plan: &ReleasePlan) -> String {
     let b = plan;
     let mut t = String::new();
@@ -92,7 +95,8 @@ pub fn render_text(plan: &ReleasePlan) -> String {
         "\nChange request {} ({}, {}): {}\n  plan digest sha256:{}, {} approval(s) required",
         cr.id, cr.kind, cr.state, cr.title, cr.digest, cr.approvals_required
     );
-    t
+    // Commit summaries reach the terminal: no escape sequence gets through.
+    escape_control(&t).into_owned()
 }
 
 /// The plan as Markdown (`release-plan.md`).
@@ -103,10 +107,10 @@ pub fn render_markdown(plan: &ReleasePlan) -> String {
     let _ = writeln!(t, "# Release plan\n");
     let _ = writeln!(
         t,
-        "Repository `{}` at `{}`; configuration: {}; schedule starts {}.\n",
-        b.repository,
+        "Repository {} at `{}`; configuration: {}; schedule starts {}.\n",
+        code(&b.repository),
         short(&b.head),
-        b.config,
+        e(&b.config),
         b.start.format("%Y-%m-%d %H:%M UTC")
     );
     let _ = writeln!(t, "## Components\n");
@@ -116,7 +120,7 @@ pub fn render_markdown(plan: &ReleasePlan) -> String {
         let _ = writeln!(
             t,
             "| {} | {} | {} | {} | {} |",
-            c.name,
+            e(&c.name),
             c.current.as_deref().unwrap_or("-"),
             if c.release { c.next.as_str() } else { "-" },
             c.bump,
@@ -126,15 +130,15 @@ pub fn render_markdown(plan: &ReleasePlan) -> String {
     let _ = writeln!(t, "\nPropagation policy: `{}`.\n", b.propagation);
     let _ = writeln!(t, "## Waves\n");
     for (i, w) in b.waves.iter().enumerate() {
-        let _ = writeln!(t, "{}. {}", i + 1, w.join(", "));
+        let _ = writeln!(t, "{}. {}", i + 1, e(&w.join(", ")));
     }
     let _ = writeln!(t, "\n## Risk: {} ({})\n", b.risk.level, b.risk.score);
     for r in &b.risk.reasons {
-        let _ = writeln!(t, "- {r}");
+        let _ = writeln!(t, "- {}", e(r));
     }
     let _ = writeln!(t, "\nMitigations:\n");
     for m in &b.risk.mitigations {
-        let _ = writeln!(t, "- {m}");
+        let _ = writeln!(t, "- {}", e(m));
     }
     let _ = writeln!(t, "\n## Schedule ({} h)\n", b.schedule.makespan_hours);
     let _ = writeln!(t, "| Task | Start | Finish | Critical |");
@@ -143,7 +147,7 @@ pub fn render_markdown(plan: &ReleasePlan) -> String {
         let _ = writeln!(
             t,
             "| {} | {} | {} | {} |",
-            task.id,
+            e(&task.id),
             task.start.format("%Y-%m-%d %H:%M"),
             task.finish.format("%Y-%m-%d %H:%M"),
             if task.critical { "yes" } else { "" }
@@ -153,11 +157,16 @@ pub fn render_markdown(plan: &ReleasePlan) -> String {
     let _ = writeln!(
         t,
         "\n## Change request {}\n\n- kind: {}\n- state: {}\n- title: {}\n- plan digest: `sha256:{}`\n- approvals required: {}\n",
-        cr.id, cr.kind, cr.state, cr.title, cr.digest, cr.approvals_required
+        e(&cr.id),
+        cr.kind,
+        e(&cr.state),
+        e(&cr.title),
+        e(&cr.digest),
+        cr.approvals_required
     );
     let _ = writeln!(t, "## Changelog preview\n");
     for c in b.components.iter().filter(|c| c.release) {
-        let _ = writeln!(t, "### {}\n", c.name);
+        let _ = writeln!(t, "### {}\n", e(&c.name));
         // Demote the release's headings below the component's.
         for line in c.changelog.lines() {
             if line.starts_with('#') {
@@ -169,6 +178,21 @@ pub fn render_markdown(plan: &ReleasePlan) -> String {
         let _ = writeln!(t);
     }
     t
+}
+
+/// Text from the plan's inputs (names, titles, reasons) as Markdown that shows it as written,
+/// `|` escaped too so that it stays in its table cell.
+fn e(text: &str) -> String {
+    escape_markdown(text).replace('|', "\\|")
+}
+
+/// `text` as a code span, or as escaped text when it holds a backtick.
+fn code(text: &str) -> String {
+    if text.contains('`') {
+        e(text)
+    } else {
+        format!("`{}`", escape_control(text))
+    }
 }
 
 /// The first 10 characters of a commit id.
@@ -186,8 +210,10 @@ pub fn render_release_notes(notes: &[ReleaseNotes]) -> String {
     for n in notes {
         let _ = write!(
             t,
-            "\n## {} {}\n\nTag: `{}`\n\n",
-            n.component, n.version, n.tag
+            "\n## {} {}\n\nTag: {}\n\n",
+            e(&n.component),
+            e(&n.version),
+            code(&n.tag)
         );
         let body = n.body.trim_end();
         if body.is_empty() {
