@@ -12,15 +12,18 @@
 //! # Main types and functions
 //!
 //! - [`parse_junit`] / [`read_junit`]: a JUnit XML report into a [`TestRun`]; errors are
-//!   [`ParseJunitError`] (with the line and column of malformed XML) and [`ReadJunitError`]
-//!   (naming the file).
-//! - [`parse_coverage`] / [`read_coverage`]: a Cobertura or LCOV report into a percentage;
-//!   errors are [`ParseCoverageError`] and [`ReadCoverageError`].
+//!   [`ParseJunitError`] (with the line and column of malformed XML, of a cut-off report's
+//!   unclosed root, of a test case with an invalid `time`) and [`ReadJunitError`] (naming the
+//!   file).
+//! - [`parse_coverage`] / [`read_coverage`]: a Cobertura or LCOV report into a percentage,
+//!   always within 0..=100; errors are [`ParseCoverageError`] (inconsistent figures such as
+//!   LCOV's `LH:` above `LF:` included, with their line) and [`ReadCoverageError`].
 //! - [`attach_coverage`]: puts a coverage figure on the runs of one [`TestKind`].
 //! - [`XmlError`]: the XML reader's own error, kept opaque as the source of malformed-XML errors.
 //!
 //! The `parse_*` functions take text and never touch the file system; the `read_*` functions
-//! read one file and say which file failed.
+//! read one file and say which file failed. Readers are strict where leniency would let a gate
+//! pass by accident: a report must parse completely or it is an error, never a shorter run.
 //!
 //! # Example
 //!
@@ -81,7 +84,8 @@ pub fn attach_coverage(runs: &mut [TestRun], kind: TestKind, percent: f64) {
 }
 
 /// The gates `relman gate check` applies without a gates file: one per kind of test the runs
-/// report, named after the kind, allowing no failure.
+/// report, named after the kind, with the default [`Thresholds`]: no failure allowed and at
+/// least one test run (so an empty report fails).
 ///
 /// ```
 /// use relman_evidence::default_gates;
@@ -95,7 +99,7 @@ pub fn attach_coverage(runs: &mut [TestRun], kind: TestKind, percent: f64) {
 /// let gates = default_gates(&runs);
 /// let names: Vec<String> = gates.iter().map(|g| g.id.to_string()).collect();
 /// assert_eq!(names, ["unit", "integration"]);
-/// assert_eq!(gates[0].thresholds.max_failed, Some(0));
+/// assert_eq!((gates[0].thresholds.max_failed, gates[0].thresholds.min_tests), (0, 1));
 /// ```
 pub fn default_gates(runs: &[TestRun]) -> Vec<QualityGate> {
     let mut kinds: Vec<TestKind> = runs.iter().map(|r| r.kind).collect();
@@ -104,10 +108,8 @@ pub fn default_gates(runs: &[TestRun]) -> Vec<QualityGate> {
     kinds
         .into_iter()
         .filter_map(|kind| {
-            let mut thresholds = Thresholds::default();
-            thresholds.max_failed = Some(0);
             let id = kind.to_string().parse().ok()?;
-            Some(QualityGate::new(id, kind, thresholds))
+            Some(QualityGate::new(id, kind, Thresholds::default()))
         })
         .collect()
 }

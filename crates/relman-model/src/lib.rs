@@ -53,7 +53,7 @@ pub use component::{
 pub use environment::{Environment, NewWindowError, Protection, Tier, Window, WindowKind};
 pub use gate::{
     GateReason, GateReport, GateResult, ParseTestKindError, QualityGate, TestKind, TestRun,
-    Thresholds, Verdict, evaluate_gates,
+    ThresholdKey, Thresholds, ValidateGateError, Verdict, evaluate_gates,
 };
 pub use id::{
     ChangeId, ChangeRequestId, ComponentId, EnvironmentId, GateId, IdRejection, ParseIdError,
