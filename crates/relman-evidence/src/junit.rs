@@ -2,15 +2,16 @@
 //!
 //! The format has no formal standard; this reader takes what the common emitters agree on: a
 //! `<testsuites>` or `<testsuite>` root, `<testcase>` elements with an optional `time` in
-//! seconds, and `<failure>`, `<error>` or `<skipped>` children.
+//! seconds, and `<failure>`, `<error>` or `<skipped>` children. It is strict about what would
+//! let a report pass by accident: a file cut off mid-way, two documents pasted together, or a
+//! `time` that is not a finite, non-negative number are errors, not a shorter or faster run.
 
 use std::path::{Path, PathBuf};
 
-use quick_xml::Reader;
 use quick_xml::events::Event;
 use relman_model::{TestKind, TestRun};
 
-use crate::xml::{XmlError, attr, line_col};
+use crate::xml::{Document, XmlError, XmlFault, attr};
 
 /// Returned by [`parse_junit`] when the text is not a JUnit XML report.
 #[derive(Debug, thiserror::Error)]
@@ -27,9 +28,69 @@ pub enum ParseJunitError {
         #[source]
         source: XmlError,
     },
+    /// The text ends before the document does: `element` (the root, opened at `line`,
+    /// `column`) is never closed. A report cut off mid-file would otherwise count fewer tests.
+    #[error("cut off: <{element}> opened at line {line}, column {column} is never closed")]
+    Truncated {
+        /// The outermost element left open.
+        element: String,
+        /// The 1-based line of its start tag.
+        line: usize,
+        /// The 1-based column (in bytes) of its start tag.
+        column: usize,
+    },
+    /// A second root element follows the first (two reports pasted into one file).
+    #[error("a second root element starts at line {line}, column {column}")]
+    SecondRoot {
+        /// The 1-based line of the second root.
+        line: usize,
+        /// The 1-based column (in bytes) of the second root.
+        column: usize,
+    },
+    /// A `<testcase>`'s `time` is not a finite, non-negative number of seconds.
+    #[error(
+        "line {line}, column {column}: <testcase{}> has time {value:?}, not a finite, non-negative number of seconds",
+        testcase.as_ref().map(|n| format!(" name={n:?}")).unwrap_or_default()
+    )]
+    InvalidTime {
+        /// The 1-based line of the `<testcase>` start tag.
+        line: usize,
+        /// The 1-based column (in bytes) of the `<testcase>` start tag.
+        column: usize,
+        /// The test case's `name`, when it has one.
+        testcase: Option<String>,
+        /// The attribute's text.
+        value: String,
+    },
     /// Well-formed XML without a `<testsuites>` or `<testsuite>` element.
     #[error("no <testsuites> or <testsuite> element")]
     NoSuite,
+}
+
+impl From<XmlFault> for ParseJunitError {
+    fn from(fault: XmlFault) -> Self {
+        match fault {
+            XmlFault::Malformed {
+                line,
+                column,
+                source,
+            } => ParseJunitError::MalformedXml {
+                line,
+                column,
+                source,
+            },
+            XmlFault::Truncated {
+                element,
+                line,
+                column,
+            } => ParseJunitError::Truncated {
+                element,
+                line,
+                column,
+            },
+            XmlFault::SecondRoot { line, column } => ParseJunitError::SecondRoot { line, column },
+        }
+    }
 }
 
 /// Returned by [`read_junit`].
@@ -86,9 +147,10 @@ enum Outcome {
 ///
 /// Each `<testcase>` counts once: failed when it holds `<failure>` or `<error>`, skipped when it
 /// holds `<skipped>` (and no failure), passed otherwise. The duration is the sum of the test
-/// cases' `time` attributes (seconds, rounded to milliseconds); a `time` that is not a number
-/// counts as zero. Coverage is left empty (see [`attach_coverage`](crate::attach_coverage)).
-/// Runs in time linear in the length of `text`.
+/// cases' `time` attributes (seconds, rounded to milliseconds; a missing `time` counts as
+/// zero). Coverage is left empty (see [`attach_coverage`](crate::attach_coverage)). A report
+/// without test cases is a run of nothing, which the default gate thresholds refuse
+/// (`min_tests = 1`). Runs in time linear in the length of `text`.
 ///
 /// ```
 /// use relman_evidence::parse_junit;
@@ -105,9 +167,12 @@ enum Outcome {
 /// # Errors
 ///
 /// [`ParseJunitError::MalformedXml`] with the line and column of the first malformed part,
-/// [`ParseJunitError::NoSuite`] when the XML has no suite element.
+/// [`ParseJunitError::Truncated`] when the text ends before the root element is closed,
+/// [`ParseJunitError::SecondRoot`] when another root element follows,
+/// [`ParseJunitError::InvalidTime`] naming the test case whose `time` is not a finite,
+/// non-negative number, [`ParseJunitError::NoSuite`] when the XML has no suite element.
 pub fn parse_junit(text: &str, kind: TestKind) -> Result<TestRun, ParseJunitError> {
-    let mut reader = Reader::from_str(text);
+    let mut doc = Document::new(text);
     let mut suite: Option<String> = None;
     let (mut passed, mut failed, mut skipped) = (0u64, 0u64, 0u64);
     let mut count = |outcome: Outcome| match outcome {
@@ -118,16 +183,7 @@ pub fn parse_junit(text: &str, kind: TestKind) -> Result<TestRun, ParseJunitErro
     let mut seconds = 0f64;
     let mut case: Option<Outcome> = None;
     let mut saw_root = false;
-    loop {
-        let pos = reader.buffer_position();
-        let event = reader.read_event().map_err(|e| {
-            let (line, column) = line_col(text, pos);
-            ParseJunitError::MalformedXml {
-                line,
-                column,
-                source: e.into(),
-            }
-        })?;
+    while let Some((pos, event)) = doc.next_event()? {
         let (element, is_empty) = match &event {
             Event::Start(e) => (e, false),
             Event::Empty(e) => (e, true),
@@ -139,7 +195,6 @@ pub fn parse_junit(text: &str, kind: TestKind) -> Result<TestRun, ParseJunitErro
                 }
                 continue;
             }
-            Event::Eof => break,
             _ => continue,
         };
         match element.name().as_ref() {
@@ -151,8 +206,19 @@ pub fn parse_junit(text: &str, kind: TestKind) -> Result<TestRun, ParseJunitErro
                 }
             }
             "testcase" => {
-                if let Some(t) = attr(element, "time") {
-                    seconds += t.trim().parse::<f64>().unwrap_or(0.0);
+                if let Some(value) = attr(element, "time") {
+                    match value.trim().parse::<f64>() {
+                        Ok(t) if t.is_finite() && t >= 0.0 => seconds += t,
+                        _ => {
+                            let (line, column) = doc.line_col(pos);
+                            return Err(ParseJunitError::InvalidTime {
+                                line,
+                                column,
+                                testcase: attr(element, "name"),
+                                value,
+                            });
+                        }
+                    }
                 }
                 if is_empty {
                     count(Outcome::Passed);
@@ -175,7 +241,7 @@ pub fn parse_junit(text: &str, kind: TestKind) -> Result<TestRun, ParseJunitErro
         failed,
         skipped,
     );
-    // Saturating: a negative or NaN total becomes 0, an absurdly large one u64::MAX.
+    // Every term is finite and non-negative; a sum too large for u64 milliseconds saturates.
     run.duration_ms = (seconds * 1000.0).round() as u64;
     Ok(run)
 }
@@ -244,12 +310,69 @@ mod tests {
     }
 
     #[test]
-    fn bad_or_negative_times_do_not_panic() {
-        let run = parse_junit(
-            r#"<testsuite><testcase time="abc"/><testcase time="-5"/></testsuite>"#,
+    fn regression_negative_nan_infinite_or_garbage_time_is_an_error() {
+        for (value, line) in [("-5", 2), ("NaN", 2), ("inf", 2), ("1e400", 2), ("abc", 2)] {
+            let xml =
+                format!("<testsuite>\n<testcase name=\"slow\" time=\"{value}\"/>\n</testsuite>");
+            let err = parse_junit(&xml, TestKind::Unit).expect_err(value);
+            assert!(
+                matches!(&err, ParseJunitError::InvalidTime { line: l, column: 1, testcase: Some(n), value: v }
+                    if *l == line && n == "slow" && v == value),
+                "{value}: {err:?}"
+            );
+        }
+        let err = parse_junit(
+            r#"<testsuite><testcase time="-0.5"/></testsuite>"#,
             TestKind::Unit,
         )
-        .expect("parses");
-        assert_eq!((run.passed, run.duration_ms), (2, 0));
+        .expect_err("negative");
+        assert_eq!(
+            err.to_string(),
+            "line 1, column 12: <testcase> has time \"-0.5\", not a finite, non-negative number of seconds"
+        );
+        let ok = parse_junit(
+            r#"<testsuite><testcase time=" 0 "/></testsuite>"#,
+            TestKind::Unit,
+        )
+        .expect("zero is a time");
+        assert_eq!(ok.duration_ms, 0);
+    }
+
+    #[test]
+    fn regression_report_cut_off_mid_file_is_an_error() {
+        let full = NEXTEST;
+        // Cut anywhere after the root opens and before it closes: never a run.
+        let root = full.find("<testsuites").expect("root");
+        let end = full.rfind("</testsuites>").expect("end");
+        for cut in (root + 1..end + "</testsuites".len()).filter(|c| full.is_char_boundary(*c)) {
+            let err = parse_junit(&full[..cut], TestKind::Unit)
+                .expect_err("a cut-off report is not a run");
+            assert!(
+                matches!(
+                    err,
+                    ParseJunitError::Truncated { .. } | ParseJunitError::MalformedXml { .. }
+                ),
+                "cut at {cut}: {err:?}"
+            );
+        }
+        let err = parse_junit(
+            &full[..full.find("<testcase name=\"b\"").expect("b")],
+            TestKind::Unit,
+        )
+        .expect_err("cut off");
+        assert_eq!(
+            err.to_string(),
+            "cut off: <testsuites> opened at line 2, column 1 is never closed"
+        );
+    }
+
+    #[test]
+    fn regression_two_reports_pasted_together_are_refused() {
+        let one = r#"<testsuite name="a"><testcase/></testsuite>"#;
+        let err = parse_junit(&format!("{one}\n{one}"), TestKind::Unit).expect_err("two roots");
+        assert!(
+            matches!(err, ParseJunitError::SecondRoot { line: 2, column: 1 }),
+            "{err:?}"
+        );
     }
 }

@@ -1,9 +1,11 @@
-//! What the JUnit and Cobertura readers share: attribute lookup, byte offsets as line and
-//! column, and the opaque wrapper of the XML reader's errors.
+//! What the JUnit and Cobertura readers share: a reader that insists on one complete document,
+//! attribute lookup, byte offsets as line and column, and the opaque wrapper of the XML reader's
+//! errors.
 
 use std::fmt;
 
-use quick_xml::events::BytesStart;
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
 
 /// An error of the XML reader, kept opaque so that its type is not part of this crate's API.
 ///
@@ -27,6 +29,99 @@ impl std::error::Error for XmlError {}
 impl From<quick_xml::Error> for XmlError {
     fn from(e: quick_xml::Error) -> Self {
         XmlError(e)
+    }
+}
+
+/// Why a text is not one complete XML document; each reader maps it to its own error type.
+#[derive(Debug)]
+pub(crate) enum XmlFault {
+    /// The reader refused the text at `line`, `column`.
+    Malformed {
+        line: usize,
+        column: usize,
+        source: XmlError,
+    },
+    /// The text ends while `element`, opened at `line`, `column`, is still open: a file cut off.
+    Truncated {
+        element: String,
+        line: usize,
+        column: usize,
+    },
+    /// A second root element starts at `line`, `column` (two documents pasted together).
+    SecondRoot { line: usize, column: usize },
+}
+
+/// Reads one XML document event by event and fails, rather than stop early, when the text ends
+/// before every element is closed or when a second root element follows the first.
+pub(crate) struct Document<'a> {
+    text: &'a str,
+    reader: Reader<&'a [u8]>,
+    /// The elements open at the current position, with the byte offsets of their start tags.
+    open: Vec<(String, u64)>,
+    seen_root: bool,
+}
+
+impl<'a> Document<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            reader: Reader::from_str(text),
+            open: Vec::new(),
+            seen_root: false,
+        }
+    }
+
+    /// The 1-based line and column of byte `offset` of the text.
+    pub(crate) fn line_col(&self, offset: u64) -> (usize, usize) {
+        line_col(self.text, offset)
+    }
+
+    /// The next event with the byte offset where it starts; `None` at the end of a complete
+    /// document.
+    pub(crate) fn next_event(&mut self) -> Result<Option<(u64, Event<'a>)>, XmlFault> {
+        let pos = self.reader.buffer_position();
+        let event = self.reader.read_event().map_err(|e| {
+            let (line, column) = line_col(self.text, pos);
+            XmlFault::Malformed {
+                line,
+                column,
+                source: e.into(),
+            }
+        })?;
+        match &event {
+            Event::Start(e) | Event::Empty(e) => {
+                if self.open.is_empty() {
+                    if self.seen_root {
+                        let (line, column) = line_col(self.text, pos);
+                        return Err(XmlFault::SecondRoot { line, column });
+                    }
+                    self.seen_root = true;
+                }
+                if matches!(event, Event::Start(_)) {
+                    let name = e.name().as_ref().to_owned();
+                    self.open.push((name, pos));
+                }
+            }
+            Event::End(_) => {
+                // The reader checks that end tags match their start tags.
+                self.open.pop();
+            }
+            Event::Eof => {
+                return match self.open.first() {
+                    Some((element, at)) => {
+                        let (line, column) = line_col(self.text, *at);
+                        Err(XmlFault::Truncated {
+                            element: element.clone(),
+                            line,
+                            column,
+                        })
+                    }
+                    None => Ok(None),
+                };
+            }
+            _ => {}
+        }
+        Ok(Some((pos, event)))
     }
 }
 
@@ -68,5 +163,37 @@ mod tests {
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 4), (2, 2));
         assert_eq!(line_col(text, 999), (3, 1));
+    }
+
+    fn drain(text: &str) -> Result<usize, XmlFault> {
+        let mut doc = Document::new(text);
+        let mut events = 0;
+        while doc.next_event()?.is_some() {
+            events += 1;
+        }
+        Ok(events)
+    }
+
+    #[test]
+    fn a_document_cut_off_names_its_outermost_open_element() {
+        let err = drain("<a>\n  <b>\n    <c/>").expect_err("cut off");
+        assert!(
+            matches!(&err, XmlFault::Truncated { element, line: 1, column: 1 } if element == "a"),
+            "{err:?}"
+        );
+        assert!(matches!(
+            drain("<a><b name=\"x"),
+            Err(XmlFault::Malformed { .. } | XmlFault::Truncated { .. })
+        ));
+    }
+
+    #[test]
+    fn a_second_root_is_refused_and_a_complete_document_is_not() {
+        assert!(matches!(
+            drain("<a/>\n<a/>"),
+            Err(XmlFault::SecondRoot { line: 2, column: 1 })
+        ));
+        let complete = drain("<?xml version=\"1.0\"?>\n<a><b/></a>\n");
+        assert!(complete.is_ok(), "{complete:?}");
     }
 }
