@@ -145,6 +145,51 @@ fn read_errors_name_the_file_and_keep_the_cause() {
 }
 
 #[test]
+fn regression_bad_evidence_files_are_errors_naming_file_and_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cut = dir.path().join("cut.xml");
+    std::fs::write(
+        &cut,
+        "<testsuites>\n  <testsuite name=\"core\">\n    <testcase name=\"a\"/>\n",
+    )
+    .expect("write");
+    let err = read_junit(&cut, TestKind::Unit).expect_err("cut off");
+    assert_eq!(
+        chain(&err),
+        format!(
+            "{} is not a JUnit XML report: cut off: <testsuites> opened at line 1, column 1 is never closed",
+            cut.display()
+        )
+    );
+
+    let time = dir.path().join("time.xml");
+    std::fs::write(
+        &time,
+        "<testsuite>\n  <testcase name=\"fast\" time=\"-3.5\"/>\n</testsuite>",
+    )
+    .expect("write");
+    let err = read_junit(&time, TestKind::Unit).expect_err("negative time");
+    assert_eq!(
+        chain(&err),
+        format!(
+            "{} is not a JUnit XML report: line 2, column 3: <testcase name=\"fast\"> has time \"-3.5\", not a finite, non-negative number of seconds",
+            time.display()
+        )
+    );
+
+    let lcov = dir.path().join("over.info");
+    std::fs::write(&lcov, "TN:\nSF:a.rs\nLF:5\nLH:10\nend_of_record\n").expect("write");
+    let err = read_coverage(&lcov).expect_err("LH > LF");
+    assert_eq!(
+        chain(&err),
+        format!(
+            "{} is not a Cobertura or LCOV coverage report: line 4: LH:10 exceeds LF:5",
+            lcov.display()
+        )
+    );
+}
+
+#[test]
 fn public_types_are_send_sync_and_static() {
     fn error<E: Error + Send + Sync + 'static>() {}
     error::<ParseJunitError>();
