@@ -232,3 +232,173 @@ fn record_needs_a_subject_and_a_known_change_request() {
         String::from_utf8_lossy(&unknown.stderr)
     );
 }
+
+/// Runs `relman gate check ARGS` and returns (exit code, stdout, stderr).
+fn check(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
+    let out = relman()
+        .args(["gate", "check"])
+        .args(args)
+        .output()
+        .expect("relman runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Writes `content` to `name` in `dir` and returns its path.
+fn file(dir: &tempfile::TempDir, name: &str, content: &str) -> std::path::PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).expect("write the input file");
+    path
+}
+
+#[test]
+fn regression_report_cut_off_mid_file_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // Cut cleanly after the first test case, as a runner killed mid-write leaves it.
+    let at = PASSING.find("<testcase name=\"b\"").unwrap();
+    let cut = file(&dir, "cut.xml", &PASSING[..at]);
+    let (code, stdout, stderr) = check(&["--results".as_ref(), cut.as_os_str()]);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stderr.contains(&cut.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("cut off: <testsuites> opened at line 1, column 1 is never closed"),
+        "{stderr}"
+    );
+    assert!(stdout.is_empty(), "no verdict on bad evidence: {stdout}");
+}
+
+#[test]
+fn regression_report_without_test_cases_fails_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = file(&dir, "empty.xml", r#"<testsuite name="core"></testsuite>"#);
+    let (code, stdout, _) = check(&["--results".as_ref(), empty.as_os_str()]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.starts_with("verdict: fail"), "{stdout}");
+    assert!(
+        stdout.contains("0 tests ran (at least 1 required)"),
+        "{stdout}"
+    );
+
+    // A configured gate without max_failed or min_tests gets the same safe defaults.
+    let failing = file(&dir, "it.xml", FAILING);
+    let gates = file(
+        &dir,
+        "gates.toml",
+        "[[gates]]\nid = \"it\"\nkind = \"integration\"\n",
+    );
+    let it = format!("integration={}", failing.display());
+    let (code, stdout, _) = check(&[
+        "--results".as_ref(),
+        it.as_ref(),
+        "--gates".as_ref(),
+        gates.as_os_str(),
+    ]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("1 tests failed (at most 0 allowed)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn regression_negative_or_nan_time_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, time) in [("neg.xml", "-1"), ("nan.xml", "NaN"), ("inf.xml", "inf")] {
+        let report = file(
+            &dir,
+            name,
+            &format!(r#"<testsuite><testcase name="t" time="{time}"/></testsuite>"#),
+        );
+        let (code, _, stderr) = check(&["--results".as_ref(), report.as_os_str()]);
+        assert_eq!(code, Some(2), "{time}: {stderr}");
+        assert!(stderr.contains(name), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "<testcase name=\"t\"> has time \"{time}\", not a finite, non-negative number of seconds"
+            )),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn regression_same_report_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = file(&dir, "junit.xml", PASSING);
+    let other_spelling = dir.path().join(".").join("junit.xml");
+    let as_integration = format!("integration={}", other_spelling.display());
+    let (code, stdout, stderr) = check(&[
+        "--results".as_ref(),
+        report.as_os_str(),
+        as_integration.as_ref(),
+    ]);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stderr.contains("is given twice"), "{stderr}");
+    assert!(stderr.contains("its tests would count twice"), "{stderr}");
+
+    let lcov = file(&dir, "lcov.info", "SF:a.rs\nLF:2\nLH:2\nend_of_record\n");
+    let (code, _, stderr) = check(&[
+        "--results".as_ref(),
+        report.as_os_str(),
+        "--coverage".as_ref(),
+        lcov.as_os_str(),
+        lcov.as_os_str(),
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("lcov.info is given twice"), "{stderr}");
+}
+
+#[test]
+fn regression_gates_file_typos_and_bad_rates_are_input_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = file(&dir, "junit.xml", PASSING);
+    for (toml, expected) in [
+        (
+            "[[gates]]\nid = \"unit\"\nkind = \"unit\"\nmax_faild = 5\n",
+            "unknown field `max_faild`",
+        ),
+        (
+            "[[gates]]\nid = \"unit\"\nkind = \"unit\"\nmin_pass_rate = nan\n",
+            "gate unit: min_pass_rate = NaN is not a percentage between 0 and 100",
+        ),
+        (
+            "[[gates]]\nid = \"unit\"\nkind = \"unit\"\nmin_pass_rate = -10.0\n",
+            "gate unit: min_pass_rate = -10 is not a percentage between 0 and 100",
+        ),
+        (
+            "[[gates]]\nid = \"unit\"\nkind = \"unit\"\nmin_coverage = 120.0\n",
+            "gate unit: min_coverage = 120 is not a percentage between 0 and 100",
+        ),
+        ("gates = []\n", "no [[gates]], so nothing would be checked"),
+    ] {
+        let gates = file(&dir, "gates.toml", toml);
+        let (code, stdout, stderr) = check(&[
+            "--results".as_ref(),
+            report.as_os_str(),
+            "--gates".as_ref(),
+            gates.as_os_str(),
+        ]);
+        assert_eq!(code, Some(2), "{toml}: {stdout}");
+        assert!(stderr.contains("invalid gates file"), "{stderr}");
+        assert!(stderr.contains(expected), "{toml}: {stderr}");
+    }
+}
+
+#[test]
+fn regression_lcov_hit_above_found_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = file(&dir, "junit.xml", PASSING);
+    let lcov = file(&dir, "lcov.info", "SF:a.rs\nLF:5\nLH:10\nend_of_record\n");
+    let (code, stdout, stderr) = check(&[
+        "--results".as_ref(),
+        report.as_os_str(),
+        "--coverage".as_ref(),
+        lcov.as_os_str(),
+    ]);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stderr.contains("lcov.info"), "{stderr}");
+    assert!(stderr.contains("line 3: LH:10 exceeds LF:5"), "{stderr}");
+}

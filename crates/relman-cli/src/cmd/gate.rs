@@ -1,10 +1,11 @@
 //! `relman gate check`: test evidence in, quality-gate verdict out; with `--record`, the verdict
 //! is also appended to the environment state for a release or a change request.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use relman_env::{EventKind, GateOutcome};
 use relman_model::{
@@ -23,8 +24,10 @@ pub struct GateArgs {
 enum GateCommand {
     /// Reads test reports and coverage, applies the gates, prints the verdict with reasons.
     ///
-    /// Exits 0 when every gate passes, 1 when one fails or lacks evidence. With `--record` the
-    /// verdict is appended to the environment state (`--state`) for `--release` or `--change`.
+    /// Exits 0 when every gate passes, 1 when one fails or lacks evidence, 2 when an input is
+    /// invalid: a report cut off or inconsistent, a file given twice, an unknown or out-of-range
+    /// key in the gates file. With `--record` the verdict is appended to the environment state
+    /// (`--state`) for `--release` or `--change`.
     Check(CheckArgs),
 }
 
@@ -38,7 +41,8 @@ struct CheckArgs {
     #[arg(long = "coverage", value_name = "[KIND=]FILE", num_args = 1..)]
     coverage: Vec<String>,
     /// A TOML file with `[[gates]]` tables (id, kind, max_failed, min_tests, min_pass_rate,
-    /// min_coverage, max_duration_ms). Without it: one gate per reported kind allowing no failure.
+    /// min_coverage, max_duration_ms; rates in percent). Unset, max_failed is 0 and min_tests
+    /// is 1. Without it: one such default gate per reported kind.
     #[arg(long, value_name = "FILE")]
     gates: Option<PathBuf>,
     /// Output format.
@@ -110,9 +114,30 @@ fn split_kind(spec: &str) -> Result<(TestKind, &Path)> {
     }
 }
 
+/// Refuses an input file given twice (the same canonical path, whatever the spelling or the
+/// kind): its tests would count twice. Files that cannot be resolved are left for the reader
+/// to report.
+fn refuse_duplicates<'a>(specs: impl Iterator<Item = &'a String>) -> Result<()> {
+    let mut seen: HashMap<PathBuf, &str> = HashMap::new();
+    for spec in specs {
+        let (_, path) = split_kind(spec)?;
+        let Ok(canonical) = path.canonicalize() else {
+            continue;
+        };
+        if let Some(first) = seen.insert(canonical.clone(), spec) {
+            bail!(
+                "{} is given twice ({first} and {spec}): its tests would count twice",
+                canonical.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Runs `relman gate ...`.
 pub fn run(args: GateArgs) -> Result<ExitCode> {
     let GateCommand::Check(args) = args.command;
+    refuse_duplicates(args.results.iter().chain(&args.coverage))?;
     let mut runs: Vec<TestRun> = Vec::new();
     for spec in &args.results {
         let (kind, path) = split_kind(spec)?;
@@ -126,9 +151,16 @@ pub fn run(args: GateArgs) -> Result<ExitCode> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            toml::from_str::<GatesFile>(&text)
+            let gates = toml::from_str::<GatesFile>(&text)
                 .with_context(|| format!("invalid gates file {}", path.display()))?
-                .gates
+                .gates;
+            if gates.is_empty() {
+                bail!(
+                    "invalid gates file {}: no [[gates]], so nothing would be checked",
+                    path.display()
+                );
+            }
+            gates
         }
         None => relman_evidence::default_gates(&runs),
     };
