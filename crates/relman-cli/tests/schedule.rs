@@ -132,3 +132,24 @@ fn invalid_plan_names_the_fault() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("a -> b -> a"), "{err}");
 }
+
+#[test]
+fn a_budget_that_would_run_for_ever_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("huge.toml");
+    std::fs::write(
+        &plan,
+        "start = \"2026-01-05T09:00:00Z\"\nunit = \"day\"\nschedules = 9223372036854775807\n[[tasks]]\nid = \"a\"\nduration = 1\n",
+    )
+    .unwrap();
+    let out = relman().args(["schedule"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("above the limit of 10000000"), "{err}");
+    let out = relman()
+        .args(["schedule", "psplib", "--schedules", "18446744073709551615"])
+        .arg(fixture("j301_1.sm"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

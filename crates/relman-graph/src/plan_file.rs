@@ -87,11 +87,23 @@ pub enum SchedulePlanFileError {
     /// The search found no schedule meeting every deadline, or the plan is too long.
     #[error(transparent)]
     Search(ScheduleError),
+    /// `schedules` asks for more than [`PlanFile::MAX_SCHEDULES`]: the search would run for
+    /// hours.
+    #[error("schedules = {given} is above the limit of {max}")]
+    Budget {
+        /// The file's `schedules`.
+        given: u64,
+        /// [`PlanFile::MAX_SCHEDULES`].
+        max: u64,
+    },
 }
 
 impl PlanFile {
     /// The schedule budget of a file without `schedules`.
     pub const DEFAULT_SCHEDULES: u64 = 20_000;
+
+    /// The largest `schedules` a file may ask for (a few minutes of search on a large plan).
+    pub const MAX_SCHEDULES: u64 = 10_000_000;
 
     /// Validates the plan, searches a schedule with the file's seed and budget ([`search`]) and
     /// maps plan time to dates with the file's start, unit and calendar. `default_title` is the
@@ -100,8 +112,15 @@ impl PlanFile {
     /// # Errors
     ///
     /// [`SchedulePlanFileError::Invalid`] naming the task, resource, edge or cycle at fault;
-    /// [`SchedulePlanFileError::Search`] when no schedule meets every deadline.
+    /// [`SchedulePlanFileError::Search`] when no schedule meets every deadline;
+    /// [`SchedulePlanFileError::Budget`] when `schedules` is above [`Self::MAX_SCHEDULES`].
     pub fn schedule(self, default_title: &str) -> Result<ScheduledPlan, SchedulePlanFileError> {
+        if self.schedules > Self::MAX_SCHEDULES {
+            return Err(SchedulePlanFileError::Budget {
+                given: self.schedules,
+                max: Self::MAX_SCHEDULES,
+            });
+        }
         let title = self.title.unwrap_or_else(|| default_title.to_owned());
         let plan = Plan::new(self.tasks, self.resources, self.precedences)
             .map_err(SchedulePlanFileError::Invalid)?;
@@ -279,6 +298,15 @@ mod tests {
         ));
         // Each deadline can be met alone, not both with one `ci`: docs must run first,
         // which pushes test past 5.
+        let mut f = file("");
+        f.schedules = u64::MAX;
+        assert_eq!(
+            f.schedule("p"),
+            Err(SchedulePlanFileError::Budget {
+                given: u64::MAX,
+                max: PlanFile::MAX_SCHEDULES
+            })
+        );
         let mut f = file("");
         f.tasks[1].deadline = Some(5);
         f.tasks[2] =

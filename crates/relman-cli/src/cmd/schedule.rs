@@ -138,8 +138,8 @@ struct PsplibArgs {
     /// Time budget per instance in milliseconds.
     #[arg(long, conflicts_with = "schedules")]
     budget_ms: Option<u64>,
-    /// Schedule-generation budget per instance (deterministic).
-    #[arg(long)]
+    /// Schedule-generation budget per instance (deterministic; at most 10,000,000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=PlanFile::MAX_SCHEDULES))]
     schedules: Option<u64>,
     /// Seed of the search.
     #[arg(long, default_value_t = 0)]
