@@ -471,3 +471,55 @@ fn the_status_report_shows_the_change_requests_approvals_and_gate_verdicts() {
         "the change request's approval is shown: {approvals}"
     );
 }
+
+#[test]
+fn a_requester_cannot_lower_the_approvals_a_change_needs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = init_state(dir.path());
+    let (_repo, plan_path) = planned_repo(dir.path(), "");
+    let plan_arg = plan_path.to_str().expect("utf-8");
+    let out = relman_with_state(
+        &["change", "new", "--plan", plan_arg, "--required", "0"],
+        &state,
+    );
+    refused(&out, 1, "the plan requires at least 1");
+    let digest = "a".repeat(64);
+    let out = relman_with_state(
+        &[
+            "change",
+            "new",
+            "--id",
+            "CR-9",
+            "--title",
+            "t",
+            "--requester",
+            "al",
+            "--digest",
+            &digest,
+            "--required",
+            "0",
+        ],
+        &state,
+    );
+    refused(&out, 1, "it needs at least 1");
+    let out = relman_with_state(
+        &[
+            "change",
+            "new",
+            "--id",
+            "CR-9",
+            "--title",
+            "t",
+            "--requester",
+            "al",
+            "--digest",
+            &digest,
+            "--required",
+            "0",
+            "--kind",
+            "standard",
+        ],
+        &state,
+    );
+    assert!(out.status.success(), "standard changes are pre-approved");
+}

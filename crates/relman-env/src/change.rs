@@ -18,7 +18,9 @@
 //! | `change_request_canceled` | cancel | before `review` |
 //!
 //! Leaving `authorize` needs the approval rule met for the *current* digest, so an approval of
-//! an older plan never counts. [`EnvState::check`](crate::EnvState::check) says whether an event
+//! an older plan never counts. A normal or emergency request needs at least one approval, and
+//! an assessment raises the approvals it needs to the [`ApprovalPolicy`] minimum for its risk
+//! level (two from high risk on): a requester cannot lower them. [`EnvState::check`](crate::EnvState::check) says whether an event
 //! would apply before it is appended; the fold never panics on an event that does not apply: it
 //! leaves the request unchanged and lists the event in
 //! [`EnvState::rejected`](crate::EnvState::rejected).
@@ -42,8 +44,8 @@ pub use view::{ChangeRequestView, list_to_text};
 
 use chrono::{DateTime, Utc};
 use relman_model::{
-    ChangeKind, ChangeRequest, ChangeRequestId, ChangeState, GateId, PersonId, ReleaseId,
-    ReleasedComponent, RiskLevel, UpdateChangeRequestError, Verdict,
+    ApprovalPolicy, ChangeKind, ChangeRequest, ChangeRequestId, ChangeState, GateId, PersonId,
+    ReleaseId, ReleasedComponent, RiskLevel, UpdateChangeRequestError, Verdict,
 };
 use serde::{Deserialize, Serialize};
 
@@ -205,6 +207,21 @@ pub enum ApplyChangeEventError {
         /// The score given.
         score: u8,
     },
+    /// A normal or emergency change that would need fewer approvals than the policy's minimum
+    /// (only standard changes are pre-approved).
+    #[error(
+        "change request {id} ({kind}) asks for {required} approval(s); it needs at least {minimum}"
+    )]
+    TooFewApprovals {
+        /// The request.
+        id: ChangeRequestId,
+        /// Its kind.
+        kind: ChangeKind,
+        /// The approvals it asks for.
+        required: usize,
+        /// The policy's minimum.
+        minimum: usize,
+    },
     /// The request's state machine refused the action.
     #[error(transparent)]
     Transition(#[from] UpdateChangeRequestError),
@@ -256,6 +273,15 @@ pub(crate) fn next_entry(
                 id: change_request.clone(),
                 start: w.start,
                 finish: w.finish,
+            });
+        }
+        let minimum = ApprovalPolicy::default().low;
+        if *change_kind != ChangeKind::Standard && rule.required < minimum {
+            return Err(ApplyChangeEventError::TooFewApprovals {
+                id: change_request.clone(),
+                kind: *change_kind,
+                required: rule.required,
+                minimum,
             });
         }
         let request = ChangeRequest::new(
@@ -317,6 +343,11 @@ pub(crate) fn next_entry(
                 ChangeState::Assess | ChangeState::Authorize => {}
                 _ => return Err(wrong_state(cr, "assess")),
             }
+            // The risk decides how many approvals are needed at least; never fewer than asked.
+            cr.rule.required = cr
+                .rule
+                .required
+                .max(ApprovalPolicy::default().minimum(*level));
             entry.assessment = Some(Assessment {
                 score: *score,
                 level: *level,

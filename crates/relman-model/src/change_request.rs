@@ -182,6 +182,65 @@ impl std::fmt::Display for Digest {
     }
 }
 
+/// The fewest distinct approvals a change request needs at each risk level: a requester cannot
+/// ask for fewer. The default needs one approval up to medium risk and two from high risk on.
+///
+/// ```
+/// use relman_model::{ApprovalPolicy, RiskLevel};
+///
+/// let policy = ApprovalPolicy::default();
+/// assert_eq!(policy.minimum(RiskLevel::Medium), 1);
+/// assert_eq!(policy.minimum(RiskLevel::Critical), 2);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ApprovalPolicy {
+    /// For low risk.
+    pub low: usize,
+    /// For medium risk.
+    pub medium: usize,
+    /// For high risk.
+    pub high: usize,
+    /// For critical risk.
+    pub critical: usize,
+}
+
+impl Default for ApprovalPolicy {
+    fn default() -> Self {
+        Self {
+            low: 1,
+            medium: 1,
+            high: 2,
+            critical: 2,
+        }
+    }
+}
+
+impl ApprovalPolicy {
+    /// The approvals a change at `level` needs at least.
+    pub fn minimum(&self, level: crate::RiskLevel) -> usize {
+        match level {
+            crate::RiskLevel::Low => self.low,
+            crate::RiskLevel::Medium => self.medium,
+            crate::RiskLevel::High => self.high,
+            crate::RiskLevel::Critical => self.critical,
+        }
+    }
+
+    /// This policy, never below the default: a configuration may ask for more approvals, not
+    /// fewer.
+    pub fn at_least_default(self) -> Self {
+        let d = Self::default();
+        Self {
+            low: self.low.max(d.low),
+            medium: self.medium.max(d.medium),
+            high: self.high.max(d.high),
+            critical: self.critical.max(d.critical),
+        }
+    }
+}
+
 /// "N of these M approvers": who may approve and how many distinct approvals are needed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

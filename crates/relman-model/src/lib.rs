@@ -40,8 +40,8 @@ pub mod version;
 
 pub use change::{Change, DiffStat, Person};
 pub use change_request::{
-    Approval, ApprovalRule, ChangeAction, ChangeKind, ChangeRecord, ChangeRequest, ChangeState,
-    Digest, ParseChangeKindError, ParseDigestError, UpdateChangeRequestError,
+    Approval, ApprovalPolicy, ApprovalRule, ChangeAction, ChangeKind, ChangeRecord, ChangeRequest,
+    ChangeState, Digest, ParseChangeKindError, ParseDigestError, UpdateChangeRequestError,
 };
 pub use commit::{
     BreakingChange, BreakingSource, CommitRejection, CommitType, ConventionalCommit, Footer,

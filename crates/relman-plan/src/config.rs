@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use relman_changelog::ChangelogConfig;
 use relman_changelog::remote::Forge;
+use relman_model::ApprovalPolicy;
 use relman_model::version::{Bump, BumpPolicy, ZeroBreaking, ZeroFeatures};
 use serde::Deserialize;
 
@@ -31,6 +32,9 @@ pub struct Config {
     pub changelog: ChangelogConfig,
     /// The release task pipeline of `relman plan`.
     pub pipeline: PipelineConfig,
+    /// The fewest approvals a release's change request needs at each risk level; never
+    /// below relman's [`ApprovalPolicy::default`] (see [`Config::approval_policy`]).
+    pub approvals: ApprovalPolicy,
 }
 
 /// `[pipeline]`: the release task pipeline of `relman plan` (build, test, approve, then one deploy
@@ -506,6 +510,11 @@ struct RelmanHolder {
 }
 
 impl Config {
+    /// The approval policy: `[approvals]`, raised to the default where it asks for fewer.
+    pub fn approval_policy(&self) -> ApprovalPolicy {
+        self.approvals.at_least_default()
+    }
+
     /// Takes `url` (the repository's `origin` remote) for links when no `remote` is configured
     /// and the URL names a forge relman knows; anything else is left alone.
     pub fn default_remote(&mut self, url: Option<String>) {

@@ -25,13 +25,16 @@ fn history() -> History {
 }
 
 fn make(repository: &str, start_offset_minutes: i64) -> ReleasePlan {
+    make_with(&Config::default(), repository, start_offset_minutes)
+}
+
+fn make_with(config: &Config, repository: &str, start_offset_minutes: i64) -> ReleasePlan {
     let h = history();
     let members = [
         member("core", "0.1.0"),
         depends(member("cli", "0.1.0"), "core", "^0.1"),
     ];
-    let config = Config::default();
-    let u = units(&config, &members, &h);
+    let u = units(config, &members, &h);
     let start = Utc
         .with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
         .single()
@@ -40,9 +43,36 @@ fn make(repository: &str, start_offset_minutes: i64) -> ReleasePlan {
     let mut options = PlanOptions::new(start, Revision::head(), "c0005");
     options.repository = repository.to_owned();
     options.config_source = format!("{repository}/relman.toml");
-    plan(&h.memory, &u, &config, &options)
-        .expect("planned")
-        .plan
+    plan(&h.memory, &u, config, &options).expect("planned").plan
+}
+
+#[test]
+fn the_draft_needs_the_approvals_of_the_policy_for_the_plan_risk() {
+    let default = make("/repo", 0);
+    assert_eq!(
+        default.change_request.approvals_required,
+        relman_model::ApprovalPolicy::default().minimum(default.risk.level)
+    );
+    let strict: Config =
+        toml::from_str("[approvals]\nlow = 3\nmedium = 3\nhigh = 4\ncritical = 4\n")
+            .expect("valid");
+    let p = make_with(&strict, "/repo", 0);
+    assert!(
+        p.change_request.approvals_required >= 3,
+        "{:?}",
+        p.change_request
+    );
+    assert_eq!(
+        p.digest, default.digest,
+        "the approval rule is not the plan's content"
+    );
+    let lax: Config = toml::from_str("[approvals]\nlow = 0\nmedium = 0\n").expect("valid");
+    assert_eq!(
+        lax.approval_policy(),
+        relman_model::ApprovalPolicy::default()
+    );
+    let err = toml::from_str::<Config>("[approvals]\nhihg = 2\n").expect_err("unknown key");
+    assert!(err.to_string().contains("hihg"), "{err}");
 }
 
 #[test]

@@ -343,15 +343,22 @@ pub fn run(args: ChangeArgs) -> Result<ExitCode> {
             open.start = start;
             open.finish = finish;
             open.by = by;
-            let event = open.into_event(draft.as_ref(), now).map_err(|e| {
-                let option = match e {
-                    OpenChangeRequestError::MissingId => "--id",
-                    OpenChangeRequestError::MissingTitle => "--title",
-                    OpenChangeRequestError::MissingRequester => "--requester",
-                    _ => "--digest",
-                };
-                anyhow::anyhow!("{e}: give --plan FILE or {option}")
-            })?;
+            let event = match open.into_event(draft.as_ref(), now) {
+                Ok(event) => event,
+                Err(e @ OpenChangeRequestError::FewerApprovalsThanPlanned { .. }) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+                Err(e) => {
+                    let option = match e {
+                        OpenChangeRequestError::MissingId => "--id",
+                        OpenChangeRequestError::MissingTitle => "--title",
+                        OpenChangeRequestError::MissingRequester => "--requester",
+                        _ => "--digest",
+                    };
+                    bail!("{e}: give --plan FILE or {option}");
+                }
+            };
             let EventKind::ChangeRequestOpened { change_request, .. } = &event.kind else {
                 bail!("internal: a new change request is not an opening event");
             };

@@ -72,7 +72,7 @@ pub struct OpenChangeRequest {
 }
 
 /// Returned by [`OpenChangeRequest::into_event`] when a required field has neither a value nor
-/// a draft to take it from.
+/// a draft to take it from, or asks for fewer approvals than the draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenChangeRequestError {
@@ -88,6 +88,15 @@ pub enum OpenChangeRequestError {
     /// No digest.
     #[error("a change request needs a digest")]
     MissingDigest,
+    /// Fewer approvals than the plan's draft asks for (its approval policy for the plan's
+    /// risk): a requester cannot lower them.
+    #[error("{asked} approval(s) asked for, but the plan requires at least {planned}")]
+    FewerApprovalsThanPlanned {
+        /// The approvals asked for.
+        asked: usize,
+        /// The draft's.
+        planned: usize,
+    },
 }
 
 impl OpenChangeRequest {
@@ -122,10 +131,14 @@ impl OpenChangeRequest {
             .kind
             .or_else(|| draft.map(|d| d.kind))
             .unwrap_or(ChangeKind::Normal);
-        let required = self
-            .approvals_required
-            .or_else(|| draft.map(|d| d.approvals_required))
-            .unwrap_or(1);
+        let planned = draft.map(|d| d.approvals_required);
+        let required = self.approvals_required.or(planned).unwrap_or(1);
+        if let Some(planned) = planned.filter(|p| required < *p) {
+            return Err(OpenChangeRequestError::FewerApprovalsThanPlanned {
+                asked: required,
+                planned,
+            });
+        }
         let components = if self.components.is_empty() {
             draft.map(|d| d.components.clone()).unwrap_or_default()
         } else {
@@ -324,6 +337,63 @@ mod tests {
         assert_eq!((change_request.as_str(), title.as_str()), ("CR-1", "mine"));
         assert_eq!(components.len(), 1);
         assert!(window.is_some());
+    }
+
+    #[test]
+    fn a_requester_cannot_ask_for_fewer_approvals_than_the_plan() {
+        let mut d = draft();
+        d.approvals_required = 2;
+        let open = OpenChangeRequest {
+            approvals_required: Some(1),
+            ..OpenChangeRequest::default()
+        };
+        assert_eq!(
+            open.into_event(Some(&d), at("2026-11-30T10:00:00Z")),
+            Err(OpenChangeRequestError::FewerApprovalsThanPlanned {
+                asked: 1,
+                planned: 2
+            })
+        );
+    }
+
+    #[test]
+    fn the_ledger_needs_approvals_by_risk_and_refuses_none_for_a_normal_change() {
+        let now = at("2026-11-30T10:00:00Z");
+        let mut none = draft();
+        none.approvals_required = 0;
+        let opened = OpenChangeRequest::default()
+            .into_event(Some(&none), now)
+            .expect("complete");
+        assert!(matches!(
+            decide(&EnvState::default(), opened),
+            Err(ApplyChangeEventError::TooFewApprovals {
+                required: 0,
+                minimum: 1,
+                ..
+            })
+        ));
+        let standard = OpenChangeRequest {
+            kind: Some(ChangeKind::Standard),
+            ..OpenChangeRequest::default()
+        }
+        .into_event(Some(&none), now)
+        .expect("complete");
+        assert!(decide(&EnvState::default(), standard).is_ok());
+
+        let opened = OpenChangeRequest::default()
+            .into_event(Some(&draft()), now)
+            .expect("complete");
+        let assessed = ChangeTransition::Assess {
+            score: 80,
+            level: RiskLevel::High,
+        }
+        .into_event(p("CR-1"), None, now);
+        let state = state_of(&[opened, assessed]);
+        let entry = state.change_request(&p("CR-1")).expect("opened");
+        assert_eq!(
+            entry.request.rule.required, 2,
+            "high risk needs two approvals"
+        );
     }
 
     #[test]

@@ -259,7 +259,8 @@ pub fn plan<H: HistorySource + ?Sized>(
         },
     };
     plan.digest = plan.content_digest();
-    plan.change_request = draft_change_request(&plan, options.start)?;
+    let approvals = config.approval_policy().minimum(plan.risk.level);
+    plan.change_request = draft_change_request(&plan, approvals, options.start)?;
     Ok(PlannedRelease {
         plan,
         scheduled,
@@ -278,10 +279,11 @@ fn history_metrics<H: HistorySource + ?Sized>(
         .collect())
 }
 
-/// The change request draft (kind normal, one approval from anyone but the requester) bound
-/// to the plan's digest; its id is `CR-` and the digest's first 8 hex digits.
+/// The change request draft (kind normal, `approvals` approvals from anyone but the
+/// requester) bound to the plan's digest; its id is `CR-` and the digest's first 8 hex digits.
 fn draft_change_request(
     plan: &ReleasePlan,
+    approvals: usize,
     created: DateTime<Utc>,
 ) -> Result<ChangeRequestDraft, PlanError> {
     let released: Vec<String> = plan
@@ -306,7 +308,7 @@ fn draft_change_request(
         ChangeKind::Normal,
         format!("Release {title}"),
         "relman".parse().map_err(|_| PlanError::Digest)?,
-        ApprovalRule::new(1, Vec::new()),
+        ApprovalRule::new(approvals, Vec::new()),
         digest,
         created,
     );
