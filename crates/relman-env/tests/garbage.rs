@@ -1,6 +1,7 @@
 //! Garbage, truncated and bit-flipped journal files never panic: opening them gives either the
-//! valid prefix of the events (with a torn-tail diagnostic when something was cut) or a typed
-//! error naming the byte offset of the damage.
+//! valid prefix of the events (with a torn-tail diagnostic when a torn write was cut) or a typed
+//! error naming the byte offset of the damage. Only a final frame shorter than its length prefix
+//! or a zero-filled tail is a torn write.
 
 // Test helpers outside `#[test]` functions unwrap and print too; clippy only exempts the latter.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
@@ -10,7 +11,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use relman_env::store::{
-    JournalDiagnostic, JournalStore, LineageId, Recorded, Revision, Store, StoreError,
+    Corruption, JournalDiagnostic, JournalStore, LineageId, Recorded, Revision, Store, StoreError,
 };
 
 type Event = (u64, String);
@@ -119,10 +120,18 @@ proptest! {
         let (dir, result) = open_bytes(&b);
         match result {
             Ok((events, diagnostics)) => {
-                // Only damage in the last frame may be taken for a torn tail, and it is reported.
+                // Only a flip in the last frame's length prefix that makes it run past the end
+                // of the file looks like a torn write; a complete frame with a bad checksum is
+                // corruption, never cut off.
                 prop_assert_eq!(&events[..], &all[..events.len()]);
                 prop_assert!(events.len() < all.len(), "a flip at {} went unnoticed", pos);
                 prop_assert_eq!(diagnostics.len(), 1);
+                let JournalDiagnostic::TornTail { offset, problem, .. } = &diagnostics[0] else {
+                    panic!("unexpected diagnostic {:?}", diagnostics[0]);
+                };
+                let offset = *offset as usize;
+                prop_assert!((offset..offset + 4).contains(&pos), "flip at {} cut at {}", pos, offset);
+                prop_assert!(matches!(problem, Corruption::Truncated { .. }), "{:?}", problem);
                 reopen_is_clean(dir.path(), &events);
             }
             Err(StoreError::Corrupt { offset, .. }) => prop_assert!(offset as usize <= pos),

@@ -555,16 +555,30 @@ pub(crate) fn open_store(state: &std::path::Path) -> Result<JournalStore<Event>>
 
 fn report_diagnostics(diagnostics: &[JournalDiagnostic]) {
     for d in diagnostics {
-        match d {
-            JournalDiagnostic::TornTail {
-                offset,
-                dropped_bytes,
-                problem,
-            } => eprintln!(
-                "warning: repaired a torn journal tail at byte {offset} ({dropped_bytes} bytes of an unacknowledged write dropped: {problem})"
-            ),
-            other => eprintln!("warning: {other:?}"),
-        }
+        eprintln!("warning: {}", diagnostic_text(d));
+    }
+}
+
+/// One line about a torn tail: what was cut and where the bytes went, or what a writer would cut.
+fn diagnostic_text(d: &JournalDiagnostic) -> String {
+    match d {
+        JournalDiagnostic::TornTail {
+            offset,
+            dropped_bytes,
+            problem,
+            saved_to,
+        } => format!(
+            "cut a torn journal tail at byte {offset} ({dropped_bytes} bytes of an interrupted write: {problem}); the bytes are saved in {}",
+            saved_to.display()
+        ),
+        JournalDiagnostic::TornTailFound {
+            offset,
+            bytes,
+            problem,
+        } => format!(
+            "the journal has a torn tail at byte {offset} ({bytes} bytes of an interrupted write: {problem}); it was left unchanged, the events before it are shown; `relman env repair` saves and cuts it"
+        ),
+        other => format!("{other:?}"),
     }
 }
 

@@ -10,6 +10,7 @@
 //! | `snapshot` | optional: the state at some revision, written by [`JournalStore::snapshot`] |
 //! | `LOCK` | empty; the OS file lock that serialises writers (also across processes) |
 //! | `*.tmp` | leftovers of an interrupted snapshot; ignored and overwritten |
+//! | `journal.torn-<offset>` | bytes a writer cut off the journal at `<offset>` (a torn write), kept for inspection |
 //!
 //! The `journal` file is the 8 bytes `RELMANJ1` followed by *frames*. A frame is
 //!
@@ -34,19 +35,30 @@
 //!
 //! - **Durability:** [`Store::append`] writes the frame with one `write` and calls `fdatasync`
 //!   (`File::sync_data`) before returning `Ok`; an acknowledged append survives a crash.
-//! - **Crash recovery:** a crash during an append can leave a *torn tail*: a partial or garbled
-//!   last frame. Opening (or the next operation of any handle) truncates it and reports it as a
-//!   [`JournalDiagnostic::TornTail`]; it is never printed. A damaged frame that is followed by a
-//!   valid frame is not a torn tail: it is reported as [`StoreError::Corrupt`] with its byte
-//!   offset, and nothing is dropped.
+//! - **Crash recovery:** a crash during an append can leave a *torn tail*. Only two things are
+//!   torn writes: a final frame shorter than its length prefix (and not followed by a valid
+//!   frame that ends the file), and a tail of zero bytes after the last complete frame. A
+//!   writable handle ([`JournalStore::open`], or the next operation of any writable handle)
+//!   first saves the cut bytes beside the journal as `journal.torn-<offset>`, then truncates,
+//!   and reports a [`JournalDiagnostic::TornTail`]. A read-only handle
+//!   ([`JournalStore::open_read_only`]) never modifies a file: it reports
+//!   [`JournalDiagnostic::TornTailFound`] and serves the events before it. Nothing is printed.
+//! - **Corruption is never cut off:** a complete frame that fails its checksum, JSON or
+//!   revision checks, a frame claiming more than [`MAX_RECORD_LEN`], or damage to the magic or
+//!   header is [`StoreError::Corrupt`] with the byte offset, for readers and writers alike.
+//! - **Linear scanning:** frames are read once, front to back; telling a torn write from a
+//!   damaged length prefix checksums at most a fixed number of candidate frames.
+//! - **Regular files only:** the journal, snapshot and lock must be regular files
+//!   ([`StoreError::NotRegularFile`] otherwise), so a FIFO or a device cannot block or exhaust
+//!   memory.
 //! - **Snapshots** are written to a temporary file, fsynced, renamed over the old one and the
 //!   directory is fsynced; then the journal is replaced the same way by one that starts at the
 //!   snapshot's revision. A crash between the two steps leaves a snapshot at `R` and a journal
 //!   that still holds events up to `R`: apply only the events after the snapshot's revision.
-//! - **One writer at a time:** every operation takes an exclusive OS lock on `LOCK`
-//!   (`File::lock`, `flock` on Unix) and first catches up with what other handles or processes
-//!   appended, so optimistic concurrency holds across processes: of many writers at the same
-//!   expected revision exactly one succeeds.
+//! - **One writer at a time:** every operation of a writable handle takes an exclusive OS lock
+//!   on `LOCK` (`File::lock`, `flock` on Unix; read-only handles take it shared) and first
+//!   catches up with what other handles or processes appended, so optimistic concurrency holds
+//!   across processes: of many writers at the same expected revision exactly one succeeds.
 //!
 //! On Unix a handle notices a snapshot written by another handle by the journal's inode; on other
 //! systems it re-reads the journal on every operation.
@@ -116,6 +128,12 @@ pub enum Corruption {
     },
     /// A record holds no events.
     EmptyBatch,
+    /// Only zero bytes follow the last complete frame (the file grew but the write never
+    /// reached it).
+    ZeroFilled {
+        /// How many zero bytes.
+        len: u64,
+    },
 }
 
 impl std::fmt::Display for Corruption {
@@ -138,22 +156,43 @@ impl std::fmt::Display for Corruption {
                 write!(f, "record revision {found}, expected {expected}")
             }
             Corruption::EmptyBatch => f.write_str("a record without events"),
+            Corruption::ZeroFilled { len } => {
+                write!(f, "{len} zero bytes after the last complete frame")
+            }
         }
     }
 }
 
-/// Something a [`JournalStore`] repaired; returned to the caller, never printed.
+/// A torn tail a [`JournalStore`] found: cut off by a writable handle, only reported by a
+/// read-only one. Returned to the caller, never printed.
+///
+/// Only two things count as a torn write (an append interrupted by a crash, never
+/// acknowledged): a final frame shorter than its length prefix, and a tail of zero bytes after
+/// the last complete frame. A complete frame with a bad checksum is corruption
+/// ([`StoreError::Corrupt`]), never cut off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum JournalDiagnostic {
-    /// A torn last frame (an append interrupted by a crash, never acknowledged) was truncated.
+    /// A writable handle cut the torn tail off, after saving the cut bytes beside the journal.
     TornTail {
         /// The byte offset the journal was truncated to.
         offset: u64,
         /// How many bytes were dropped.
         dropped_bytes: u64,
         /// What was wrong with the frame.
+        problem: Corruption,
+        /// Where the dropped bytes were saved (`journal.torn-<offset>` beside the journal).
+        saved_to: PathBuf,
+    },
+    /// A read-only handle found a torn tail that a writer would cut off; the file is unchanged
+    /// and the events before `offset` are served.
+    TornTailFound {
+        /// The byte offset a writer would truncate the journal to.
+        offset: u64,
+        /// How many bytes a writer would drop.
+        bytes: u64,
+        /// What is wrong with the frame.
         problem: Corruption,
     },
 }
@@ -165,7 +204,7 @@ pub enum JournalDiagnostic {
 pub struct Opened<E> {
     /// The open store.
     pub store: JournalStore<E>,
-    /// What was repaired while opening (a truncated torn tail), in file order.
+    /// What opening repaired (a writable handle) or would repair (a read-only one).
     pub diagnostics: Vec<JournalDiagnostic>,
 }
 
@@ -238,7 +277,8 @@ struct SnapshotIn<S> {
 pub struct JournalStore<E> {
     dir: PathBuf,
     journal_path: PathBuf,
-    lock: File,
+    access: Access,
+    lock: Option<File>,
     file: File,
     identity: Option<(u64, u64)>,
     lineage: LineageId,
@@ -248,6 +288,7 @@ pub struct JournalStore<E> {
     end: u64,
     events: Vec<Recorded<E>>,
     diagnostics: Vec<JournalDiagnostic>,
+    reported_torn: Option<(u64, u64)>,
     poisoned: bool,
     _event: PhantomData<fn() -> E>,
 }
@@ -315,11 +356,61 @@ fn read_frame(buf: &[u8], pos: usize) -> Result<(&[u8], usize), Corruption> {
     Ok((payload, start + len_usize))
 }
 
-/// Whether any valid frame starts after `from` (payloads are JSON objects, so they start
-/// with `{`). Tells a torn tail (nothing valid follows) from damage in the middle.
-fn valid_frame_after(buf: &[u8], from: usize) -> bool {
-    (from..buf.len().saturating_sub(FRAME_HEADER_LEN))
-        .any(|p| buf.get(p + FRAME_HEADER_LEN) == Some(&b'{') && read_frame(buf, p).is_ok())
+/// The payload of every batch frame starts with these bytes (`BatchOut`'s first field).
+const BATCH_PREFIX: &[u8] = b"{\"revision\":";
+
+/// How many candidate frames [`valid_frame_ends_at_eof`] checks at most, so that crafted bytes
+/// cannot make scanning quadratic.
+const MAX_TAIL_CANDIDATES: usize = 16;
+
+/// Whether a valid batch frame that ends exactly at the end of `buf` starts after `from`.
+///
+/// Tells a torn write (whose claimed length runs past the end, and after which nothing was
+/// written) from a damaged length prefix that swallows the complete frames after it. Linear:
+/// one pass for the batch prefix, and at most [`MAX_TAIL_CANDIDATES`] checksums.
+fn valid_frame_ends_at_eof(buf: &[u8], from: usize) -> bool {
+    let mut checked = 0;
+    let start = from.saturating_add(FRAME_HEADER_LEN);
+    let Some(rest) = buf.get(start..) else {
+        return false;
+    };
+    for (i, window) in rest.windows(BATCH_PREFIX.len()).enumerate() {
+        if window != BATCH_PREFIX {
+            continue;
+        }
+        let p = start + i - FRAME_HEADER_LEN;
+        let len = buf
+            .get(p..p + 4)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u32::from_le_bytes) as usize;
+        if p + FRAME_HEADER_LEN + len != buf.len() {
+            continue;
+        }
+        if read_frame(buf, p).is_ok() {
+            return true;
+        }
+        checked += 1;
+        if checked >= MAX_TAIL_CANDIDATES {
+            return false;
+        }
+    }
+    false
+}
+
+/// Classifies the bytes from `pos` on, where reading a frame failed with `problem`: `Ok` with
+/// the torn-write problem when they are a torn write, `Err` with the corruption otherwise.
+/// Linear in the length of the tail.
+fn classify_tail(buf: &[u8], pos: usize, problem: Corruption) -> Result<Corruption, Corruption> {
+    let tail = buf.get(pos..).unwrap_or_default();
+    if tail.iter().all(|&b| b == 0) {
+        return Ok(Corruption::ZeroFilled {
+            len: tail.len() as u64,
+        });
+    }
+    match problem {
+        Corruption::Truncated { .. } if !valid_frame_ends_at_eof(buf, pos) => Ok(problem),
+        other => Err(other),
+    }
 }
 
 fn payload_error(e: &serde_json::Error) -> Corruption {
@@ -333,7 +424,8 @@ fn payload_error(e: &serde_json::Error) -> Corruption {
 struct Scan<E> {
     events: Vec<Recorded<E>>,
     end: usize,
-    torn: Option<(usize, Corruption)>,
+    /// The torn write after `end`, if any.
+    torn: Option<Corruption>,
 }
 
 /// Scans the frames of `buf` (which starts at byte `file_offset` of `path`), expecting the next
@@ -379,13 +471,11 @@ fn scan_records<E: DeserializeOwned>(
                 pos = next;
             }
             Err(problem) => {
-                if valid_frame_after(buf, pos + 1) {
-                    return Err(corrupt(pos, problem));
-                }
+                let problem = classify_tail(buf, pos, problem).map_err(|p| corrupt(pos, p))?;
                 return Ok(Scan {
                     events,
                     end: pos,
-                    torn: Some((pos, problem)),
+                    torn: Some(problem),
                 });
             }
         }
@@ -443,6 +533,18 @@ fn parse_header(buf: &[u8], path: &Path) -> Result<(Header, usize), StoreError> 
     Ok((header, next))
 }
 
+/// The offset and length of the first torn tail in `diagnostics`, to report each once.
+fn torn_key(diagnostics: &[JournalDiagnostic]) -> Option<(u64, u64)> {
+    diagnostics.first().map(|d| match d {
+        JournalDiagnostic::TornTail {
+            offset,
+            dropped_bytes,
+            ..
+        } => (*offset, *dropped_bytes),
+        JournalDiagnostic::TornTailFound { offset, bytes, .. } => (*offset, *bytes),
+    })
+}
+
 #[cfg(unix)]
 fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
@@ -490,53 +592,103 @@ fn journal_bytes(lineage: &LineageId, base: Revision) -> Result<Vec<u8>, StoreEr
     Ok(bytes)
 }
 
-fn open_journal_file(path: &Path) -> Result<File, StoreError> {
-    OpenOptions::new()
-        .read(true)
-        .append(true)
-        .open(path)
-        .map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                StoreError::NotFound {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                StoreError::Io {
-                    op: IoOp::Open,
-                    path: path.to_path_buf(),
-                    source,
-                }
-            }
-        })
+/// Whether a store handle may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Appends, snapshots, cuts torn tails; takes the lock exclusively.
+    ReadWrite,
+    /// Never modifies a file; takes the lock shared (when the `LOCK` file exists).
+    ReadOnly,
 }
 
-fn open_lock(dir: &Path) -> Result<File, StoreError> {
+/// Checks that `path` is a regular file (following symlinks), so that a FIFO, a device or a
+/// directory is refused before it is opened (opening or reading one can block or never end).
+fn check_regular(path: &Path) -> Result<(), StoreError> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(_) => Err(StoreError::NotRegularFile {
+            path: path.to_path_buf(),
+        }),
+        Err(source) if source.kind() == std::io::ErrorKind::NotFound => Err(StoreError::NotFound {
+            path: path.to_path_buf(),
+        }),
+        Err(source) => Err(io_err(IoOp::Open, path)(source)),
+    }
+}
+
+fn open_journal_file(path: &Path, access: Access) -> Result<File, StoreError> {
+    check_regular(path)?;
+    let mut options = OpenOptions::new();
+    options.read(true);
+    if access == Access::ReadWrite {
+        options.append(true);
+    }
+    let file = options.open(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            StoreError::NotFound {
+                path: path.to_path_buf(),
+            }
+        } else {
+            io_err(IoOp::Open, path)(source)
+        }
+    })?;
+    // The path may have been replaced between the check and the open.
+    let meta = file.metadata().map_err(io_err(IoOp::Open, path))?;
+    if !meta.is_file() {
+        return Err(StoreError::NotRegularFile {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(file)
+}
+
+/// Opens `dir/LOCK`: created for writing by a writable handle; opened for reading, if it exists,
+/// by a read-only one (`None` when it does not, e.g. a store copied to a read-only mount).
+fn open_lock(dir: &Path, access: Access) -> Result<Option<File>, StoreError> {
     let path = dir.join("LOCK");
-    OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
+    match check_regular(&path) {
+        Ok(()) => {}
+        Err(StoreError::NotFound { .. }) if access == Access::ReadOnly => return Ok(None),
+        Err(StoreError::NotFound { .. }) => {}
+        Err(e) => return Err(e),
+    }
+    let mut options = OpenOptions::new();
+    match access {
+        Access::ReadWrite => options.create(true).truncate(false).write(true),
+        Access::ReadOnly => options.read(true),
+    };
+    options
         .open(&path)
+        .map(Some)
         .map_err(io_err(IoOp::Open, &path))
 }
 
-/// Runs `f` while holding the exclusive lock on `lock`.
+/// Runs `f` while holding the lock on `lock` (exclusive for writers, shared for readers); runs
+/// it without a lock when there is no lock file.
 fn with_lock<T, X: From<StoreError>>(
-    lock: &File,
+    lock: Option<&File>,
+    access: Access,
     dir: &Path,
     f: impl FnOnce() -> Result<T, X>,
 ) -> Result<T, X> {
-    lock.lock()
-        .map_err(|source| X::from(io_err(IoOp::Lock, &dir.join("LOCK"))(source)))?;
+    let Some(lock) = lock else {
+        return f();
+    };
+    let lock_err = |source| X::from(io_err(IoOp::Lock, &dir.join("LOCK"))(source));
+    match access {
+        Access::ReadWrite => lock.lock(),
+        Access::ReadOnly => lock.lock_shared(),
+    }
+    .map_err(lock_err)?;
     let result = f();
     let unlocked = lock.unlock();
     match (result, unlocked) {
-        (Ok(_), Err(source)) => Err(X::from(io_err(IoOp::Lock, &dir.join("LOCK"))(source))),
+        (Ok(_), Err(source)) => Err(lock_err(source)),
         (result, _) => result,
     }
 }
 
-/// A journal read from disk (under the lock), torn tail already truncated.
+/// A journal read from disk (under the lock), torn tail already handled.
 struct Loaded<E> {
     file: File,
     identity: Option<(u64, u64)>,
@@ -546,24 +698,55 @@ struct Loaded<E> {
     diagnostics: Vec<JournalDiagnostic>,
 }
 
-fn truncate_torn(
+/// Saves `bytes`, cut off the journal at `offset`, as `<journal name>.torn-<offset>` beside it
+/// (with a `.2`, `.3`, ... suffix when that name is taken): temp file, fsync, rename, directory
+/// fsync. Returns the path written.
+fn save_torn(journal: &Path, offset: u64, bytes: &[u8]) -> Result<PathBuf, StoreError> {
+    let dir = journal.parent().unwrap_or(Path::new("."));
+    let name = journal
+        .file_name()
+        .map_or_else(|| "journal".into(), |n| n.to_string_lossy().into_owned());
+    let base = format!("{name}.torn-{offset}");
+    let mut candidate = base.clone();
+    let mut n = 1u32;
+    while dir.join(&candidate).exists() {
+        n += 1;
+        candidate = format!("{base}.{n}");
+    }
+    write_atomic(dir, &candidate, bytes)?;
+    Ok(dir.join(candidate))
+}
+
+/// What to do with the torn tail `tail` found at `offset` of the journal at `path`: a writable
+/// handle saves it and truncates; a read-only one only reports it.
+fn handle_torn(
     file: &File,
     path: &Path,
-    at: u64,
-    len: u64,
+    access: Access,
+    offset: u64,
+    tail: &[u8],
     problem: Corruption,
 ) -> Result<JournalDiagnostic, StoreError> {
-    file.set_len(at).map_err(io_err(IoOp::Truncate, path))?;
+    if access == Access::ReadOnly {
+        return Ok(JournalDiagnostic::TornTailFound {
+            offset,
+            bytes: tail.len() as u64,
+            problem,
+        });
+    }
+    let saved_to = save_torn(path, offset, tail)?;
+    file.set_len(offset).map_err(io_err(IoOp::Truncate, path))?;
     file.sync_data().map_err(io_err(IoOp::Sync, path))?;
     Ok(JournalDiagnostic::TornTail {
-        offset: at,
-        dropped_bytes: len - at,
+        offset,
+        dropped_bytes: tail.len() as u64,
         problem,
+        saved_to,
     })
 }
 
-fn load_journal<E: DeserializeOwned>(path: &Path) -> Result<Loaded<E>, StoreError> {
-    let mut file = open_journal_file(path)?;
+fn load_journal<E: DeserializeOwned>(path: &Path, access: Access) -> Result<Loaded<E>, StoreError> {
+    let mut file = open_journal_file(path, access)?;
     let meta = file.metadata().map_err(io_err(IoOp::Read, path))?;
     let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.read_to_end(&mut buf)
@@ -571,39 +754,62 @@ fn load_journal<E: DeserializeOwned>(path: &Path) -> Result<Loaded<E>, StoreErro
     let (header, start) = parse_header(&buf, path)?;
     let scan: Scan<E> = scan_records(&buf[start..], start as u64, header.base_revision, path)?;
     let mut diagnostics = Vec::new();
-    let end = (start + scan.end) as u64;
-    if let Some((_, problem)) = scan.torn {
-        diagnostics.push(truncate_torn(&file, path, end, buf.len() as u64, problem)?);
+    let end = start + scan.end;
+    if let Some(problem) = scan.torn {
+        let tail = buf.get(end..).unwrap_or_default();
+        diagnostics.push(handle_torn(&file, path, access, end as u64, tail, problem)?);
     }
     Ok(Loaded {
         file,
         identity: identity(&meta),
         header,
-        end,
+        end: end as u64,
         events: scan.events,
         diagnostics,
     })
 }
 
 impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
-    /// Opens the store in directory `dir`, truncating a torn tail (reported in
-    /// [`Opened::diagnostics`]).
+    /// Opens the store in directory `dir` for reading and writing. A torn tail is saved as
+    /// `journal.torn-<offset>` beside the journal, then cut off, and reported in
+    /// [`Opened::diagnostics`].
     ///
     /// # Errors
     ///
-    /// [`StoreError::NotFound`] when `dir` holds no journal; [`StoreError::Corrupt`] with the
-    /// byte offset when the journal is damaged other than at its tail;
+    /// [`StoreError::NotFound`] when `dir` holds no journal; [`StoreError::NotRegularFile`] when
+    /// the journal or lock is not a regular file; [`StoreError::Corrupt`] with the byte offset
+    /// when the journal is damaged other than by a torn write;
     /// [`StoreError::UnsupportedSchema`] for a newer schema; [`StoreError::Io`] when a file
-    /// cannot be opened, read, locked or truncated.
+    /// cannot be opened, read, locked, saved or truncated.
     pub fn open(dir: impl AsRef<Path>) -> Result<Opened<E>, StoreError> {
-        let dir = dir.as_ref().to_path_buf();
+        Self::open_with(dir.as_ref(), Access::ReadWrite)
+    }
+
+    /// Opens the store in directory `dir` without ever modifying a file (so a store on a
+    /// read-only mount can be inspected). A torn tail is reported as
+    /// [`JournalDiagnostic::TornTailFound`] and the events before it are served; the handle
+    /// refuses [`append`](Store::append) and [`snapshot`](Self::snapshot) with
+    /// [`StoreError::ReadOnly`]. It takes the lock shared when the `LOCK` file exists.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open), except that nothing is saved or truncated.
+    pub fn open_read_only(dir: impl AsRef<Path>) -> Result<Opened<E>, StoreError> {
+        Self::open_with(dir.as_ref(), Access::ReadOnly)
+    }
+
+    fn open_with(dir: &Path, access: Access) -> Result<Opened<E>, StoreError> {
+        let dir = dir.to_path_buf();
         let journal_path = dir.join("journal");
-        if !journal_path.exists() {
-            return Err(StoreError::NotFound { path: dir });
-        }
-        let lock = open_lock(&dir)?;
-        let loaded = with_lock(&lock, &dir, || load_journal::<E>(&journal_path))?;
-        Ok(Self::from_loaded(dir, journal_path, lock, loaded))
+        check_regular(&journal_path).map_err(|e| match e {
+            StoreError::NotFound { .. } => StoreError::NotFound { path: dir.clone() },
+            e => e,
+        })?;
+        let lock = open_lock(&dir, access)?;
+        let loaded = with_lock(lock.as_ref(), access, &dir, || {
+            load_journal::<E>(&journal_path, access)
+        })?;
+        Ok(Self::from_loaded(dir, journal_path, access, lock, loaded))
     }
 
     /// Creates a new, empty store of lineage `lineage` in directory `dir` (created if missing).
@@ -613,18 +819,43 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
     /// [`StoreError::AlreadyExists`] when `dir` already holds a journal; [`StoreError::Io`] when
     /// the directory or files cannot be created.
     pub fn create(dir: impl AsRef<Path>, lineage: LineageId) -> Result<Opened<E>, StoreError> {
+        Self::create_with(dir, lineage, &[])
+    }
+
+    /// Creates a new store of lineage `lineage` in directory `dir` (created if missing) whose
+    /// journal holds `events` (at revisions 1, 2, ...) from its first write: the journal appears
+    /// with its header and the first batch at once, by an atomic rename, so a crash leaves
+    /// either no store or a store holding `events`.
+    ///
+    /// # Errors
+    ///
+    /// As [`create`](Self::create); [`StoreError::Encode`] or [`StoreError::TooLarge`] when
+    /// `events` cannot be encoded.
+    pub fn create_with(
+        dir: impl AsRef<Path>,
+        lineage: LineageId,
+        events: &[E],
+    ) -> Result<Opened<E>, StoreError> {
         let dir = dir.as_ref().to_path_buf();
         fs::create_dir_all(&dir).map_err(io_err(IoOp::Create, &dir))?;
         let journal_path = dir.join("journal");
-        let lock = open_lock(&dir)?;
-        let loaded = with_lock(&lock, &dir, || {
-            if journal_path.exists() {
+        let lock = open_lock(&dir, Access::ReadWrite)?;
+        let access = Access::ReadWrite;
+        let loaded = with_lock(lock.as_ref(), access, &dir, || {
+            if fs::symlink_metadata(&journal_path).is_ok() {
                 return Err(StoreError::AlreadyExists { path: dir.clone() });
             }
-            write_atomic(&dir, "journal", &journal_bytes(&lineage, Revision::ZERO)?)?;
-            load_journal::<E>(&journal_path)
+            let mut bytes = journal_bytes(&lineage, Revision::ZERO)?;
+            if !events.is_empty() {
+                bytes.extend(encode_frame(&BatchOut {
+                    revision: Revision::new(1),
+                    events,
+                })?);
+            }
+            write_atomic(&dir, "journal", &bytes)?;
+            load_journal::<E>(&journal_path, access)
         })?;
-        Ok(Self::from_loaded(dir, journal_path, lock, loaded))
+        Ok(Self::from_loaded(dir, journal_path, access, lock, loaded))
     }
 
     /// Opens the store in `dir`, creating it with `lineage` when there is none.
@@ -645,17 +876,20 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
     fn from_loaded(
         dir: PathBuf,
         journal_path: PathBuf,
-        lock: File,
+        access: Access,
+        lock: Option<File>,
         loaded: Loaded<E>,
     ) -> Opened<E> {
         let revision = loaded
             .events
             .last()
             .map_or(loaded.header.base_revision, |r| r.revision);
+        let reported_torn = torn_key(&loaded.diagnostics);
         Opened {
             store: JournalStore {
                 dir,
                 journal_path,
+                access,
                 lock,
                 file: loaded.file,
                 identity: loaded.identity,
@@ -666,6 +900,7 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
                 end: loaded.end,
                 events: loaded.events,
                 diagnostics: Vec::new(),
+                reported_torn,
                 poisoned: false,
                 _event: PhantomData,
             },
@@ -678,15 +913,53 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
         &self.dir
     }
 
+    /// The path of the journal file.
+    pub fn journal_path(&self) -> &Path {
+        &self.journal_path
+    }
+
+    /// Whether this handle was opened with [`open_read_only`](Self::open_read_only).
+    pub fn is_read_only(&self) -> bool {
+        self.access == Access::ReadOnly
+    }
+
     /// The revision the journal starts after (the snapshot's revision; 0 if never compacted).
     pub fn base_revision(&self) -> Revision {
         self.base
     }
 
-    /// Repairs made since the store was opened (torn tails left by another handle or process
-    /// that crashed), oldest first; taking them clears the list.
+    /// Torn tails found since the store was opened (left by another handle or process that
+    /// crashed), oldest first; taking them clears the list. A read-only handle reports each
+    /// torn tail once.
     pub fn take_diagnostics(&mut self) -> Vec<JournalDiagnostic> {
         std::mem::take(&mut self.diagnostics)
+    }
+
+    /// Runs `f` on `self` with the lock held (exclusive for a writable handle, shared for a
+    /// read-only one).
+    fn locked<T, X: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, X>,
+    ) -> Result<T, X> {
+        let lock = match &self.lock {
+            Some(lock) => Some(
+                lock.try_clone()
+                    .map_err(|e| X::from(io_err(IoOp::Lock, &self.dir)(e)))?,
+            ),
+            None => None,
+        };
+        let dir = self.dir.clone();
+        let access = self.access;
+        with_lock(lock.as_ref(), access, &dir, || f(self))
+    }
+
+    fn push_diagnostics(&mut self, diagnostics: Vec<JournalDiagnostic>) {
+        let key = torn_key(&diagnostics);
+        if self.access == Access::ReadOnly && key.is_some() && key == self.reported_torn {
+            return;
+        }
+        self.reported_torn = key;
+        self.diagnostics.extend(diagnostics);
     }
 
     /// Brings this handle up to date with the file. Call with the lock held.
@@ -695,7 +968,12 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
             return Err(StoreError::Poisoned);
         }
         let on_disk = match fs::metadata(&self.journal_path) {
-            Ok(meta) => meta,
+            Ok(meta) if meta.is_file() => meta,
+            Ok(_) => {
+                return Err(StoreError::NotRegularFile {
+                    path: self.journal_path.clone(),
+                });
+            }
             Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
                 return Err(StoreError::NotFound {
                     path: self.dir.clone(),
@@ -719,21 +997,23 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
             .read_to_end(&mut buf)
             .map_err(io_err(IoOp::Read, path))?;
         let scan: Scan<E> = scan_records(&buf, self.end, self.revision, path)?;
-        let file_len = self.end + buf.len() as u64;
         self.end += scan.end as u64;
         if let Some(last) = scan.events.last() {
             self.revision = last.revision;
         }
         self.events.extend(scan.events);
-        if let Some((_, problem)) = scan.torn {
-            let diag = truncate_torn(&self.file, path, self.end, file_len, problem)?;
-            self.diagnostics.push(diag);
+        if let Some(problem) = scan.torn {
+            let tail = buf.get(scan.end..).unwrap_or_default();
+            let diag = handle_torn(&self.file, path, self.access, self.end, tail, problem)?;
+            self.push_diagnostics(vec![diag]);
+        } else {
+            self.reported_torn = None;
         }
         Ok(())
     }
 
     fn reload(&mut self) -> Result<(), StoreError> {
-        let loaded = load_journal::<E>(&self.journal_path)?;
+        let loaded = load_journal::<E>(&self.journal_path, self.access)?;
         if loaded.header.lineage != self.lineage {
             return Err(StoreError::LineageMismatch {
                 path: self.journal_path.clone(),
@@ -748,7 +1028,7 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
         self.revision = loaded.events.last().map_or(self.base, |r| r.revision);
         self.end = loaded.end;
         self.events = loaded.events;
-        self.diagnostics.extend(loaded.diagnostics);
+        self.push_diagnostics(loaded.diagnostics);
         Ok(())
     }
 
@@ -758,6 +1038,11 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
         events: &[E],
         frame: Option<Vec<u8>>,
     ) -> Result<Revision, AppendError> {
+        if self.access == Access::ReadOnly {
+            return Err(AppendError::Store(StoreError::ReadOnly {
+                path: self.dir.clone(),
+            }));
+        }
         self.catch_up()?;
         let current = self.revision;
         if expected != current {
@@ -777,7 +1062,7 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
             });
         if let Err(e) = written {
             // What reached the disk is unknown after a failed write or fsync: stop using this
-            // handle. A partial frame is a torn tail that the next operation truncates.
+            // handle. A partial frame is a torn tail that the next writer saves and cuts off.
             self.poisoned = true;
             return Err(AppendError::Store(e));
         }
@@ -800,14 +1085,19 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
     ///
     /// # Errors
     ///
-    /// [`StoreError`] when catching up, encoding or writing fails.
+    /// [`StoreError::ReadOnly`] on a read-only handle; [`StoreError`] when catching up,
+    /// encoding or writing fails.
     pub fn snapshot<S: Serialize>(&mut self, state: &S) -> Result<Revision, StoreError> {
-        let lock = self
-            .lock
-            .try_clone()
-            .map_err(io_err(IoOp::Lock, &self.dir))?;
-        let dir = self.dir.clone();
-        with_lock(&lock, &dir, || {
+        if self.access == Access::ReadOnly {
+            return Err(StoreError::ReadOnly {
+                path: self.dir.clone(),
+            });
+        }
+        self.locked(|this| this.snapshot_locked(state))
+    }
+
+    fn snapshot_locked<S: Serialize>(&mut self, state: &S) -> Result<Revision, StoreError> {
+        {
             self.catch_up()?;
             let revision = self.revision;
             let frame = encode_frame(&SnapshotOut {
@@ -827,7 +1117,7 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
             )?;
             self.reload()?;
             Ok(revision)
-        })
+        }
     }
 
     /// Reads the snapshot, if one was written. Apply only the events with a revision after
@@ -837,9 +1127,15 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
     ///
     /// [`StoreError::Corrupt`] when the snapshot is damaged or does not decode as `S`;
     /// [`StoreError::LineageMismatch`] when it belongs to another ledger;
-    /// [`StoreError::UnsupportedSchema`]; [`StoreError::Io`] when it cannot be read.
+    /// [`StoreError::UnsupportedSchema`]; [`StoreError::NotRegularFile`] when it is not a
+    /// regular file; [`StoreError::Io`] when it cannot be read.
     pub fn read_snapshot<S: DeserializeOwned>(&self) -> Result<Option<Snapshot<S>>, StoreError> {
         let path = self.dir.join("snapshot");
+        match check_regular(&path) {
+            Err(StoreError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+            Ok(()) => {}
+        }
         let buf = match fs::read(&path) {
             Ok(buf) => buf,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -887,14 +1183,9 @@ impl<E: Serialize + DeserializeOwned + Clone> Store for JournalStore<E> {
     }
 
     fn revision(&mut self) -> Result<Revision, StoreError> {
-        let lock = self
-            .lock
-            .try_clone()
-            .map_err(io_err(IoOp::Lock, &self.dir))?;
-        let dir = self.dir.clone();
-        with_lock(&lock, &dir, || {
-            self.catch_up()?;
-            Ok(self.revision)
+        self.locked(|this| {
+            this.catch_up()?;
+            Ok(this.revision)
         })
     }
 
@@ -912,23 +1203,13 @@ impl<E: Serialize + DeserializeOwned + Clone> Store for JournalStore<E> {
                 events,
             })?)
         };
-        let lock = self
-            .lock
-            .try_clone()
-            .map_err(io_err(IoOp::Lock, &self.dir))?;
-        let dir = self.dir.clone();
-        with_lock(&lock, &dir, || self.append_locked(expected, events, frame))
+        self.locked(|this| this.append_locked(expected, events, frame))
     }
 
     fn load(&mut self) -> Result<Vec<Recorded<E>>, StoreError> {
-        let lock = self
-            .lock
-            .try_clone()
-            .map_err(io_err(IoOp::Lock, &self.dir))?;
-        let dir = self.dir.clone();
-        with_lock(&lock, &dir, || {
-            self.catch_up()?;
-            Ok(self.events.clone())
+        self.locked(|this| {
+            this.catch_up()?;
+            Ok(this.events.clone())
         })
     }
 }
@@ -971,14 +1252,17 @@ mod tests {
         f.write_all(&[9, 0, 0, 0, 1, 2]).unwrap();
         drop(f);
         let opened = JournalStore::<u32>::open(dir.path()).unwrap();
+        let saved_to = dir.path().join(format!("journal.torn-{good_len}"));
         assert_eq!(
             opened.diagnostics,
             vec![JournalDiagnostic::TornTail {
                 offset: good_len,
                 dropped_bytes: 6,
-                problem: Corruption::Truncated { len: 0 }
+                problem: Corruption::Truncated { len: 0 },
+                saved_to: saved_to.clone(),
             }]
         );
+        assert_eq!(fs::read(&saved_to).unwrap(), [9, 0, 0, 0, 1, 2]);
         let mut s = opened.store;
         let events: Vec<u32> = s.load().unwrap().into_iter().map(|r| r.event).collect();
         assert_eq!(events, vec![1, 2, 3]);
@@ -987,6 +1271,29 @@ mod tests {
             good_len
         );
         assert_eq!(s.append(Revision::new(3), &[4]).unwrap(), Revision::new(4));
+    }
+
+    #[test]
+    fn a_crafted_tail_is_classified_in_linear_work() {
+        // Many candidate frames that all claim to end at the end of the buffer: only
+        // MAX_TAIL_CANDIDATES of them are checksummed.
+        let mut buf = vec![0xff, 0xff, 0xff, 0x00, 0, 0, 0, 0];
+        let candidate = |rest: usize| {
+            let mut c = u32::try_from(rest).unwrap().to_le_bytes().to_vec();
+            c.extend([0, 0, 0, 0]);
+            c
+        };
+        let total = 64 * (8 + BATCH_PREFIX.len());
+        while buf.len() < total {
+            let rest = total - buf.len() - FRAME_HEADER_LEN;
+            buf.extend(candidate(rest));
+            buf.extend(BATCH_PREFIX);
+        }
+        assert!(!valid_frame_ends_at_eof(&buf, 0));
+        // A real frame that ends at the end is found.
+        let mut with_frame = vec![0x40, 0, 0, 0, 1, 2, 3, 4];
+        with_frame.extend(encode_frame(&serde_json::json!({"revision": 2})).unwrap());
+        assert!(valid_frame_ends_at_eof(&with_frame, 0));
     }
 
     #[test]

@@ -288,8 +288,9 @@ pub enum StoreError {
         /// The existing store.
         path: PathBuf,
     },
-    /// The journal is corrupt at a byte offset (not a torn tail: valid data follows, or the
-    /// damage is in the header).
+    /// The journal is corrupt at a byte offset: a complete frame fails its checksum, JSON or
+    /// revision checks, a frame claims more than the limit, or the magic or header is damaged.
+    /// Nothing is dropped or repaired automatically.
     #[error("{} is corrupt at byte offset {offset}: {problem}", path.display())]
     Corrupt {
         /// The file.
@@ -329,6 +330,19 @@ pub enum StoreError {
         len: usize,
         /// The limit.
         max: usize,
+    },
+    /// A path that must be a regular file is something else (a FIFO, a device, a directory);
+    /// it is refused before it is read, since reading one can block or never end.
+    #[error("{} is not a regular file", path.display())]
+    NotRegularFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The handle was opened read-only and cannot write.
+    #[error("the store at {} was opened read-only", path.display())]
+    ReadOnly {
+        /// The store's directory.
+        path: PathBuf,
     },
     /// An earlier write or fsync failed, so the handle no longer knows what is on disk; reopen
     /// the store.
