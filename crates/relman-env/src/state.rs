@@ -172,9 +172,12 @@ pub struct EnvState {
     pub approvals: Vec<ApprovalRecord>,
     /// Incidents by id.
     pub incidents: BTreeMap<String, Incident>,
-    /// Desired versions.
+    /// Desired versions. JSON: a list of `{"env", "component", "version"}` entries (a map keyed
+    /// by a pair cannot be a JSON object).
+    #[serde(with = "placed_versions")]
     pub desired: BTreeMap<(EnvironmentId, ComponentId), Version>,
-    /// Observed versions.
+    /// Observed versions. JSON: as [`desired`](Self::desired).
+    #[serde(with = "placed_versions")]
     pub observed: BTreeMap<(EnvironmentId, ComponentId), Version>,
     /// The revision of the last event applied.
     pub revision: Revision,
@@ -575,6 +578,77 @@ impl EnvState {
                 })
             })
             .collect()
+    }
+}
+
+/// Serde for the maps of versions keyed by `(environment, component)`: JSON objects need string
+/// keys, so the map is a list of `{"env", "component", "version"}` entries, in key order. An
+/// empty object (what snapshots held before) reads as an empty map.
+mod placed_versions {
+    use std::collections::BTreeMap;
+    use std::fmt;
+
+    use relman_model::{ComponentId, EnvironmentId};
+    use semver::Version;
+    use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    type Placed = BTreeMap<(EnvironmentId, ComponentId), Version>;
+
+    #[derive(Serialize)]
+    struct EntryOut<'a> {
+        env: &'a EnvironmentId,
+        component: &'a ComponentId,
+        version: &'a Version,
+    }
+
+    #[derive(Deserialize)]
+    struct EntryIn {
+        env: EnvironmentId,
+        component: ComponentId,
+        version: Version,
+    }
+
+    pub(super) fn serialize<S: Serializer>(map: &Placed, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.iter().map(|((env, component), version)| EntryOut {
+            env,
+            component,
+            version,
+        }))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Placed, D::Error> {
+        struct PlacedVisitor;
+
+        impl<'de> Visitor<'de> for PlacedVisitor {
+            type Value = Placed;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of {env, component, version} entries")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Placed, A::Error> {
+                let mut map = Placed::new();
+                while let Some(e) = seq.next_element::<EntryIn>()? {
+                    map.insert((e.env, e.component), e.version);
+                }
+                Ok(map)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Placed, A::Error> {
+                if access.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {
+                    return Err(de::Error::invalid_value(
+                        de::Unexpected::Map,
+                        &"a list of {env, component, version} entries",
+                    ));
+                }
+                Ok(Placed::new())
+            }
+        }
+
+        deserializer.deserialize_any(PlacedVisitor)
     }
 }
 
