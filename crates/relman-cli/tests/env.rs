@@ -344,3 +344,209 @@ fn recurring_window_is_recorded_and_validated() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Mars/Base"));
 }
+
+/// A store with environments `dev,prod` and one deployment; returns its journal path.
+fn store_with_a_deployment(state: &Path) -> std::path::PathBuf {
+    ok(&relman(state, &["init", "--environments", "dev,prod"]));
+    ok(&relman(
+        state,
+        &[
+            "deploy",
+            "--env",
+            "dev",
+            "--component",
+            "api",
+            "--version",
+            "1.0.0",
+        ],
+    ));
+    state.join("journal")
+}
+
+fn code(out: &Output) -> Option<i32> {
+    out.status.code()
+}
+
+#[test]
+fn readers_leave_a_torn_tail_verify_reports_it_and_repair_saves_and_cuts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let journal = store_with_a_deployment(&state);
+    let good = std::fs::read(&journal).unwrap();
+    let mut torn = good.clone();
+    // A frame header claiming 64 bytes, followed by only 4: an interrupted append.
+    torn.extend([64, 0, 0, 0, 1, 2, 3, 4, b'{', b'"', b'r', b'e']);
+    std::fs::write(&journal, &torn).unwrap();
+
+    for args in [
+        &["history"][..],
+        &["status"],
+        &["drift"],
+        &["metrics", "--env", "dev"],
+    ] {
+        let out = relman(&state, args);
+        assert_ne!(code(&out), Some(2), "{args:?}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("torn tail at byte"),
+            "{args:?}: {out:?}"
+        );
+        assert_eq!(
+            std::fs::read(&journal).unwrap(),
+            torn,
+            "{args:?} changed the file"
+        );
+    }
+    let history: serde_json::Value =
+        serde_json::from_str(&ok(&relman(&state, &["history", "--format", "json"]))).unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 3);
+
+    let out = relman(&state, &["verify", "--format", "json"]);
+    assert_eq!(code(&out), Some(1), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["outcome"], "torn_tail");
+    assert_eq!(v["offset"], good.len() as u64);
+    assert_eq!(v["bytes"], 12);
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        torn,
+        "verify changed the file"
+    );
+
+    let out = relman(&state, &["repair", "--format", "json"]);
+    assert_eq!(code(&out), Some(0), "{out:?}");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["outcome"], "repaired");
+    let saved = state.join(format!("journal.torn-{}", good.len()));
+    assert_eq!(r["saved_to"], saved.display().to_string());
+    assert_eq!(std::fs::read(&saved).unwrap(), torn[good.len()..]);
+    assert_eq!(std::fs::read(&journal).unwrap(), good);
+
+    let out = relman(&state, &["verify"]);
+    assert_eq!(code(&out), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok:"));
+}
+
+#[test]
+fn a_damaged_last_record_is_corruption_never_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let journal = store_with_a_deployment(&state);
+    let mut bytes = std::fs::read(&journal).unwrap();
+    let last = bytes.len() - 3;
+    bytes[last] ^= 0x20;
+    std::fs::write(&journal, &bytes).unwrap();
+
+    let out = relman(&state, &["history"]);
+    assert_eq!(code(&out), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("corrupt at byte offset"),
+        "{out:?}"
+    );
+    let out = relman(&state, &["verify", "--format", "json"]);
+    assert_eq!(code(&out), Some(1), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["outcome"], "corrupt");
+    assert!(v["offset"].as_u64().unwrap() < last as u64);
+    assert!(v["problem"].as_str().unwrap().contains("checksum"));
+    // Neither a write nor repair cuts a damaged complete record.
+    let out = relman(&state, &["repair"]);
+    assert_eq!(code(&out), Some(1), "{out:?}");
+    let out = relman(&state, &["lock", "--env", "dev", "--by", "ana"]);
+    assert_eq!(code(&out), Some(2), "{out:?}");
+    assert_eq!(std::fs::read(&journal).unwrap(), bytes);
+    let leftovers: Vec<_> = std::fs::read_dir(&state)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains("torn"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_journal_that_is_a_device_is_an_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let journal = store_with_a_deployment(&state);
+    std::fs::remove_file(&journal).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &journal).unwrap();
+    for args in [&["history"][..], &["verify"], &["repair"]] {
+        let out = relman(&state, args);
+        assert_eq!(code(&out), Some(2), "{args:?}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not a regular file"),
+            "{args:?}: {out:?}"
+        );
+    }
+}
+
+#[test]
+fn metrics_with_an_enormous_period_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    store_with_a_deployment(&state);
+    let out = relman(&state, &["metrics", "--days", "100000000"]);
+    assert_eq!(code(&out), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--days 100000000"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // The largest period that still starts after the earliest date works.
+    ok(&relman(&state, &["metrics", "--days", "36500"]));
+}
+
+#[test]
+fn someone_elses_lease_is_a_refusal_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    ok(&relman(&state, &["init", "--environments", "dev"]));
+    ok(&relman(&state, &["lock", "--env", "dev", "--by", "bob"]));
+
+    let out = relman(
+        &state,
+        &["lock", "--env", "dev", "--by", "ana", "--format", "json"],
+    );
+    assert_eq!(code(&out), Some(1), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["outcome"], "refused");
+    assert_eq!(v["blockers"][0]["detail"]["blocker"], "locked");
+    assert!(v["blockers"][0]["reason"].as_str().unwrap().contains("bob"));
+
+    let out = relman(&state, &["unlock", "--env", "dev", "--by", "ana"]);
+    assert_eq!(code(&out), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("use --force REASON"));
+    ok(&relman(
+        &state,
+        &[
+            "unlock",
+            "--env",
+            "dev",
+            "--by",
+            "ana",
+            "--force",
+            "bob is away",
+        ],
+    ));
+}
+
+#[test]
+fn init_completes_a_store_left_at_revision_0_and_refuses_an_initialised_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    // What an init killed between creating the journal and declaring used to leave.
+    relman_env::store::JournalStore::<relman_env::Event>::create(
+        &state,
+        relman_env::store::LineageId::new("killed").unwrap(),
+    )
+    .unwrap();
+    ok(&relman(&state, &["init", "--environments", "dev,prod"]));
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&relman(&state, &["status", "--format", "json"]))).unwrap();
+    assert_eq!(
+        status["environments"],
+        serde_json::json!(["dev", "prod"]),
+        "{status}"
+    );
+    let again = relman(&state, &["init", "--environments", "dev"]);
+    assert_eq!(code(&again), Some(2), "{again:?}");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}

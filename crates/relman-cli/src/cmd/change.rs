@@ -28,7 +28,7 @@ use relman_model::{
 use relman_plan::plan::ReleasePlan;
 use serde::Serialize;
 
-use super::env::{load, open_store, transact};
+use super::env::{load, open_store, open_store_read_only, transact};
 
 /// Arguments of `relman change`.
 #[derive(Debug, Args)]
@@ -530,7 +530,7 @@ struct WriteOutput {
 }
 
 fn show(common: &Common, id: &ChangeRequestId) -> Result<ExitCode> {
-    let mut store = open_store(&common.store.state)?;
+    let mut store = open_store_read_only(&common.store.state)?;
     let (_, state) = load(&mut store)?;
     let Some(entry) = state.change_request(id) else {
         eprintln!("error: no change request {id}");
@@ -545,7 +545,7 @@ fn show(common: &Common, id: &ChangeRequestId) -> Result<ExitCode> {
 }
 
 fn list(common: &Common) -> Result<ExitCode> {
-    let mut store = open_store(&common.store.state)?;
+    let mut store = open_store_read_only(&common.store.state)?;
     let (_, state) = load(&mut store)?;
     let views: Vec<ChangeRequestView> = state
         .change_requests()

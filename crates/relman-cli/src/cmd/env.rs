@@ -2,19 +2,28 @@
 //!
 //! Every write reads the ledger, decides, and appends at the revision it read; a concurrent
 //! writer's conflict makes it read and decide again (a few times), so a deployment is only
-//! acknowledged (exit 0) once its event is durable. Refusals print every blocker and exit 1.
+//! acknowledged (exit 0) once its event is durable. Refusals (a refused deployment, someone
+//! else's lease, nothing to roll back) print every blocker and exit 1.
+//!
+//! Reading commands (`history`, `status`, `drift`, `metrics`, `verify`) open the store
+//! read-only and never change a file; a torn journal tail is reported and left for a writer or
+//! `relman env repair`. A corrupt journal is an error naming the byte offset (exit 2; `verify`
+//! exits 1).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use relman_env::dora::{Bands, dora_metrics};
 use relman_env::ops::{
-    self, DecideEventError, HistoryEntry, StatusTable, WindowSchedule, WriteResult,
+    self, BlockerView, DecideEventError, HistoryEntry, StatusTable, WindowSchedule, WriteResult,
 };
-use relman_env::store::{Committed, JournalDiagnostic, JournalStore, LineageId, Recorded, Store};
+use relman_env::store::{
+    Committed, Corruption, JournalDiagnostic, JournalStore, LineageId, Recorded, Revision, Store,
+    StoreError,
+};
 use relman_env::{DeployReason, DeployRequest, EnvState, Event, EventKind};
 use relman_model::{ComponentId, Digest, EnvironmentId, PersonId, ReleaseId, WindowKind};
 use semver::Version;
@@ -312,6 +321,16 @@ enum EnvCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Check the store without changing it: ok (exit 0), a torn tail or corruption (exit 1).
+    Verify {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Cut a torn journal tail off, after saving the cut bytes as `journal.torn-<offset>`.
+    Repair {
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 /// Runs `relman env`.
@@ -487,25 +506,25 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
             })
         }),
         EnvCommand::History { common } => {
-            let (events, _) = load(&mut open_store(&common.state)?)?;
+            let (events, _) = load(&mut open_store_read_only(&common.state)?)?;
             let entries: Vec<HistoryEntry> = events.iter().map(HistoryEntry::from).collect();
             print(common.format, &entries, || ops::history_to_text(&entries))?;
             Ok(ExitCode::SUCCESS)
         }
         EnvCommand::Status { common } => {
-            let (_, state) = load(&mut open_store(&common.state)?)?;
+            let (_, state) = load(&mut open_store_read_only(&common.state)?)?;
             let table = StatusTable::new(&state);
             print(common.format, &table, || table.to_text())?;
             Ok(ExitCode::SUCCESS)
         }
         EnvCommand::Drift { common } => {
-            let (_, state) = load(&mut open_store(&common.state)?)?;
+            let (_, state) = load(&mut open_store_read_only(&common.state)?)?;
             let drift = state.drift();
             print(common.format, &drift, || ops::drift_to_text(&drift))?;
             Ok(exit_code(drift.is_empty()))
         }
         EnvCommand::Metrics { env, days, common } => {
-            let (_, state) = load(&mut open_store(&common.state)?)?;
+            let (_, state) = load(&mut open_store_read_only(&common.state)?)?;
             let env = match env {
                 Some(e) => e,
                 None => state
@@ -514,11 +533,17 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
                     .map(|e| e.id.clone())
                     .context("no environments declared")?,
             };
-            let from = now - Duration::days(i64::from(days));
+            let from = Duration::try_days(i64::from(days))
+                .and_then(|d| now.checked_sub_signed(d))
+                .with_context(|| {
+                    format!("--days {days} reaches before the earliest date relman can represent")
+                })?;
             let m = dora_metrics(&state, &env, from, now, &Bands::dora_2021());
             print(common.format, &m, || ops::metrics_to_text(&m, days))?;
             Ok(ExitCode::SUCCESS)
         }
+        EnvCommand::Verify { common } => verify(&common),
+        EnvCommand::Repair { common } => repair(&common),
     }
 }
 
@@ -544,6 +569,20 @@ fn exit_code(success: bool) -> ExitCode {
 /// `review`).
 pub(crate) fn open_store(state: &std::path::Path) -> Result<JournalStore<Event>> {
     let opened = JournalStore::<Event>::open(state).with_context(|| {
+        format!(
+            "cannot open the environment state in {} (run `relman env init` first?)",
+            state.display()
+        )
+    })?;
+    report_diagnostics(&opened.diagnostics);
+    Ok(opened.store)
+}
+
+/// Opens the environment state in `state` read-only: nothing is written, a torn tail is reported
+/// on stderr and left for a writer (or `relman env repair`). Shared by every command that only
+/// reads the state (`env history|status|drift|metrics`, `change show|list`, `review`, `report`).
+pub(crate) fn open_store_read_only(state: &std::path::Path) -> Result<JournalStore<Event>> {
+    let opened = JournalStore::<Event>::open_read_only(state).with_context(|| {
         format!(
             "cannot open the environment state in {} (run `relman env init` first?)",
             state.display()
@@ -598,17 +637,41 @@ fn init(
 ) -> Result<ExitCode> {
     let nanos = now.timestamp_nanos_opt().unwrap_or(0);
     let lineage = LineageId::new(format!("{nanos:x}-{:x}", std::process::id()))?;
-    let mut store = JournalStore::<Event>::create(&common.state, lineage)
-        .with_context(|| format!("cannot create the state in {}", common.state.display()))?
-        .store;
     let kind = match kind {
         LifecycleKind::Open => ops::LifecycleKind::Open,
         LifecycleKind::Strict => ops::LifecycleKind::Strict,
     };
     let names = environments.iter().map(ToString::to_string).collect();
     let events = ops::init(environments, kind, now);
-    let current = store.revision()?;
-    let revision = store.append(current, &events)?;
+    // The declarations go in the journal's first write, so a killed init leaves no store or a
+    // complete one. A store still at revision 0 (an init killed by an older relman) is
+    // completed.
+    let (store, revision) =
+        match JournalStore::<Event>::create_with(&common.state, lineage, &events) {
+            Ok(opened) => {
+                let mut store = opened.store;
+                let revision = store.revision()?;
+                (store, revision)
+            }
+            Err(StoreError::AlreadyExists { .. }) => {
+                let mut store = open_store(&common.state)?;
+                let current = store.revision()?;
+                if current != Revision::ZERO {
+                    bail!(
+                        "a store already exists at {} (at revision {current})",
+                        common.state.display()
+                    );
+                }
+                let revision = store.append(current, &events)?;
+                (store, revision)
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "cannot create the state in {}",
+                    common.state.display()
+                )));
+            }
+        };
     let out = InitOutput {
         state: common.state.display().to_string(),
         lineage: store.lineage().to_string(),
@@ -678,11 +741,34 @@ fn print_write(common: &Common, out: &WriteResult) -> Result<ExitCode> {
     Ok(exit_code(out.is_recorded()))
 }
 
-/// A library refusal as the CLI's error, with the flag that overrides it where there is one.
-fn refused(e: DecideEventError) -> anyhow::Error {
-    match e {
-        DecideEventError::LockedBySomeoneElse { .. } => anyhow!("{e}; use --force REASON"),
-        e => e.into(),
+/// A library refusal (someone else's lease, nothing to roll back or promote, no deployment in
+/// progress) as a refused write: printed like a refused deployment, exit 1. The `detail` of its
+/// one blocker is `{"blocker": KIND}`.
+fn decide_refused(e: &DecideEventError) -> WriteResult {
+    let (kind, hint) = match e {
+        DecideEventError::NoRollbackTarget { .. } => ("no_rollback_target", ""),
+        DecideEventError::NothingToPromote { .. } => ("nothing_to_promote", ""),
+        DecideEventError::NotInProgress { .. } => ("not_in_progress", ""),
+        DecideEventError::Locked { .. } => ("locked", ""),
+        DecideEventError::NotLocked { .. } => ("not_locked", ""),
+        DecideEventError::LockedBySomeoneElse { .. } => {
+            ("locked_by_someone_else", "; use --force REASON")
+        }
+        _ => ("refused", ""),
+    };
+    WriteResult {
+        outcome: "refused",
+        revision: None,
+        kind: None,
+        env: None,
+        component: None,
+        version: None,
+        blockers: vec![BlockerView {
+            reason: format!("{e}{hint}"),
+            detail: serde_json::json!({ "blocker": kind }),
+        }],
+        notes: Vec::new(),
+        next_allowed_at: None,
     }
 }
 
@@ -693,7 +779,11 @@ fn deploy(
 ) -> Result<ExitCode> {
     let mut notes = Vec::new();
     let out = append(common, |state| {
-        match ops::deploy(state, request(state).map_err(refused)?, now) {
+        let request = match request(state) {
+            Ok(request) => request,
+            Err(e) => return Ok(Err(decide_refused(&e))),
+        };
+        match ops::deploy(state, request, now) {
             Ok(started) => {
                 notes = started.notes;
                 Ok(Ok(vec![started.event]))
@@ -727,8 +817,158 @@ fn record(
     mut make: impl FnMut(&EnvState) -> std::result::Result<EventKind, DecideEventError>,
 ) -> Result<ExitCode> {
     let out = append(common, |state| {
-        let kind = make(state).map_err(refused)?;
-        Ok(Ok(vec![Event::new(now, by.clone(), kind)]))
+        Ok(match make(state) {
+            Ok(kind) => Ok(vec![Event::new(now, by.clone(), kind)]),
+            Err(e) => Err(decide_refused(&e)),
+        })
     })?;
     print_write(common, &out)
+}
+
+/// What `relman env verify` and `relman env repair` found.
+///
+/// JSON: `{"state": DIR, "outcome": "ok" | "torn_tail" | "repaired" | "corrupt", "revision": N,
+/// "file": PATH, "offset": N, "bytes": N, "problem": TEXT, "saved_to": PATH}` (absent fields
+/// are null).
+#[derive(Debug, Default, Serialize)]
+struct CheckOutput {
+    state: String,
+    outcome: &'static str,
+    revision: Option<u64>,
+    file: Option<String>,
+    offset: Option<u64>,
+    bytes: Option<u64>,
+    problem: Option<String>,
+    saved_to: Option<String>,
+}
+
+impl CheckOutput {
+    fn new(common: &Common, outcome: &'static str) -> Self {
+        CheckOutput {
+            state: common.state.display().to_string(),
+            outcome,
+            ..CheckOutput::default()
+        }
+    }
+
+    fn corrupt(common: &Common, path: &std::path::Path, offset: u64, problem: &Corruption) -> Self {
+        CheckOutput {
+            file: Some(path.display().to_string()),
+            offset: Some(offset),
+            problem: Some(problem.to_string()),
+            ..CheckOutput::new(common, "corrupt")
+        }
+    }
+
+    fn to_text(&self) -> String {
+        let file = self.file.as_deref().unwrap_or_default();
+        let offset = self.offset.unwrap_or_default();
+        let bytes = self.bytes.unwrap_or_default();
+        let problem = self.problem.as_deref().unwrap_or_default();
+        let revision = self.revision.unwrap_or_default();
+        match self.outcome {
+            "ok" => format!("ok: {} is sound at revision {revision}\n", self.state),
+            "torn_tail" => format!(
+                "torn tail: {file} ends with {bytes} bytes of an interrupted write at byte {offset} ({problem}); `relman env repair` saves and cuts them\n"
+            ),
+            "repaired" => format!(
+                "repaired: cut {bytes} bytes of an interrupted write at byte {offset} of {file} ({problem}); saved in {}; the store is at revision {revision}\n",
+                self.saved_to.as_deref().unwrap_or_default()
+            ),
+            _ => format!(
+                "corrupt: {file} at byte offset {offset}: {problem}; a complete record is damaged, so nothing is cut: restore the file from a backup\n"
+            ),
+        }
+    }
+}
+
+/// `relman env verify`: opens the store read-only and checks the journal and the snapshot.
+fn verify(common: &Common) -> Result<ExitCode> {
+    let context = || format!("cannot verify the state in {}", common.state.display());
+    let out = match JournalStore::<Event>::open_read_only(&common.state) {
+        Err(StoreError::Corrupt {
+            path,
+            offset,
+            problem,
+        }) => CheckOutput::corrupt(common, &path, offset, &problem),
+        Err(e) => return Err(anyhow::Error::new(e).context(context())),
+        Ok(opened) => {
+            let mut store = opened.store;
+            let torn = opened.diagnostics.iter().find_map(|d| match d {
+                JournalDiagnostic::TornTailFound {
+                    offset,
+                    bytes,
+                    problem,
+                } => Some((*offset, *bytes, problem.clone())),
+                _ => None,
+            });
+            let revision = store.revision().with_context(context)?;
+            match (store.read_snapshot::<EnvState>(), torn) {
+                (
+                    Err(StoreError::Corrupt {
+                        path,
+                        offset,
+                        problem,
+                    }),
+                    _,
+                ) => CheckOutput::corrupt(common, &path, offset, &problem),
+                (Err(e), _) => return Err(anyhow::Error::new(e).context(context())),
+                (Ok(_), Some((offset, bytes, problem))) => CheckOutput {
+                    revision: Some(revision.get()),
+                    file: Some(store.journal_path().display().to_string()),
+                    offset: Some(offset),
+                    bytes: Some(bytes),
+                    problem: Some(problem.to_string()),
+                    ..CheckOutput::new(common, "torn_tail")
+                },
+                (Ok(_), None) => CheckOutput {
+                    revision: Some(revision.get()),
+                    ..CheckOutput::new(common, "ok")
+                },
+            }
+        }
+    };
+    print(common.format, &out, || out.to_text())?;
+    Ok(exit_code(out.outcome == "ok"))
+}
+
+/// `relman env repair`: opens the store for writing, which saves a torn tail beside the journal
+/// and cuts it. Exit 0 when the store is sound afterwards, 1 when it is corrupt (nothing cut).
+fn repair(common: &Common) -> Result<ExitCode> {
+    let context = || format!("cannot repair the state in {}", common.state.display());
+    let out = match JournalStore::<Event>::open(&common.state) {
+        Err(StoreError::Corrupt {
+            path,
+            offset,
+            problem,
+        }) => CheckOutput::corrupt(common, &path, offset, &problem),
+        Err(e) => return Err(anyhow::Error::new(e).context(context())),
+        Ok(opened) => {
+            let mut store = opened.store;
+            let revision = store.revision().with_context(context)?.get();
+            let cut = opened.diagnostics.iter().find_map(|d| match d {
+                JournalDiagnostic::TornTail {
+                    offset,
+                    dropped_bytes,
+                    problem,
+                    saved_to,
+                } => Some(CheckOutput {
+                    revision: Some(revision),
+                    file: Some(store.journal_path().display().to_string()),
+                    offset: Some(*offset),
+                    bytes: Some(*dropped_bytes),
+                    problem: Some(problem.to_string()),
+                    saved_to: Some(saved_to.display().to_string()),
+                    ..CheckOutput::new(common, "repaired")
+                }),
+                _ => None,
+            });
+            cut.unwrap_or_else(|| CheckOutput {
+                revision: Some(revision),
+                ..CheckOutput::new(common, "ok")
+            })
+        }
+    };
+    print(common.format, &out, || out.to_text())?;
+    Ok(exit_code(out.outcome != "corrupt"))
 }

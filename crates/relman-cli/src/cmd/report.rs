@@ -122,7 +122,7 @@ pub(crate) fn load_env(dir: &std::path::Path) -> anyhow::Result<EnvState> {
     if !dir.is_dir() {
         anyhow::bail!("--store {}: no such directory", dir.display());
     }
-    let opened = JournalStore::<relman_env::Event>::open(dir)
+    let opened = JournalStore::<relman_env::Event>::open_read_only(dir)
         .with_context(|| format!("cannot open the environment state in {}", dir.display()))?;
     for d in &opened.diagnostics {
         eprintln!("warning: {d:?}");

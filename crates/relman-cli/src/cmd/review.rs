@@ -30,7 +30,7 @@ use relman_env::review::{ReviewOptions, ReviewSubject, ReviewView, review, to_ma
 use relman_model::EnvironmentId;
 
 use super::change::StoreOptions;
-use super::env::{load, open_store};
+use super::env::{load, open_store_read_only};
 
 /// Arguments of `relman review`.
 #[derive(Debug, Args)]
@@ -63,7 +63,7 @@ enum Format {
 /// Usage and I/O errors (exit code 2).
 pub fn run(args: ReviewArgs) -> Result<ExitCode> {
     let now = Utc::now();
-    let mut store = open_store(&args.store.state)?;
+    let mut store = open_store_read_only(&args.store.state)?;
     let (_, state) = load(&mut store)?;
     let Some(subject) = ReviewSubject::resolve(&state, &args.release) else {
         eprintln!(
