@@ -550,3 +550,49 @@ fn init_completes_a_store_left_at_revision_0_and_refuses_an_initialised_one() {
     assert_eq!(code(&again), Some(2), "{again:?}");
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
+
+#[test]
+fn compact_keeps_the_state_and_writers_continue_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    store_with_a_deployment(&state);
+    ok(&relman(
+        &state,
+        &[
+            "desire",
+            "--env",
+            "dev",
+            "--component",
+            "api",
+            "--version",
+            "2.0.0",
+        ],
+    ));
+    let before = ok(&relman(&state, &["status", "--format", "json"]));
+    let out: serde_json::Value =
+        serde_json::from_str(&ok(&relman(&state, &["compact", "--format", "json"]))).unwrap();
+    assert_eq!(out["revision"], 4);
+    assert!(state.join("snapshot").exists());
+    assert_eq!(ok(&relman(&state, &["status", "--format", "json"])), before);
+    let drift = relman(&state, &["drift", "--format", "json"]);
+    assert_eq!(
+        code(&drift),
+        Some(1),
+        "the desired version survives: {drift:?}"
+    );
+
+    let out = ok(&relman(
+        &state,
+        &[
+            "succeed",
+            "--env",
+            "dev",
+            "--component",
+            "api",
+            "--version",
+            "1.0.0",
+        ],
+    ));
+    assert!(out.contains("at revision 5"), "{out}");
+    ok(&relman(&state, &["verify"]));
+}

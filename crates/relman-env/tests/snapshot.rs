@@ -164,3 +164,96 @@ fn drift_maps_serialize_as_entries_and_old_empty_objects_still_read() {
     old["desired"] = serde_json::json!({"prod": "1.0.0"});
     assert!(serde_json::from_value::<EnvState>(old).is_err());
 }
+
+fn declared_store(dir: &std::path::Path) -> JournalStore<Event> {
+    let mut store = JournalStore::<Event>::create(dir, LineageId::new("compact").unwrap())
+        .unwrap()
+        .store;
+    store.append(Revision::ZERO, &events(&[])).unwrap();
+    store
+}
+
+fn desire(minor: u64) -> Vec<Event> {
+    events(&[(2, 0, 0, minor, false)])[1..].to_vec()
+}
+
+#[test]
+fn transact_and_load_state_continue_from_a_compacted_store() {
+    use relman_env::store::{load_state, transact};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = declared_store(dir.path());
+    store.append(Revision::new(1), &desire(1)).unwrap();
+    let (state, _) = load_state(&mut store).unwrap();
+    assert_eq!(
+        store.snapshot_at(state.revision, &state).unwrap(),
+        Revision::new(2)
+    );
+    assert!(
+        store.load().unwrap().is_empty(),
+        "the journal was compacted"
+    );
+
+    // A writer reads the snapshot and appends at the store's revision, not at 0.
+    let committed = transact(&mut store, 3, |s| {
+        assert_eq!(s.environments.len(), 3);
+        Ok::<_, ()>(desire(2))
+    })
+    .unwrap();
+    assert_eq!(committed.revision, Revision::new(3));
+    assert_eq!(committed.attempts, 1);
+
+    let (again, after) = load_state(&mut store).unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(again.revision, Revision::new(3));
+    assert_eq!(again, committed.state);
+}
+
+#[test]
+fn snapshot_at_refuses_a_store_that_moved_on() {
+    use relman_env::store::AppendError;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = declared_store(dir.path());
+    let mut other = JournalStore::<Event>::open(dir.path()).unwrap().store;
+    let stale = EnvState::fold(&store.load().unwrap());
+    other.append(Revision::new(1), &desire(1)).unwrap();
+    assert!(matches!(
+        store.snapshot_at(stale.revision, &stale),
+        Err(AppendError::Conflict { current, .. }) if current == Revision::new(2)
+    ));
+    assert!(!dir.path().join("snapshot").exists(), "nothing was written");
+}
+
+#[test]
+fn a_crash_between_snapshot_and_journal_replacement_reads_the_same_state() {
+    use relman_env::store::load_state;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = declared_store(dir.path());
+    store.append(Revision::new(1), &desire(1)).unwrap();
+    let old_journal = std::fs::read(dir.path().join("journal")).unwrap();
+    let (state, _) = load_state(&mut store).unwrap();
+    store.snapshot_at(state.revision, &state).unwrap();
+    drop(store);
+    // As if the crash came after the snapshot's rename, before the journal's.
+    std::fs::write(dir.path().join("journal"), &old_journal).unwrap();
+    let mut reopened = JournalStore::<Event>::open(dir.path()).unwrap().store;
+    let (read, after) = load_state(&mut reopened).unwrap();
+    assert!(after.is_empty());
+    assert_eq!(read, state);
+}
+
+#[test]
+fn a_compacted_journal_without_its_snapshot_is_an_error() {
+    use relman_env::store::{StoreError, load_state};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = declared_store(dir.path());
+    let (state, _) = load_state(&mut store).unwrap();
+    store.snapshot_at(state.revision, &state).unwrap();
+    std::fs::remove_file(dir.path().join("snapshot")).unwrap();
+    match load_state(&mut store) {
+        Err(StoreError::SnapshotMismatch { snapshot, base, .. }) => {
+            assert_eq!(snapshot, Revision::ZERO);
+            assert_eq!(base, Revision::new(1));
+        }
+        other => panic!("expected a snapshot mismatch, got {other:?}"),
+    }
+}

@@ -21,8 +21,8 @@ use relman_env::ops::{
     self, BlockerView, DecideEventError, HistoryEntry, StatusTable, WindowSchedule, WriteResult,
 };
 use relman_env::store::{
-    Committed, Corruption, JournalDiagnostic, JournalStore, LineageId, Recorded, Revision, Store,
-    StoreError,
+    AppendError, Committed, Corruption, JournalDiagnostic, JournalStore, LineageId, Recorded,
+    Revision, Store, StoreError,
 };
 use relman_env::{DeployReason, DeployRequest, EnvState, Event, EventKind};
 use relman_model::{ComponentId, Digest, EnvironmentId, PersonId, ReleaseId, WindowKind};
@@ -331,6 +331,11 @@ enum EnvCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Write the folded state as the snapshot and start the journal after it (crash-safe).
+    Compact {
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 /// Runs `relman env`.
@@ -544,6 +549,7 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
         }
         EnvCommand::Verify { common } => verify(&common),
         EnvCommand::Repair { common } => repair(&common),
+        EnvCommand::Compact { common } => compact(&common),
     }
 }
 
@@ -621,10 +627,11 @@ fn diagnostic_text(d: &JournalDiagnostic) -> String {
     }
 }
 
-/// Reads every event of `store` and folds them.
+/// Reads the state of `store` (its snapshot, if compacted, and the events after it) and the
+/// events after the snapshot.
 pub(crate) fn load(store: &mut JournalStore<Event>) -> Result<(Vec<Recorded<Event>>, EnvState)> {
-    let events = store.load().context("cannot read the journal")?;
-    let state = EnvState::fold(&events);
+    let (state, events) =
+        relman_env::store::load_state(store).context("cannot read the journal")?;
     report_diagnostics(&store.take_diagnostics());
     Ok((events, state))
 }
@@ -971,4 +978,37 @@ fn repair(common: &Common) -> Result<ExitCode> {
     };
     print(common.format, &out, || out.to_text())?;
     Ok(exit_code(out.outcome != "corrupt"))
+}
+
+#[derive(Serialize)]
+struct CompactOutput {
+    state: String,
+    revision: u64,
+}
+
+/// `relman env compact`: folds the store and writes the state as its snapshot, at the revision
+/// it read (retried when another writer appended in between).
+fn compact(common: &Common) -> Result<ExitCode> {
+    let mut store = open_store(&common.state)?;
+    for _ in 0..MAX_ATTEMPTS {
+        let (_, state) = load(&mut store)?;
+        match store.snapshot_at(state.revision, &state) {
+            Ok(revision) => {
+                let out = CompactOutput {
+                    state: common.state.display().to_string(),
+                    revision: revision.get(),
+                };
+                print(common.format, &out, || {
+                    format!(
+                        "compacted {}: snapshot at revision {}\n",
+                        out.state, out.revision
+                    )
+                })?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(AppendError::Conflict { .. }) => continue,
+            Err(e) => return Err(anyhow::Error::new(e).context("cannot compact the journal")),
+        }
+    }
+    bail!("gave up after {MAX_ATTEMPTS} conflicting concurrent writes; try again")
 }

@@ -23,7 +23,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 use relman_env::EnvState;
-use relman_env::store::{JournalStore, Store as _};
+use relman_env::store::JournalStore;
 use relman_plan::plan::ReleasePlan;
 use relman_plan::report::{ReportInput, render_html, render_markdown};
 
@@ -128,8 +128,7 @@ pub(crate) fn load_env(dir: &std::path::Path) -> anyhow::Result<EnvState> {
         eprintln!("warning: {d:?}");
     }
     let mut store = opened.store;
-    let events = store
-        .load()
+    let (state, _) = relman_env::store::load_state(&mut store)
         .with_context(|| format!("cannot read the journal in {}", dir.display()))?;
-    Ok(EnvState::fold(&events))
+    Ok(state)
 }

@@ -71,7 +71,9 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{AppendError, IoOp, LineageId, Recorded, Revision, SCHEMA_VERSION, Store, StoreError};
+use super::{
+    AppendError, Compacted, IoOp, LineageId, Recorded, Revision, SCHEMA_VERSION, Store, StoreError,
+};
 
 const JOURNAL_MAGIC: &[u8; 8] = b"RELMANJ1";
 const SNAPSHOT_MAGIC: &[u8; 8] = b"RELMANS1";
@@ -1120,6 +1122,38 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
         }
     }
 
+    /// Writes `state` as the snapshot and compacts the journal, as [`snapshot`](Self::snapshot)
+    /// does, only if the store is still at `expected` (the revision `state` was folded up to);
+    /// otherwise nothing is written. Returns the snapshot's revision. Crash-safe: a crash at
+    /// any point leaves the old files, or the new snapshot with the old journal (readers apply
+    /// only the events after the snapshot), or both new files.
+    ///
+    /// # Errors
+    ///
+    /// [`AppendError::Conflict`] when another writer appended since `expected`;
+    /// [`AppendError::Store`] as for [`snapshot`](Self::snapshot).
+    pub fn snapshot_at<S: Serialize>(
+        &mut self,
+        expected: Revision,
+        state: &S,
+    ) -> Result<Revision, AppendError> {
+        if self.access == Access::ReadOnly {
+            return Err(AppendError::Store(StoreError::ReadOnly {
+                path: self.dir.clone(),
+            }));
+        }
+        self.locked(|this| {
+            this.catch_up()?;
+            if this.revision != expected {
+                return Err(AppendError::Conflict {
+                    expected,
+                    current: this.revision,
+                });
+            }
+            Ok(this.snapshot_locked(state)?)
+        })
+    }
+
     /// Reads the snapshot, if one was written. Apply only the events with a revision after
     /// [`Snapshot::revision`] on top of it.
     ///
@@ -1210,6 +1244,29 @@ impl<E: Serialize + DeserializeOwned + Clone> Store for JournalStore<E> {
         self.locked(|this| {
             this.catch_up()?;
             Ok(this.events.clone())
+        })
+    }
+
+    fn load_compacted(&mut self) -> Result<Compacted<E>, StoreError> {
+        self.locked(|this| {
+            this.catch_up()?;
+            let snapshot: Option<Snapshot<serde_json::Value>> = this.read_snapshot()?;
+            let at = snapshot.as_ref().map_or(Revision::ZERO, |s| s.revision);
+            if at < this.base || at > this.revision {
+                return Err(StoreError::SnapshotMismatch {
+                    path: this.dir.clone(),
+                    snapshot: at,
+                    base: this.base,
+                    revision: this.revision,
+                });
+            }
+            let events = this
+                .events
+                .iter()
+                .filter(|r| r.revision > at)
+                .cloned()
+                .collect();
+            Ok(Compacted { snapshot, events })
         })
     }
 }

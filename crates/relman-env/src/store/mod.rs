@@ -32,7 +32,7 @@ mod transact;
 
 pub use journal::{Corruption, JournalDiagnostic, JournalStore, Opened, Snapshot};
 pub use memory::MemoryStore;
-pub use transact::{Committed, TransactError, transact};
+pub use transact::{Committed, TransactError, load_state, transact};
 
 /// The schema version written into every store; readers refuse a newer one.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -199,6 +199,43 @@ pub trait Store {
     ///
     /// [`StoreError`] when the backend cannot be read or is corrupt.
     fn load(&mut self) -> Result<Vec<Recorded<Self::Event>>, StoreError>;
+
+    /// Like [`load`](Self::load), for a store that may have been compacted: the snapshot that
+    /// the earlier events were folded into (its state as JSON, since a store does not know the
+    /// state type) and the events after it, read consistently. The default has no snapshot.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the backend cannot be read or is corrupt, or the snapshot does not
+    /// fit the events ([`StoreError::SnapshotMismatch`]).
+    fn load_compacted(&mut self) -> Result<Compacted<Self::Event>, StoreError> {
+        Ok(Compacted {
+            snapshot: None,
+            events: self.load()?,
+        })
+    }
+}
+
+/// Returned by [`Store::load_compacted`]: the snapshot a compacted store's earlier events were
+/// folded into, and the events after it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Compacted<E> {
+    /// The snapshot, with its state as JSON; `None` when the store was never compacted.
+    pub snapshot: Option<Snapshot<serde_json::Value>>,
+    /// The events after the snapshot's revision, in revision order.
+    pub events: Vec<Recorded<E>>,
+}
+
+impl<E> Compacted<E> {
+    /// The revision of the store: that of the last event, else the snapshot's, else 0.
+    pub fn revision(&self) -> Revision {
+        self.events
+            .last()
+            .map(|r| r.revision)
+            .or(self.snapshot.as_ref().map(|s| s.revision))
+            .unwrap_or(Revision::ZERO)
+    }
 }
 
 /// Returned by [`Store::append`].
@@ -331,6 +368,25 @@ pub enum StoreError {
         /// The limit.
         max: usize,
     },
+    /// The snapshot does not fit the journal: the journal starts after revision `base` but the
+    /// snapshot folds fewer events, or the snapshot is ahead of the journal's last event.
+    #[error(
+        "{}: the snapshot at revision {snapshot} does not fit the journal (starting after {base}, at {revision})",
+        path.display()
+    )]
+    SnapshotMismatch {
+        /// The store's directory.
+        path: PathBuf,
+        /// The snapshot's revision.
+        snapshot: Revision,
+        /// The revision the journal starts after.
+        base: Revision,
+        /// The revision of the journal's last event.
+        revision: Revision,
+    },
+    /// A snapshot's state does not decode as the expected type.
+    #[error("cannot decode the snapshot's state")]
+    DecodeSnapshot(#[source] serde_json::Error),
     /// A path that must be a regular file is something else (a FIFO, a device, a directory);
     /// it is refused before it is read, since reading one can block or never end.
     #[error("{} is not a regular file", path.display())]

@@ -81,8 +81,8 @@ impl<E> TransactError<E> {
 /// should be checked with [`EnvState::check`] inside `decide`, so that a transition refused by
 /// the state machine is not recorded. Returning no events appends nothing and succeeds.
 ///
-/// Each attempt costs one [`Store::load`] and one [`Store::append`]; the fold is linear in the
-/// number of events loaded.
+/// Each attempt costs one [`load_state`] and one [`Store::append`]; the fold is linear in the
+/// number of events loaded. A compacted store is read from its snapshot.
 ///
 /// ```
 /// use relman_env::store::{LineageId, MemoryStore, Revision, Store, transact};
@@ -125,7 +125,7 @@ where
 {
     let attempts = max_attempts.max(1);
     for attempt in 1..=attempts {
-        let mut state = EnvState::fold(&store.load().map_err(TransactError::Load)?);
+        let (mut state, _) = load_state(store).map_err(TransactError::Load)?;
         let read = state.revision;
         let events = decide(&state).map_err(TransactError::Decide)?;
         match store.append(read, &events) {
@@ -148,6 +148,48 @@ where
         }
     }
     Err(TransactError::Contended { attempts })
+}
+
+/// Reads the state of `store`: its snapshot (when it was compacted) with the events after it
+/// applied, and those events. The state's [`revision`](EnvState::revision) is the store's.
+///
+/// ```
+/// use relman_env::store::{JournalStore, LineageId, Revision, Store, load_state};
+/// use relman_env::{EnvState, Event, EventKind};
+///
+/// let dir = tempfile::tempdir()?;
+/// let mut store = JournalStore::<Event>::create(dir.path(), LineageId::new("demo")?)?.store;
+/// let environments = relman_model::Environment::pipeline(["prod".parse()?]);
+/// let declare = EventKind::EnvironmentsDeclared { environments };
+/// store.append(Revision::ZERO, &[Event::new("2026-11-28T10:00:00Z".parse()?, None, declare)])?;
+/// let (state, _) = load_state(&mut store)?;
+/// store.snapshot_at(state.revision, &state)?;
+/// let (again, events) = load_state(&mut store)?;
+/// assert!(events.is_empty());
+/// assert_eq!(again, state);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// [`StoreError`] from [`Store::load_compacted`]; [`StoreError::DecodeSnapshot`] when the
+/// snapshot's state is not an [`EnvState`].
+pub fn load_state<S>(store: &mut S) -> Result<(EnvState, Vec<Recorded<Event>>), StoreError>
+where
+    S: Store<Event = Event> + ?Sized,
+{
+    let compacted = store.load_compacted()?;
+    let revision = compacted.revision();
+    let mut state = match compacted.snapshot {
+        Some(snapshot) => serde_json::from_value::<EnvState>(snapshot.state)
+            .map_err(StoreError::DecodeSnapshot)?,
+        None => EnvState::default(),
+    };
+    for r in &compacted.events {
+        state.apply(r);
+    }
+    state.revision = revision;
+    Ok((state, compacted.events))
 }
 
 #[cfg(test)]
