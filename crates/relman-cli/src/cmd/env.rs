@@ -21,8 +21,8 @@ use relman_env::ops::{
     self, BlockerView, DecideEventError, HistoryEntry, StatusTable, WindowSchedule, WriteResult,
 };
 use relman_env::store::{
-    AppendError, Committed, Corruption, JournalDiagnostic, JournalStore, LineageId, Recorded,
-    Revision, Store, StoreError,
+    Committed, JournalDiagnostic, JournalStore, LineageId, Recorded, Revision, Store, StoreError,
+    check,
 };
 use relman_env::{DeployReason, DeployRequest, EnvState, Event, EventKind};
 use relman_model::{ComponentId, Digest, EnvironmentId, PersonId, ReleaseId, WindowKind};
@@ -832,152 +832,22 @@ fn record(
     print_write(common, &out)
 }
 
-/// What `relman env verify` and `relman env repair` found.
-///
-/// JSON: `{"state": DIR, "outcome": "ok" | "torn_tail" | "repaired" | "corrupt", "revision": N,
-/// "file": PATH, "offset": N, "bytes": N, "problem": TEXT, "saved_to": PATH}` (absent fields
-/// are null).
-#[derive(Debug, Default, Serialize)]
-struct CheckOutput {
-    state: String,
-    outcome: &'static str,
-    revision: Option<u64>,
-    file: Option<String>,
-    offset: Option<u64>,
-    bytes: Option<u64>,
-    problem: Option<String>,
-    saved_to: Option<String>,
-}
-
-impl CheckOutput {
-    fn new(common: &Common, outcome: &'static str) -> Self {
-        CheckOutput {
-            state: common.state.display().to_string(),
-            outcome,
-            ..CheckOutput::default()
-        }
-    }
-
-    fn corrupt(common: &Common, path: &std::path::Path, offset: u64, problem: &Corruption) -> Self {
-        CheckOutput {
-            file: Some(path.display().to_string()),
-            offset: Some(offset),
-            problem: Some(problem.to_string()),
-            ..CheckOutput::new(common, "corrupt")
-        }
-    }
-
-    fn to_text(&self) -> String {
-        let file = self.file.as_deref().unwrap_or_default();
-        let offset = self.offset.unwrap_or_default();
-        let bytes = self.bytes.unwrap_or_default();
-        let problem = self.problem.as_deref().unwrap_or_default();
-        let revision = self.revision.unwrap_or_default();
-        match self.outcome {
-            "ok" => format!("ok: {} is sound at revision {revision}\n", self.state),
-            "torn_tail" => format!(
-                "torn tail: {file} ends with {bytes} bytes of an interrupted write at byte {offset} ({problem}); `relman env repair` saves and cuts them\n"
-            ),
-            "repaired" => format!(
-                "repaired: cut {bytes} bytes of an interrupted write at byte {offset} of {file} ({problem}); saved in {}; the store is at revision {revision}\n",
-                self.saved_to.as_deref().unwrap_or_default()
-            ),
-            _ => format!(
-                "corrupt: {file} at byte offset {offset}: {problem}; a complete record is damaged, so nothing is cut: restore the file from a backup\n"
-            ),
-        }
-    }
-}
-
 /// `relman env verify`: opens the store read-only and checks the journal and the snapshot.
+/// Exit 0 sound, 1 torn tail or corruption.
 fn verify(common: &Common) -> Result<ExitCode> {
-    let context = || format!("cannot verify the state in {}", common.state.display());
-    let out = match JournalStore::<Event>::open_read_only(&common.state) {
-        Err(StoreError::Corrupt {
-            path,
-            offset,
-            problem,
-        }) => CheckOutput::corrupt(common, &path, offset, &problem),
-        Err(e) => return Err(anyhow::Error::new(e).context(context())),
-        Ok(opened) => {
-            let mut store = opened.store;
-            let torn = opened.diagnostics.iter().find_map(|d| match d {
-                JournalDiagnostic::TornTailFound {
-                    offset,
-                    bytes,
-                    problem,
-                } => Some((*offset, *bytes, problem.clone())),
-                _ => None,
-            });
-            let revision = store.revision().with_context(context)?;
-            match (store.read_snapshot::<EnvState>(), torn) {
-                (
-                    Err(StoreError::Corrupt {
-                        path,
-                        offset,
-                        problem,
-                    }),
-                    _,
-                ) => CheckOutput::corrupt(common, &path, offset, &problem),
-                (Err(e), _) => return Err(anyhow::Error::new(e).context(context())),
-                (Ok(_), Some((offset, bytes, problem))) => CheckOutput {
-                    revision: Some(revision.get()),
-                    file: Some(store.journal_path().display().to_string()),
-                    offset: Some(offset),
-                    bytes: Some(bytes),
-                    problem: Some(problem.to_string()),
-                    ..CheckOutput::new(common, "torn_tail")
-                },
-                (Ok(_), None) => CheckOutput {
-                    revision: Some(revision.get()),
-                    ..CheckOutput::new(common, "ok")
-                },
-            }
-        }
-    };
+    let out = check::verify(&common.state)
+        .with_context(|| format!("cannot verify the state in {}", common.state.display()))?;
     print(common.format, &out, || out.to_text())?;
-    Ok(exit_code(out.outcome == "ok"))
+    Ok(exit_code(out.outcome == check::CheckOutcome::Ok))
 }
 
-/// `relman env repair`: opens the store for writing, which saves a torn tail beside the journal
-/// and cuts it. Exit 0 when the store is sound afterwards, 1 when it is corrupt (nothing cut).
+/// `relman env repair`: saves a torn tail beside the journal and cuts it. Exit 0 when the
+/// store is sound afterwards, 1 when it is corrupt (nothing cut).
 fn repair(common: &Common) -> Result<ExitCode> {
-    let context = || format!("cannot repair the state in {}", common.state.display());
-    let out = match JournalStore::<Event>::open(&common.state) {
-        Err(StoreError::Corrupt {
-            path,
-            offset,
-            problem,
-        }) => CheckOutput::corrupt(common, &path, offset, &problem),
-        Err(e) => return Err(anyhow::Error::new(e).context(context())),
-        Ok(opened) => {
-            let mut store = opened.store;
-            let revision = store.revision().with_context(context)?.get();
-            let cut = opened.diagnostics.iter().find_map(|d| match d {
-                JournalDiagnostic::TornTail {
-                    offset,
-                    dropped_bytes,
-                    problem,
-                    saved_to,
-                } => Some(CheckOutput {
-                    revision: Some(revision),
-                    file: Some(store.journal_path().display().to_string()),
-                    offset: Some(*offset),
-                    bytes: Some(*dropped_bytes),
-                    problem: Some(problem.to_string()),
-                    saved_to: Some(saved_to.display().to_string()),
-                    ..CheckOutput::new(common, "repaired")
-                }),
-                _ => None,
-            });
-            cut.unwrap_or_else(|| CheckOutput {
-                revision: Some(revision),
-                ..CheckOutput::new(common, "ok")
-            })
-        }
-    };
+    let out = check::repair(&common.state)
+        .with_context(|| format!("cannot repair the state in {}", common.state.display()))?;
     print(common.format, &out, || out.to_text())?;
-    Ok(exit_code(out.outcome != "corrupt"))
+    Ok(exit_code(out.is_sound()))
 }
 
 #[derive(Serialize)]
@@ -986,29 +856,19 @@ struct CompactOutput {
     revision: u64,
 }
 
-/// `relman env compact`: folds the store and writes the state as its snapshot, at the revision
-/// it read (retried when another writer appended in between).
+/// `relman env compact`: writes the folded state as the store's snapshot.
 fn compact(common: &Common) -> Result<ExitCode> {
-    let mut store = open_store(&common.state)?;
-    for _ in 0..MAX_ATTEMPTS {
-        let (_, state) = load(&mut store)?;
-        match store.snapshot_at(state.revision, &state) {
-            Ok(revision) => {
-                let out = CompactOutput {
-                    state: common.state.display().to_string(),
-                    revision: revision.get(),
-                };
-                print(common.format, &out, || {
-                    format!(
-                        "compacted {}: snapshot at revision {}\n",
-                        out.state, out.revision
-                    )
-                })?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            Err(AppendError::Conflict { .. }) => continue,
-            Err(e) => return Err(anyhow::Error::new(e).context("cannot compact the journal")),
-        }
-    }
-    bail!("gave up after {MAX_ATTEMPTS} conflicting concurrent writes; try again")
+    let revision = check::compact(&common.state, MAX_ATTEMPTS)
+        .with_context(|| format!("cannot compact the state in {}", common.state.display()))?;
+    let out = CompactOutput {
+        state: common.state.display().to_string(),
+        revision: revision.get(),
+    };
+    print(common.format, &out, || {
+        format!(
+            "compacted {}: snapshot at revision {}\n",
+            out.state, out.revision
+        )
+    })?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -26,6 +26,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub mod check;
 pub mod journal;
 mod memory;
 mod transact;
