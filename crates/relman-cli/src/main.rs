@@ -96,7 +96,19 @@ fn run(cli: Cli) -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::from(2)
+            ExitCode::from(exit_code_of(&err))
         }
     }
+}
+
+/// 1 for a refusal that no retry with the same input fixes (a plan edited after planning);
+/// 2 for every other error (usage, I/O, bad input).
+fn exit_code_of(err: &anyhow::Error) -> u8 {
+    let edited_plan = err.chain().any(|e| {
+        matches!(
+            e.downcast_ref::<relman_plan::plan::ReadPlanError>(),
+            Some(relman_plan::plan::ReadPlanError::DigestMismatch { .. })
+        )
+    });
+    if edited_plan { 1 } else { 2 }
 }

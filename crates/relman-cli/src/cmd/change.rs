@@ -25,7 +25,6 @@ use relman_model::{
     ChangeKind, ChangeRequestId, Digest, PersonId, ReleaseId, ReleasedComponent, RiskLevel,
     UpdateChangeRequestError,
 };
-use relman_plan::plan::ReleasePlan;
 use serde::Serialize;
 
 use super::env::{load, open_store, open_store_read_only, transact};
@@ -275,21 +274,8 @@ enum ChangeCommand {
     },
 }
 
-/// Reads a `release-plan.json`, verified against its digest: an edited plan is not approved
-/// under the old digest.
-fn read_plan(path: &Path) -> Result<ReleasePlan> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    ReleasePlan::from_json(&text).with_context(|| {
-        format!(
-            "{} is not a release plan written by `relman plan --output DIR`",
-            path.display()
-        )
-    })
-}
-
 fn draft_of(path: &Path) -> Result<ChangeRequestDraft> {
-    read_plan(path)?
+    super::plan::read_plan_file(path)?
         .draft()
         .with_context(|| format!("in {}", path.display()))
 }

@@ -106,9 +106,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
 ///
 /// When the file cannot be read, is not a plan, or its content does not match its digest.
 pub(crate) fn read_plan(file: &Path) -> anyhow::Result<(ReleasePlan, String)> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let plan = ReleasePlan::from_json(&text).with_context(|| format!("{}", file.display()))?;
+    let plan = super::plan::read_plan_file(file)?;
     let svg = file
         .parent()
         .map(|dir| dir.join("gantt.svg"))

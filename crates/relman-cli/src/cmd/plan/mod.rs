@@ -324,3 +324,21 @@ fn flag_of(err: anyhow::Error, args: &PlanArgs) -> anyhow::Error {
         None => err,
     }
 }
+
+/// Reads a `release-plan.json` written by `relman plan --output DIR`, verified against its
+/// digest: every command that reads a plan refuses an edited one (exit 1, both digests named,
+/// see `main`'s exit codes).
+///
+/// # Errors
+///
+/// When the file cannot be read, is not a plan of this schema, or does not match its digest.
+pub(crate) fn read_plan_file(path: &Path) -> anyhow::Result<relman_plan::plan::ReleasePlan> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    relman_plan::plan::ReleasePlan::from_json(&text).with_context(|| {
+        format!(
+            "{}: not a release plan written by `relman plan --output DIR`, or edited since",
+            path.display()
+        )
+    })
+}
