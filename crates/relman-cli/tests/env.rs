@@ -596,3 +596,54 @@ fn compact_keeps_the_state_and_writers_continue_after_it() {
     assert!(out.contains("at revision 5"), "{out}");
     ok(&relman(&state, &["verify"]));
 }
+
+#[test]
+fn a_journal_past_the_size_limit_is_compacted_by_the_next_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let journal = store_with_a_deployment(&state);
+    assert!(
+        !state.join("snapshot").exists(),
+        "small journals stay as they are"
+    );
+    let before = ok(&relman(&state, &["status", "--format", "json"]));
+    let grown = std::fs::metadata(&journal).unwrap().len();
+    let out = Command::new(env!("CARGO_BIN_EXE_relman"))
+        .args(["env", "succeed", "--env", "dev", "--component", "api"])
+        .args(["--version", "1.0.0", "--state"])
+        .arg(&state)
+        .env("RELMAN_COMPACT_ABOVE_BYTES", (grown / 2).to_string())
+        .output()
+        .unwrap();
+    let succeeded = ok(&out);
+    let revision = |text: &str| -> u64 {
+        text.trim()
+            .rsplit(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no revision in {text:?}"))
+    };
+    assert!(state.join("snapshot").exists(), "the write compacted");
+    assert!(std::fs::metadata(&journal).unwrap().len() < grown);
+    let after = ok(&relman(&state, &["status", "--format", "json"]));
+    assert_ne!(after, before, "the deployment succeeded");
+    assert!(after.contains("succeeded"), "{after}");
+    ok(&relman(&state, &["verify"]));
+    let out = ok(&relman(
+        &state,
+        &[
+            "deploy",
+            "--env",
+            "prod",
+            "--component",
+            "api",
+            "--version",
+            "1.0.0",
+        ],
+    ));
+    assert_eq!(
+        revision(&out),
+        revision(&succeeded) + 1,
+        "writers continue: {out}"
+    );
+}

@@ -718,13 +718,29 @@ pub(crate) fn transact<R>(
     });
     report_diagnostics(&store.take_diagnostics());
     match result {
-        Ok(committed) => Ok(Ok(committed)),
+        Ok(committed) => {
+            // A journal past the size limit is compacted by the writer that grew it; a failure
+            // only delays that to the next write.
+            if let Err(e) = check::compact_if_above(store, &committed, compact_limit()) {
+                eprintln!("warning: could not compact the journal: {e}");
+            }
+            Ok(Ok(committed))
+        }
         Err(e) => match e.into_decision() {
             Ok(Ok(refusal)) => Ok(Err(refusal)),
             Ok(Err(e)) => Err(e),
             Err(e) => Err(e.into()),
         },
     }
+}
+
+/// The journal size past which a write compacts it: `RELMAN_COMPACT_ABOVE_BYTES`, else
+/// [`check::DEFAULT_COMPACT_ABOVE`].
+fn compact_limit() -> u64 {
+    std::env::var("RELMAN_COMPACT_ABOVE_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(check::DEFAULT_COMPACT_ABOVE)
 }
 
 /// Appends what `decide` returns: the event recorded last, or the refusal.

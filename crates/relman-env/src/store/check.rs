@@ -1,6 +1,7 @@
 //! Store maintenance for an environment ledger on disk: [`verify`] (read-only), [`repair`]
-//! (the one operation that cuts a torn tail, after saving it) and [`compact`] (a snapshot of
-//! the folded state).
+//! (the one operation that cuts a torn tail, after saving it), [`compact`] (a snapshot of the
+//! folded state) and [`compact_if_above`] (the same after a write, once the journal has grown
+//! past a size).
 //!
 //! ```
 //! use relman_env::store::check::{CheckOutcome, compact, verify};
@@ -20,8 +21,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::journal::{Corruption, JournalDiagnostic, JournalStore};
-use super::transact::load_state;
-use super::{AppendError, Revision, Store, StoreError};
+use super::transact::{Committed, load_state};
+use super::{AppendError, IoOp, Revision, Store, StoreError};
 use crate::event::Event;
 use crate::state::EnvState;
 
@@ -235,4 +236,38 @@ pub fn compact(dir: &Path, attempts: usize) -> Result<Revision, CompactError> {
     Err(CompactError::Contended {
         attempts: attempts.max(1),
     })
+}
+
+/// The journal size past which writers compact by themselves ([`compact_if_above`]): 4 MiB,
+/// about 20,000 events.
+pub const DEFAULT_COMPACT_ABOVE: u64 = 4 << 20;
+
+/// After a write: when the journal of `store` is larger than `limit` bytes, writes the state
+/// `committed` produced as the snapshot, which starts the journal afresh. Returns the
+/// snapshot's revision, or `None` when the journal is small enough or another writer appended
+/// in between (the next write tries again).
+///
+/// # Errors
+///
+/// [`StoreError`] when the journal's size cannot be read or the snapshot cannot be written.
+pub fn compact_if_above(
+    store: &mut JournalStore<Event>,
+    committed: &Committed,
+    limit: u64,
+) -> Result<Option<Revision>, StoreError> {
+    let size = std::fs::metadata(store.journal_path())
+        .map_err(|source| StoreError::Io {
+            op: IoOp::Read,
+            path: store.journal_path().to_path_buf(),
+            source,
+        })?
+        .len();
+    if size <= limit {
+        return Ok(None);
+    }
+    match store.snapshot_at(committed.revision, &committed.state) {
+        Ok(revision) => Ok(Some(revision)),
+        Err(AppendError::Conflict { .. }) => Ok(None),
+        Err(AppendError::Store(e)) => Err(e),
+    }
 }
