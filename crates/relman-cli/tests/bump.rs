@@ -288,3 +288,31 @@ fn bump_takes_components_tags_and_paths_from_the_configuration() {
     let stderr = String::from_utf8_lossy(&unknown.stderr);
     assert!(stderr.contains("api, cli, web"), "{stderr}");
 }
+
+#[test]
+fn the_text_shows_the_strongest_evidence_and_counts_the_rest() {
+    let mut history = docs_after_release();
+    for i in 0..24 {
+        history.commit(
+            &format!("docs: page {i}"),
+            &[("README.md", &format!("{i}\n"))],
+        );
+    }
+    history.commit("docs: \u{1b}]0;pwned\u{7} title", &[("README.md", "x\n")]);
+    let text = common::ok(&relman(history.path(), &["bump"]));
+    assert!(
+        text.contains("docs: \\u{1b}]0;pwned\\u{7} title"),
+        "the escape sequence is shown as text: {text}"
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "no raw escape reaches the terminal"
+    );
+    assert!(
+        text.contains("... and 6 more (--format json lists them all)"),
+        "{text}"
+    );
+    let json = common::ok(&relman(history.path(), &["bump", "--format", "json"]));
+    let value: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(value["evidence"].as_array().map(Vec::len), Some(26));
+}

@@ -523,3 +523,32 @@ fn a_requester_cannot_lower_the_approvals_a_change_needs() {
     );
     assert!(out.status.success(), "standard changes are pre-approved");
 }
+
+#[test]
+fn a_refused_step_names_the_next_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = init_state(dir.path());
+    let digest = "a".repeat(64);
+    ok(&relman_with_state(
+        &[
+            "change",
+            "new",
+            "--id",
+            "CR-1",
+            "--title",
+            "t",
+            "--requester",
+            "al",
+            "--digest",
+            &digest,
+        ],
+        &state,
+    ));
+    let out = relman_with_state(
+        &[
+            "change", "approve", "CR-1", "--by", "bo", "--digest", &digest,
+        ],
+        &state,
+    );
+    refused(&out, 1, "next: `relman change assess CR-1 --plan FILE`");
+}

@@ -608,3 +608,64 @@ fn a_bad_pipeline_is_refused_naming_the_key() {
         "{stderr}"
     );
 }
+
+#[test]
+fn calendar_events_are_named_by_the_plan_and_the_start_accepts_a_date() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut history = common::one_package("demo", "0.3.0", "");
+    history.commit("feat: first cut", &[]);
+    let repo = history.path().to_path_buf();
+    let plan = |out: &Path, start: &str| {
+        common::ok(
+            &Command::new(env!("CARGO_BIN_EXE_relman"))
+                .arg("plan")
+                .arg("--repo")
+                .arg(&repo)
+                .args(["--start", start, "--output"])
+                .arg(out)
+                .output()
+                .expect("relman plan runs"),
+        );
+        let ics = std::fs::read_to_string(out.join("release.ics")).expect("release.ics");
+        ics.lines()
+            .filter(|l| l.starts_with("UID:"))
+            .map(str::to_owned)
+            .collect::<BTreeSet<String>>()
+    };
+    let first = plan(&dir.path().join("a"), "2026-12-01");
+    assert!(!first.is_empty());
+    let plan_json =
+        std::fs::read_to_string(dir.path().join("a/release-plan.json")).expect("plan file");
+    assert!(
+        plan_json.contains("\"start\": \"2026-12-01T00:00:00Z\""),
+        "{plan_json}"
+    );
+    let again = plan(&dir.path().join("b"), "2026-12-01T09:00");
+    assert_eq!(again, first, "the same release keeps its events");
+    history.commit("fix: second cut", &[("src/lib.rs", "pub fn a() { }\n")]);
+    let next = plan(&dir.path().join("c"), "2026-12-01");
+    assert!(next.is_disjoint(&first), "{next:?} vs {first:?}");
+}
+
+#[test]
+fn an_unwritable_output_fails_before_printing_the_plan() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut history = common::one_package("demo", "0.3.0", "");
+    history.commit("feat: first cut", &[]);
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "not a directory").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_relman"))
+        .arg("plan")
+        .arg("--repo")
+        .arg(history.path())
+        .arg("--output")
+        .arg(blocker.join("out"))
+        .output()
+        .expect("relman plan runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -261,6 +261,19 @@ fn names(units: &[Unit]) -> String {
         .join(", ")
 }
 
+/// How many evidence lines the text output shows.
+const EVIDENCE_LINES: usize = 20;
+
+/// Orders bumps by strength for display.
+fn bump_rank(bump: &str) -> u8 {
+    match bump {
+        "major" => 3,
+        "minor" => 2,
+        "patch" => 1,
+        _ => 0,
+    }
+}
+
 fn render_text(out: &BumpOutput) -> String {
     let name = out.component.as_deref().unwrap_or("repository");
     let current = out.current.as_deref().unwrap_or("(no release)");
@@ -275,11 +288,21 @@ fn render_text(out: &BumpOutput) -> String {
     for r in &out.reasons {
         text.push_str(&format!("  - {r}\n"));
     }
-    for e in &out.evidence {
+    // The strongest evidence first, at most EVIDENCE_LINES of it: a release of thousands of
+    // changes stays readable (`--format json` lists every change).
+    let mut evidence: Vec<&EvidenceOutput> = out.evidence.iter().collect();
+    evidence.sort_by_key(|e| std::cmp::Reverse(bump_rank(e.bump)));
+    for e in evidence.iter().take(EVIDENCE_LINES) {
         let short = e.commit.get(..10).unwrap_or(&e.commit);
         text.push_str(&format!(
             "  {:<6} {short} {}  [{}]\n",
             e.bump, e.summary, e.reason
+        ));
+    }
+    if evidence.len() > EVIDENCE_LINES {
+        text.push_str(&format!(
+            "  ... and {} more (--format json lists them all)\n",
+            evidence.len() - EVIDENCE_LINES
         ));
     }
     // Commit summaries reach the terminal: no escape sequence gets through.

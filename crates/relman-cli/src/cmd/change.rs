@@ -140,10 +140,10 @@ enum ChangeCommand {
         #[arg(long = "component", value_name = "NAME@VERSION")]
         components: Vec<String>,
         /// Planned start (RFC 3339; default: the plan's start).
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cmd::parse_time)]
         start: Option<DateTime<Utc>>,
         /// Planned finish (RFC 3339; default: the plan's schedule finish).
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cmd::parse_time)]
         finish: Option<DateTime<Utc>>,
         /// Who records it (default: the requester).
         #[arg(long)]
@@ -221,10 +221,10 @@ enum ChangeCommand {
         #[command(flatten)]
         actor: Actor,
         /// Start (RFC 3339).
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cmd::parse_time)]
         start: DateTime<Utc>,
         /// Finish (RFC 3339), after the start.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cmd::parse_time)]
         finish: DateTime<Utc>,
         #[command(flatten)]
         common: Common,
@@ -454,8 +454,34 @@ pub(crate) fn refusal_message(e: &ApplyChangeEventError) -> String {
                 "{e}: the plan changed since; review the new plan and approve its digest (`relman change show` prints it)"
             )
         }
+        ApplyChangeEventError::Transition(UpdateChangeRequestError::WrongState {
+            id,
+            state,
+            ..
+        }) => match next_step(id, *state) {
+            Some(step) => format!("{e}; next: {step}"),
+            None => e.to_string(),
+        },
         _ => e.to_string(),
     }
+}
+
+/// What moves a request on from `state`, as the command to run.
+fn next_step(id: &ChangeRequestId, state: relman_model::ChangeState) -> Option<String> {
+    use relman_model::ChangeState as S;
+    Some(match state {
+        S::New => format!(
+            "`relman change assess {id} --plan FILE` (normal) or `relman change submit {id}` (emergency)"
+        ),
+        S::Assess => format!("`relman change submit {id}`, then approvals"),
+        S::Authorize => format!(
+            "approvals (`relman change approve {id} --by NAME --plan FILE`), then `relman change schedule {id}`"
+        ),
+        S::Scheduled => format!("`relman change implement {id}`"),
+        S::Implement => format!("`relman change review {id}`"),
+        S::Review => format!("`relman change close {id}`"),
+        _ => return None,
+    })
 }
 
 fn write(common: &Common, id: &ChangeRequestId, event: Event) -> Result<ExitCode> {

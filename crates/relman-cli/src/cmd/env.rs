@@ -250,10 +250,10 @@ enum EnvCommand {
         #[arg(long, value_enum, default_value = "freeze")]
         kind: WindowArg,
         /// Start (RFC 3339, e.g. 2026-12-20T00:00:00Z) of a one-off window.
-        #[arg(long, required_unless_present = "cron", conflicts_with = "cron")]
+        #[arg(long, value_parser = crate::cmd::parse_time, required_unless_present = "cron", conflicts_with = "cron")]
         start: Option<DateTime<Utc>>,
         /// End, exclusive (RFC 3339), of a one-off window.
-        #[arg(long, required_unless_present = "cron", conflicts_with = "cron")]
+        #[arg(long, value_parser = crate::cmd::parse_time, required_unless_present = "cron", conflicts_with = "cron")]
         end: Option<DateTime<Utc>>,
         /// A cron expression for a recurring window, e.g. "0 18 * * FRI".
         #[arg(long, requires = "duration_minutes")]

@@ -13,3 +13,43 @@ pub mod report;
 pub mod review;
 pub mod risk;
 pub mod schedule;
+
+/// A point in time on the command line: RFC 3339 (`2026-12-01T09:00:00Z`), or a date
+/// (`2026-12-01`, midnight UTC), or a date and a time without a zone (`2026-12-01T09:00`, UTC).
+pub(crate) fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(Utc.from_utc_datetime(&t));
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(Utc.from_utc_datetime(&d.and_time(chrono::NaiveTime::MIN)));
+    }
+    Err(format!(
+        "{text:?} is not a time: give RFC 3339 (2026-12-01T09:00:00Z), a date (2026-12-01, \
+         midnight UTC) or a UTC date and time (2026-12-01T09:00)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_are_read_in_every_documented_form() {
+        let at = |s: &str| super::parse_time(s).map(|t| t.to_rfc3339());
+        assert_eq!(at("2026-12-01"), Ok("2026-12-01T00:00:00+00:00".into()));
+        assert_eq!(
+            at("2026-12-01T09:30"),
+            Ok("2026-12-01T09:30:00+00:00".into())
+        );
+        assert_eq!(
+            at("2026-12-01T09:30:00+02:00"),
+            Ok("2026-12-01T07:30:00+00:00".into())
+        );
+        let err = at("tomorrow").expect_err("not a time");
+        assert!(err.contains("RFC 3339"), "{err}");
+    }
+}

@@ -1,7 +1,7 @@
 //! `relman report`: the release status report, as Markdown or as one self-contained HTML file.
 //!
 //! `relman report [--repo P] [--config F] [--store PATH] [--format markdown|html]
-//! [--output FILE] [--start RFC3339]`
+//! [--output FILE] [--start TIME]`
 //!
 //! The report is rendered from a [`ReportInput`]: the plan of `relman plan` (components,
 //! current → next, bump, waves, risk, schedule, change request), the Gantt chart (SVG), the
@@ -39,9 +39,9 @@ pub struct ReportArgs {
     /// The configuration file (default: relman.toml, then Cargo.toml metadata).
     #[arg(long, value_name = "F")]
     config: Option<PathBuf>,
-    /// The relman-env state directory (as `relman env --state`); without it the report has no
+    /// The relman-env state directory (as `relman env --state`; `--state` is accepted too); without it the report has no
     /// environment status.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, alias = "state", value_name = "PATH")]
     store: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
@@ -50,7 +50,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// When hour 0 of the schedule is (RFC 3339); default: now.
-    #[arg(long, value_name = "TIME", conflicts_with = "plan")]
+    #[arg(long, value_parser = crate::cmd::parse_time, value_name = "TIME", conflicts_with = "plan")]
     start: Option<DateTime<Utc>>,
     /// Report on a saved plan (`relman plan --output DIR` writes DIR/release-plan.json)
     /// instead of planning again: its digest is verified first, and the `gantt.svg` beside it

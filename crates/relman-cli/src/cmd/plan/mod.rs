@@ -1,7 +1,7 @@
 //! `relman plan`: the whole release plan of a repository in one command.
 //!
 //! `relman plan [--repo P] [--manifest-path Cargo.toml] [--config relman.toml]
-//! [--format text|markdown|json] [--output DIR] [--start RFC3339] [--propagation MODE]`
+//! [--format text|markdown|json] [--output DIR] [--start TIME] [--propagation MODE]`
 //!
 //! The plan comes from `relman-plan` (`relman_plan::repo::Repository::plan`): release units
 //! and their next versions with evidence (the same rules as `relman bump`), propagation to
@@ -53,13 +53,13 @@ pub struct PlanArgs {
     /// release-notes.md, report.md and report.html here.
     #[arg(long, value_name = "DIR")]
     output: Option<PathBuf>,
-    /// The relman-env state directory (as `relman env --state`): the report.md and report.html
+    /// The relman-env state directory (as `relman env --state`; `--state` is accepted too): the report.md and report.html
     /// written with `--output` then show the environments, the approvals and the recorded gate
     /// verdicts, as `relman report --store` does.
-    #[arg(long, value_name = "PATH", requires = "output")]
+    #[arg(long, alias = "state", value_name = "PATH", requires = "output")]
     store: Option<PathBuf>,
     /// When hour 0 of the schedule is (RFC 3339, e.g. 2026-12-01T09:00:00Z); default: now.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_parser = crate::cmd::parse_time, value_name = "TIME")]
     start: Option<DateTime<Utc>>,
     /// How releases travel to dependents (default: `[bump] propagation`, else always-patch).
     #[arg(long, value_enum)]
@@ -282,13 +282,14 @@ pub fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let plan = &built.plan;
     let json = serde_json::to_string_pretty(plan).context("cannot serialize the plan")? + "\n";
     let markdown = render::render_markdown(plan);
+    // Files first: an unwritable --output fails before the plan is printed.
+    if let Some(dir) = &args.output {
+        output::write_files(dir, &built, &json, &markdown, env.as_ref())?;
+    }
     match args.format {
         Format::Json => print!("{json}"),
         Format::Markdown => print!("{markdown}"),
         Format::Text => print!("{}", render::render_text(plan)),
-    }
-    if let Some(dir) = &args.output {
-        output::write_files(dir, &built, &json, &markdown, env.as_ref())?;
     }
     Ok(ExitCode::SUCCESS)
 }

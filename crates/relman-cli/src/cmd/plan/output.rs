@@ -38,7 +38,18 @@ pub(super) fn write_files(
     let (mmd, ics) = match scheduled {
         Some(s) => (
             relman_graph::to_mermaid(&s.plan, &s.schedule, &s.scale, &title),
-            relman_graph::to_ics(&s.plan, &s.schedule, &s.scale, start, "relman.invalid"),
+            // UIDs under the plan's digest: the next release's events never overwrite these,
+            // and planning the same release again updates them instead of adding copies.
+            relman_graph::to_ics(
+                &s.plan,
+                &s.schedule,
+                &s.scale,
+                start,
+                &format!(
+                    "{}.plan.relman.invalid",
+                    out.digest.get(..16).unwrap_or(&out.digest)
+                ),
+            ),
         ),
         None => (empty_mermaid(&title), empty_ics()),
     };
