@@ -48,6 +48,10 @@ enum Command {
     Review(cmd::review::ReviewArgs),
     /// The release status report: plan, risk, gates, approvals, environments, Gantt chart.
     Report(cmd::report::ReportArgs),
+    /// Write a commented relman.toml from what relman detects in the repository.
+    Init(cmd::init::InitArgs),
+    /// Print the shell completion script (bash, elvish, fish, powershell, zsh).
+    Completions(cmd::completions::CompletionsArgs),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +95,8 @@ fn run(cli: Cli) -> ExitCode {
         Command::Change(args) => cmd::change::run(args),
         Command::Review(args) => cmd::review::run(args),
         Command::Report(args) => cmd::report::run(args),
+        Command::Completions(args) => Ok(cmd::completions::run(&args)),
+        Command::Init(args) => cmd::init::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -25,6 +25,7 @@
 
 pub mod config;
 pub mod decide;
+pub mod init;
 pub mod plan;
 #[cfg(feature = "git")]
 pub mod repo;

@@ -1,0 +1,136 @@
+//! A starter `relman.toml` from what relman detects in a repository ([`starter_config`]): the
+//! forge remote, the release units with their tag series and releases, and every section with
+//! relman's defaults as comments. It changes nothing relman decides (only `remote` is set, to
+//! what relman would read from `origin` anyway); it documents what was found and where to
+//! change it.
+
+use std::fmt::Write as _;
+
+use crate::units::Unit;
+
+/// The text of a starter `relman.toml` for `units` (as [`crate::units::release_units`] found
+/// them) and the detected `remote` URL.
+///
+/// ```
+/// use relman_plan::init::starter_config;
+///
+/// let text = starter_config(&[], Some("https://github.com/acme/widget"));
+/// assert!(text.contains("remote = \"https://github.com/acme/widget\""));
+/// let config: relman_plan::Config = toml::from_str(&text)?;
+/// assert_eq!(config.remote.as_deref(), Some("https://github.com/acme/widget"));
+/// # Ok::<(), toml::de::Error>(())
+/// ```
+pub fn starter_config(units: &[Unit], remote: Option<&str>) -> String {
+    let mut t = String::from(
+        "# relman.toml, written by `relman init` from what relman found in this repository.\n\
+         # Every key is optional: the values below are what relman does without them.\n\
+         # Reference: docs/configuration.md\n\n",
+    );
+    // A local path (a clone of a clone) is no forge: left as a comment.
+    let forge = remote.filter(|url| {
+        url.starts_with("https://") || url.starts_with("http://") || url.contains('@')
+    });
+    match forge {
+        Some(url) => {
+            let _ = writeln!(
+                t,
+                "# The forge for commit, compare and issue links (from `origin`)."
+            );
+            let _ = writeln!(t, "remote = {}\n", toml_string(url));
+        }
+        None => {
+            let _ = writeln!(
+                t,
+                "# The forge for commit, compare and issue links (no forge URL in `origin`)."
+            );
+            let _ = writeln!(t, "# remote = \"https://github.com/OWNER/REPO\"\n");
+        }
+    }
+    let _ = writeln!(t, "# Release units found, each with its tag series:");
+    if units.is_empty() {
+        let _ = writeln!(t, "#   (none)");
+    }
+    for u in units {
+        let releases = match (u.releases.len(), u.last_release()) {
+            (0, _) | (_, None) => "no release yet".to_owned(),
+            (n, Some(last)) => format!("{n} release(s), last {}", last.name),
+        };
+        let members = if u.members.len() > 1 {
+            let names: Vec<&str> = u.members.iter().map(|m| m.as_str()).collect();
+            format!(", version group of {}", names.join(", "))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            t,
+            "#   {:<24} tags {:<28} {releases}{members}",
+            u.id.as_str(),
+            u.pattern.as_str()
+        );
+    }
+    t.push_str(
+        "\n# [tags]\n\
+         # pattern = \"v{version}\"          # one repository-wide series, if yours has one\n\
+         \n\
+         # To override what was found for one component:\n\
+         # [components.NAME]\n\
+         # paths = [\"crates/NAME\"]\n\
+         # tag = \"NAME-v{version}\"\n\
+         \n\
+         [bump]\n\
+         # policy = \"learned\"              # 0.y.z rules learned from past releases\n\
+         # other_changes = \"patch\"         # chore/docs/deps-only changes make a patch release\n\
+         # manifest = \"follow\"             # a manifest version ahead of the last tag is the next\n\
+         # propagation = \"always_patch\"    # dependents of a released crate are released too\n\
+         \n\
+         [changelog]\n\
+         # title = \"Changelog\"\n\
+         \n\
+         [approvals]                         # approvals of a release's change request by risk\n\
+         # low = 1\n\
+         # medium = 1\n\
+         # high = 2\n\
+         # critical = 2\n",
+    );
+    t
+}
+
+/// `text` as a TOML basic string.
+fn toml_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_starter_parses_and_sets_only_the_remote() {
+        let text = starter_config(&[], Some("https://example.org/a\"b"));
+        let config: crate::Config = toml::from_str(&text).expect("valid TOML");
+        assert_eq!(config.remote.as_deref(), Some("https://example.org/a\"b"));
+        let without = crate::Config {
+            remote: None,
+            ..config
+        };
+        assert_eq!(without, crate::Config::default());
+        for remote in [None, Some("/srv/git/widget")] {
+            let none: crate::Config =
+                toml::from_str(&starter_config(&[], remote)).expect("valid TOML");
+            assert_eq!(none, crate::Config::default(), "{remote:?}");
+        }
+    }
+}
