@@ -181,12 +181,18 @@ fn check_html(html: &str) -> String {
 }
 
 fn check_markdown(md: &str) {
+    let title = md.lines().next().unwrap_or_default();
     assert!(
-        md.starts_with("# Release status: a 1.3.0, b 2.0.1\n"),
+        title.starts_with("# Release 2026-12-")
+            && title.contains(": 2 components, risk ")
+            && title.ends_with(" of 1 approvals"),
         "{md}"
     );
+    assert!(md.contains("| a | 1.3.0 | 1.2.0 |"), "what ships: {md}");
+    assert!(!md.contains("/tmp/"), "no absolute paths: {md}");
     let mut last = 0;
     for section in [
+        "## What ships",
         "## Plan",
         "## Risk",
         "## Quality gates",
@@ -332,7 +338,10 @@ fn a_report_with_nothing_to_release_is_still_complete() {
     history.tag("v1.0.0");
     let repo = history.path();
     let md = ok(relman(&["report", "--repo", path(repo), "--start", START]));
-    assert!(md.starts_with("# Release status: no release\n"), "{md}");
+    assert!(
+        md.starts_with("# Release 2026-12-01: nothing to release\n"),
+        "{md}"
+    );
     assert!(md.contains("- nothing to release\n"), "{md}");
     assert!(
         md.contains("Nothing is released, so no gate applies."),

@@ -184,13 +184,52 @@ fn sections(input: &ReportInput<'_>) -> Vec<(&'static str, Vec<Block>)> {
     let cr = &input.plan.change_request;
     let mut out = Vec::new();
 
+    // What ships: per released component its version and its strongest changes.
+    let shipping: Vec<Vec<String>> = b
+        .released()
+        .map(|c| {
+            let rank = |bump: &str| match bump {
+                "major" => 0,
+                "minor" => 1,
+                "patch" => 2,
+                _ => 3,
+            };
+            let mut evidence: Vec<&crate::plan::PlanEvidence> = c.evidence.iter().collect();
+            evidence.sort_by_key(|e| rank(&e.bump));
+            let mut highlights: Vec<String> =
+                evidence.iter().take(3).map(|e| e.summary.clone()).collect();
+            if evidence.len() > 3 {
+                highlights.push(format!("and {} more", evidence.len() - 3));
+            }
+            vec![
+                c.name.clone(),
+                c.next.clone(),
+                c.current.clone().unwrap_or_else(|| "first release".into()),
+                c.changes.to_string(),
+                highlights.join("; "),
+            ]
+        })
+        .collect();
+    out.push((
+        "What ships",
+        vec![if shipping.is_empty() {
+            Block::Para("Nothing: no component has changes to release.".into())
+        } else {
+            Block::Table(Table {
+                header: vec!["Component", "Version", "After", "Changes", "Highlights"],
+                rows: shipping,
+            })
+        }],
+    ));
+
     // Plan.
     let released = b.components.iter().filter(|c| c.release).count();
+    let (repository, config) = place(b);
     let mut plan = vec![Block::Para(format!(
         "Repository {} at {}; configuration: {}; {} of {} components released; propagation {}.",
-        b.repository,
+        repository,
         short(&b.head),
-        b.config,
+        config,
         released,
         b.components.len(),
         b.propagation
@@ -252,8 +291,8 @@ fn sections(input: &ReportInput<'_>) -> Vec<(&'static str, Vec<Block>)> {
                 "Component",
                 "Commit",
                 "Summary",
-                "Probability",
-                "Top factors",
+                "Estimated defect probability",
+                "Why (the model's top factors)",
             ],
             rows: r
                 .riskiest_changes
@@ -493,14 +532,37 @@ fn header_cells(table: &Table, envs: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The report's title: `Release status: ` and what is released (the change request's title
-/// without its `Release ` prefix), e.g. `Release status: api 2.0.0, web 1.4.1`.
+/// The report's title, one line for people: the planned start's date, how many components
+/// ship, the risk level and the approvals counted for this plan, e.g.
+/// `Release 2026-12-05: 3 components, risk medium, 1 of 2 approvals`.
 fn title(input: &ReportInput<'_>) -> String {
-    let cr = &input.plan.change_request.title;
+    let plan = input.plan;
+    let date = plan.start.format("%Y-%m-%d");
+    let shipped = plan.released().count();
+    if shipped == 0 {
+        return format!("Release {date}: nothing to release");
+    }
+    let approved = input.approvals.iter().filter(|a| a.matches_plan).count();
     format!(
-        "Release status: {}",
-        cr.strip_prefix("Release ").unwrap_or(cr)
+        "Release {date}: {shipped} component{}, risk {}, {approved} of {} approvals",
+        if shipped == 1 { "" } else { "s" },
+        plan.risk.level,
+        plan.change_request.approvals_required
     )
+}
+
+/// Where the plan was made, without the absolute checkout path: the repository's directory
+/// name, and the configuration relative to it.
+fn place(plan: &ReleasePlan) -> (String, String) {
+    let repo = std::path::Path::new(&plan.repository);
+    let name = repo.file_name().map_or_else(
+        || plan.repository.clone(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let config = std::path::Path::new(&plan.config)
+        .strip_prefix(repo)
+        .map_or_else(|_| plan.config.clone(), |p| p.display().to_string());
+    (name, config)
 }
 
 /// The report as Markdown (`report.md`).

@@ -97,6 +97,69 @@ impl Metric {
     pub fn index(self) -> usize {
         self as usize
     }
+
+    /// The metric whose column name is `name` (`"la"`), if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|m| m.as_str() == name)
+    }
+
+    /// The metric's `value` in words for people, with its abbreviation:
+    /// `adds 1,240 lines (la)`, `author has 3 prior commits (exp)`.
+    ///
+    /// ```
+    /// use relman_risk::Metric;
+    ///
+    /// assert_eq!(Metric::La.describe(1240.0), "adds 1,240 lines (la)");
+    /// assert_eq!(Metric::Exp.describe(3.0), "author has 3 prior commits (exp)");
+    /// ```
+    pub fn describe(self, value: f64) -> String {
+        let n = thousands(value);
+        let words = match self {
+            Metric::Ns => format!("touches {n} subsystem(s)"),
+            Metric::Nd => format!("touches {n} directories"),
+            Metric::Nf => format!("touches {n} files"),
+            Metric::Entropy => format!("spreads its changes (entropy {value:.2})"),
+            Metric::La => format!("adds {n} lines"),
+            Metric::Ld => format!("deletes {n} lines"),
+            Metric::Lt => format!("touches files of {n} lines"),
+            Metric::Fix => if value > 0.0 {
+                "fixes a bug"
+            } else {
+                "is not a fix"
+            }
+            .to_owned(),
+            Metric::Ndev => format!("its files had {n} developers"),
+            Metric::Age => format!("its files last changed {value:.0} days before"),
+            Metric::Nuc => format!("its files had {n} earlier changes"),
+            Metric::Exp => format!("author has {n} prior commits"),
+            Metric::Rexp => format!("author's recent experience {value:.1}"),
+            Metric::Sexp => format!("author has {n} prior commits in these subsystems"),
+        };
+        format!("{words} ({})", self.as_str())
+    }
+}
+
+/// `value` rounded, with thousands separators (`1,240`).
+fn thousands(value: f64) -> String {
+    let rounded = value.round();
+    if !rounded.is_finite() || rounded.abs() >= 1e15 {
+        return format!("{value}");
+    }
+    // Lossless: |rounded| < 1e15 fits i64 exactly.
+    #[allow(clippy::cast_possible_truncation)]
+    let n = rounded as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl fmt::Display for Metric {

@@ -27,6 +27,36 @@ pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
     "sexp", "la/lt", "ld/lt", "la/nf", "lt/nf",
 ];
 
+/// A feature of [`FEATURE_NAMES`] and its untransformed `value` in words for people, with its
+/// name: `adds 1,240 lines (la)`, `adds 25 % of the lines of the files it touches (la/lt)`.
+/// An unknown name is shown as `name = value`.
+///
+/// ```
+/// use relman_risk::features::describe_feature;
+///
+/// assert_eq!(describe_feature("la/lt", 0.25), "adds 25 % of the lines of the files it touches (la/lt)");
+/// assert_eq!(describe_feature("exp", 3.0), "author has 3 prior commits (exp)");
+/// ```
+pub fn describe_feature(feature: &str, value: f64) -> String {
+    if let Some(metric) = Metric::from_name(feature) {
+        return metric.describe(value);
+    }
+    let words = match feature {
+        "la/lt" => format!(
+            "adds {:.0} % of the lines of the files it touches",
+            value * 100.0
+        ),
+        "ld/lt" => format!(
+            "deletes {:.0} % of the lines of the files it touches",
+            value * 100.0
+        ),
+        "la/nf" => format!("adds {value:.0} lines per file"),
+        "lt/nf" => format!("touches files of {value:.0} lines on average"),
+        _ => return format!("{feature} = {value:.2}"),
+    };
+    format!("{words} ({feature})")
+}
+
 /// The derived feature vector of one change (see the [module docs](self)).
 pub fn features(metrics: &ChangeMetrics) -> [f64; FEATURE_COUNT] {
     let mut out = [0.0; FEATURE_COUNT];

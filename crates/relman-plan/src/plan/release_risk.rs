@@ -44,7 +44,7 @@ pub(super) fn release_risk(
                     .iter()
                     .filter(|c| c.contribution > 0.0)
                     .take(3)
-                    .map(|c| c.feature.clone())
+                    .map(|c| relman_risk::features::describe_feature(&c.feature, c.value))
                     .collect(),
             });
         }
@@ -79,12 +79,12 @@ pub(super) fn release_risk(
             ReleaseFactor::Changes => {
                 let expected: f64 = factors.change_probabilities.iter().sum();
                 reasons.push(format!(
-                    "changes +{points:.1}: {expected:.2} expected defect-inducing changes among {} (default model)",
+                    "changes +{points:.1}: an estimated {expected:.1} of {} changes may introduce a defect (relman-risk's default model, an estimate)",
                     scored.len()
                 ));
                 for s in scored.iter().take(3) {
                     reasons.push(format!(
-                        "{} {} \"{}\": {:.0} %{}",
+                        "{} {} \"{}\": estimated {:.0} %{}",
                         s.component,
                         s.commit.get(..10).unwrap_or(&s.commit),
                         s.summary,
