@@ -7,7 +7,7 @@
 
 use crate::plan::{BuildPlanError, Plan, Precedence, Resource, ResourceId, Task, TaskId};
 
-/// Returned by [`parse_sm`]; positions are 1-based.
+/// Returned by [`parse_sm`]; positions are 1-based, columns count characters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ParseSmError {
@@ -58,23 +58,30 @@ struct Cursor<'a> {
     at: usize,
 }
 
+/// The whitespace-separated tokens of `line` with their 1-based columns (in characters).
 fn tokens(line: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut out = Vec::new();
+    // The byte offset and the column of the token being read.
     let mut start = None;
-    for (i, c) in line.char_indices() {
+    for (column, (i, c)) in line.char_indices().enumerate() {
         match (c.is_whitespace(), start) {
-            (false, None) => start = Some(i),
-            (true, Some(s)) => {
-                out.push((s + 1, &line[s..i]));
+            (false, None) => start = Some((i, column + 1)),
+            (true, Some((s, col))) => {
+                out.push((col, &line[s..i]));
                 start = None;
             }
             _ => {}
         }
     }
-    if let Some(s) = start {
-        out.push((s + 1, &line[s..]));
+    if let Some((s, col)) = start {
+        out.push((col, &line[s..]));
     }
     out.into_iter()
+}
+
+/// The 1-based column (in characters) just past the end of `line`.
+fn end_column(line: &str) -> usize {
+    line.chars().count() + 1
 }
 
 impl<'a> Cursor<'a> {
@@ -95,12 +102,12 @@ impl<'a> Cursor<'a> {
         let line = self.lines[i];
         let colon = line.find(':').ok_or(ParseSmError::Unexpected {
             line: i + 1,
-            column: line.len() + 1,
+            column: end_column(line),
             expected: "':'",
             found: String::new(),
         })?;
         let (col, tok) = tokens(&line[colon + 1..]).next().unwrap_or((1, ""));
-        number(i, colon + 1 + col, tok)
+        number(i, line[..=colon].chars().count() + col, tok)
     }
 
     /// The next line holding data (skips blank, separator and header lines).
@@ -134,7 +141,7 @@ fn numbers(lines: &[&str], i: usize, count: usize) -> Result<Vec<(usize, u64)>, 
     if toks.len() < count {
         return Err(ParseSmError::Unexpected {
             line: i + 1,
-            column: line.len() + 1,
+            column: end_column(line),
             expected: "more numbers on this line",
             found: String::new(),
         });
@@ -219,7 +226,7 @@ pub fn parse_sm(text: &str) -> Result<Plan, ParseSmError> {
                 line: i + 1,
                 column: v
                     .get(count.saturating_add(3))
-                    .map_or(c.lines[i].len() + 1, |x| x.0),
+                    .map_or(end_column(c.lines[i]), |x| x.0),
                 expected: "exactly the declared number of successors",
                 found: v
                     .get(count.saturating_add(3))
@@ -346,6 +353,36 @@ RESOURCEAVAILABILITIES:
         assert_eq!(plan.resources()[0].capacity, 2);
         assert_eq!(plan.tasks()[1].duration, 3);
         assert_eq!(plan.demand(1, 0), 2);
+    }
+
+    /// Found by `tests/fuzz.rs`: columns were byte offsets, so a line holding a non-ASCII
+    /// character reported a column past its end.
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        // U+3000 is whitespace of three bytes.
+        let bad = SMALL.replace(
+            "   3        1          1           4",
+            "\u{3000}3        1          1           x",
+        );
+        assert_eq!(
+            parse_sm(&bad),
+            Err(ParseSmError::Unexpected {
+                line: 10,
+                column: 34,
+                expected: "a non-negative integer",
+                found: "x".into()
+            })
+        );
+        let short = SMALL.replace("   2        1          1           4", "   2 \u{e9}");
+        assert_eq!(
+            parse_sm(&short),
+            Err(ParseSmError::Unexpected {
+                line: 9,
+                column: 7,
+                expected: "more numbers on this line",
+                found: String::new()
+            })
+        );
     }
 
     #[test]
