@@ -1,5 +1,5 @@
 //! What the JUnit and Cobertura readers share: a reader that insists on one complete document,
-//! attribute lookup, byte offsets as line and column, and the opaque wrapper of the XML reader's
+//! attribute lookup, byte offsets as line and column (in characters), and the opaque wrapper of the XML reader's
 //! errors.
 
 use std::fmt;
@@ -125,18 +125,24 @@ impl<'a> Document<'a> {
     }
 }
 
-/// The 1-based line and column of byte `offset` in `text` (clamped to its end).
+/// The 1-based line and column (in characters) of byte `offset` in `text` (clamped to its
+/// end).
 pub(crate) fn line_col(text: &str, offset: u64) -> (usize, usize) {
     let offset = usize::try_from(offset)
         .unwrap_or(usize::MAX)
         .min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let col = offset
-        - before
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(0, |p| p + 1)
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |p| p + 1);
+    // Count characters, not bytes: skip UTF-8 continuation bytes (`offset` may even fall
+    // inside a character).
+    let col = before[line_start..]
+        .iter()
+        .filter(|b| **b & 0xC0 != 0x80)
+        .count()
         + 1;
     (line, col)
 }
@@ -163,6 +169,17 @@ mod tests {
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 4), (2, 2));
         assert_eq!(line_col(text, 999), (3, 1));
+    }
+
+    /// Found by `tests/fuzz.rs`: the column counted bytes, so a line holding a non-ASCII
+    /// character reported a column past its end.
+    #[test]
+    fn line_col_counts_characters_not_bytes() {
+        let text = "\u{800}&";
+        assert_eq!(line_col(text, 4), (1, 3));
+        assert_eq!(line_col("a\n\u{e9}\u{e9}x", 6), (2, 3));
+        // An offset inside a character counts that character.
+        assert_eq!(line_col("\u{e9}", 1), (1, 2));
     }
 
     fn drain(text: &str) -> Result<usize, XmlFault> {
