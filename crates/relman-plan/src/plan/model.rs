@@ -240,6 +240,23 @@ pub enum ReadPlanError {
     },
 }
 
+/// [`ReadPlanError::Syntax`] for `e`, read from `text`. serde_json counts columns in bytes and
+/// reports column 0 after a newline (and for an empty text); the error's column counts
+/// characters from 1, as the other relman parsers do.
+fn syntax_error(text: &str, e: serde_json::Error) -> ReadPlanError {
+    let line = e.line().max(1);
+    let column = text.split('\n').nth(line - 1).map_or(1, |l| {
+        let bytes = &l.as_bytes()[..e.column().min(l.len())];
+        // Count characters: skip UTF-8 continuation bytes.
+        bytes.iter().filter(|b| **b & 0xC0 != 0x80).count().max(1)
+    });
+    ReadPlanError::Syntax {
+        line,
+        column,
+        source: e,
+    }
+}
+
 impl ReleasePlan {
     /// The content digest: SHA-256 of the canonical JSON (compact, object keys sorted) of the
     /// plan without `digest`, `change_request`, and what depends on where or when it was
@@ -287,11 +304,7 @@ impl ReleasePlan {
     /// does not match its digest.
     pub fn from_json(text: &str) -> Result<Self, ReadPlanError> {
         let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ReadPlanError::Syntax {
-                line: e.line(),
-                column: e.column(),
-                source: e,
-            })?;
+            serde_json::from_str(text).map_err(|e| syntax_error(text, e))?;
         let found = value
             .get("schema_version")
             .and_then(serde_json::Value::as_u64)
@@ -302,11 +315,7 @@ impl ReleasePlan {
                 expected: SCHEMA_VERSION,
             });
         }
-        let plan: Self = serde_json::from_str(text).map_err(|e| ReadPlanError::Syntax {
-            line: e.line(),
-            column: e.column(),
-            source: e,
-        })?;
+        let plan: Self = serde_json::from_str(text).map_err(|e| syntax_error(text, e))?;
         plan.verify()?;
         Ok(plan)
     }
@@ -376,5 +385,26 @@ impl ReleasePlan {
     /// The released units.
     pub fn released(&self) -> impl Iterator<Item = &PlannedComponent> {
         self.components.iter().filter(|c| c.release)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn position(text: &str) -> (usize, usize) {
+        match ReleasePlan::from_json(text) {
+            Err(ReadPlanError::Syntax { line, column, .. }) => (line, column),
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    /// Found by `tests/fuzz.rs`: serde_json's byte columns, and its column 0 for an empty text
+    /// or right after a newline, pointed outside the text.
+    #[test]
+    fn syntax_errors_name_a_character_column_from_one() {
+        assert_eq!(position(""), (1, 1));
+        assert_eq!(position("{\"a\": \"x\ny\"}"), (2, 1));
+        assert_eq!(position("{\"\u{e9}\": x}"), (1, 7));
     }
 }
