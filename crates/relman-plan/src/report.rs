@@ -655,6 +655,9 @@ tr:nth-child(even) td{background:#fbfcfd}
 footer{margin-top:2rem;color:#57606a;font-size:.8rem}
 ";
 
+/// Above this many tasks, `report.html` folds the Gantt chart behind a summary line.
+pub const GANTT_FOLD_TASKS: usize = 40;
+
 /// The report as one self-contained HTML5 file (`report.html`).
 pub fn render_html(input: &ReportInput<'_>) -> String {
     let envs = env_columns(input);
@@ -705,9 +708,23 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
                     t.push_str("</tbody>\n</table>\n");
                 }
                 Block::Gantt => {
+                    // A large schedule stays readable: the chart is folded behind a summary
+                    // line, opened on demand.
+                    let tasks = input.plan.schedule.tasks.len();
+                    let fold = tasks > GANTT_FOLD_TASKS;
+                    if fold {
+                        let _ = writeln!(
+                            t,
+                            "<details><summary>Gantt chart: {tasks} tasks, {} h (open)</summary>",
+                            input.plan.schedule.makespan_hours
+                        );
+                    }
                     t.push_str("<div class=\"gantt\">\n");
                     t.push_str(inline_svg(&input.gantt_svg));
                     t.push_str("</div>\n");
+                    if fold {
+                        t.push_str("</details>\n");
+                    }
                 }
             }
         }

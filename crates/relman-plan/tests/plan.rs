@@ -180,3 +180,41 @@ proptest! {
         prop_assert_eq!(edited.verify().is_err(), true);
     }
 }
+
+#[test]
+fn the_report_names_the_release_in_one_line_and_folds_a_large_chart() {
+    use relman_plan::report::{GANTT_FOLD_TASKS, ReportInput, render_html, render_markdown};
+    let plan = make("/work/checkout", 0);
+    let input = ReportInput::new(
+        &plan,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>".into(),
+        None,
+    );
+    let md = render_markdown(&input);
+    let title = md.lines().next().expect("a title");
+    assert!(
+        title.starts_with("# Release 2026-12-01: 2 components, risk ")
+            && title.ends_with(" of 1 approvals"),
+        "{title}"
+    );
+    assert!(md.contains("\n## What ships\n"), "{md}");
+    assert!(!md.contains("/work/checkout"), "no absolute path: {md}");
+    assert!(!render_html(&input).contains("<details>"));
+
+    let mut large = plan.clone();
+    let task = large.schedule.tasks[0].clone();
+    large.schedule.tasks = vec![task; GANTT_FOLD_TASKS + 1];
+    let input = ReportInput::new(
+        &large,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>".into(),
+        None,
+    );
+    let html = render_html(&input);
+    assert!(
+        html.contains(&format!(
+            "<details><summary>Gantt chart: {} tasks",
+            GANTT_FOLD_TASKS + 1
+        )),
+        "{html}"
+    );
+}
