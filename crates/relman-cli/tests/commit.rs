@@ -123,3 +123,24 @@ fn usage_errors_exit_2() {
     let out = relman(&["commit", "parse", "--format", "yaml", "fix: x"], None);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn escape_sequences_in_a_message_are_shown_as_text() {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_relman"))
+        .args(["commit", "parse"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("relman runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"feat: \x1b]0;pwned\x07 title\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("relman ends");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(text.contains(r"\u{1b}]0;pwned\u{7} title"), "{text}");
+}

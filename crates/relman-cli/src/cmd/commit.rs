@@ -120,12 +120,18 @@ pub fn run(args: CommitArgs) -> anyhow::Result<ExitCode> {
                             serde_json::to_string_pretty(&ParsedCommitOutput::new(&commit))
                                 .context("cannot serialize the parsed commit")?
                         ),
-                        Format::Text => print!("{}", render_text(&commit)),
+                        Format::Text => print!(
+                            "{}",
+                            relman_model::text::escape_control(&render_text(&commit))
+                        ),
                     }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(err) => {
-                    eprint!("{}", render_error(&message, &err));
+                    eprint!(
+                        "{}",
+                        relman_model::text::escape_control(&render_error(&message, &err))
+                    );
                     Ok(ExitCode::from(1))
                 }
             }
@@ -143,7 +149,10 @@ pub fn run(args: CommitArgs) -> anyhow::Result<ExitCode> {
             match ConventionalCommit::parse_with(&message, &options(lenient)) {
                 Ok(_) => Ok(ExitCode::SUCCESS),
                 Err(err) => {
-                    eprint!("{}", render_error(&message, &err));
+                    eprint!(
+                        "{}",
+                        relman_model::text::escape_control(&render_error(&message, &err))
+                    );
                     Ok(ExitCode::from(1))
                 }
             }

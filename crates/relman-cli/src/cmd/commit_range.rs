@@ -37,7 +37,7 @@ pub fn check_range(repo: &Path, range: &str, options: &ParseOptions) -> anyhow::
         ControlFlow::Continue(())
     })
     .with_context(|| format!("cannot read the commits of {range}"))?;
-    print!("{report}");
+    print!("{}", relman_model::text::escape_control(&report));
     println!("{offending} of {checked} commits in {range} are not Conventional Commits");
     Ok(if offending > 0 {
         ExitCode::from(1)
