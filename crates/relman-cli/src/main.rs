@@ -107,14 +107,41 @@ fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// 1 for a refusal that no retry with the same input fixes (a plan edited after planning);
-/// 2 for every other error (usage, I/O, bad input).
+/// 1 when nothing was done and the input is not at fault: a plan edited after planning, or a
+/// write that kept meeting concurrent writers (run it again); 2 for every other error (usage,
+/// I/O, bad input).
 fn exit_code_of(err: &anyhow::Error) -> u8 {
-    let edited_plan = err.chain().any(|e| {
+    let refused = err.chain().any(|e| {
         matches!(
             e.downcast_ref::<relman_plan::plan::ReadPlanError>(),
             Some(relman_plan::plan::ReadPlanError::DigestMismatch { .. })
+        ) || matches!(
+            e.downcast_ref::<relman_env::store::TransactError<std::convert::Infallible>>(),
+            Some(relman_env::store::TransactError::Contended { .. })
         )
     });
-    if edited_plan { 1 } else { 2 }
+    if refused { 1 } else { 2 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exit_code_of;
+
+    #[test]
+    fn refusals_exit_1_and_other_errors_2() {
+        let contended = anyhow::Error::from(relman_env::store::TransactError::<
+            std::convert::Infallible,
+        >::Contended {
+            attempts: 5,
+        })
+        .context("cannot record the deployment");
+        assert_eq!(exit_code_of(&contended), 1);
+        let edited = relman_plan::plan::ReleasePlan::from_json("{\"schema_version\": 1}")
+            .map(|_| ())
+            .map_err(anyhow::Error::from);
+        // Not a complete plan: a syntax error, which is the input's fault.
+        assert_eq!(exit_code_of(&edited.expect_err("incomplete")), 2);
+        let io = anyhow::Error::from(std::io::Error::other("disk full"));
+        assert_eq!(exit_code_of(&io), 2);
+    }
 }
