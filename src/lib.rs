@@ -13,6 +13,7 @@
 //! | `git` | `relman-git` | the git adapter |
 //! | `plan` | `relman-plan` | the composition layer: configuration, tag and bump rules, the release plan, its digest and report |
 //! | `evidence` | `relman-evidence` | the test-evidence adapter: JUnit XML, Cobertura and LCOV into test runs |
+//! | `canary` | `relman-canary` | canary analysis: a canary judged against its baseline from metric samples |
 //!
 //! Tool authors who need only one capability depend on that crate alone; every crate speaks only
 //! [`model`] types to its peers.
@@ -52,10 +53,13 @@
 //! | `git` | `relman::git` (`relman-git`, links libgit2); with `plan`, also `relman::plan::repo` | yes |
 //! | `plan` | `relman::plan` (`relman-plan`, which uses every engine) | yes |
 //! | `evidence` | `relman::evidence` (`relman-evidence`) | yes |
+//! | `canary` | `relman::canary` (`relman-canary`) | yes |
 #![forbid(unsafe_code)]
 
 // One re-export per crate; a new crate adds its optional dependency and feature in Cargo.toml,
 // a `#[cfg(feature = "...")]` line here and a row in both tables above.
+#[cfg(feature = "canary")]
+pub use relman_canary as canary;
 #[cfg(feature = "changelog")]
 pub use relman_changelog as changelog;
 #[cfg(feature = "env")]

@@ -2,7 +2,8 @@
 //!
 //! The rules are stated in `docs/architecture.md`:
 //! - `relman-model` depends on no relman crate;
-//! - the engines (`relman-graph`, `relman-risk`, `relman-changelog`, `relman-env`) and the adapters
+//! - the engines (`relman-graph`, `relman-risk`, `relman-changelog`, `relman-env`,
+//!   `relman-canary`) and the adapters
 //!   `relman-git` and `relman-evidence` depend on no relman crate but `relman-model`;
 //! - only `relman-git` depends on git2 (or libgit2-sys);
 //! - only `relman-cli` uses clap or anyhow outside tests (dev-dependencies may use anyhow);
@@ -21,7 +22,7 @@ use cargo_metadata::{DependencyKind, MetadataCommand};
 const MODEL: &str = "relman-model";
 const COMPOSITION: &str = "relman-plan";
 const TEST_SUPPORT: &str = "relman-test-support";
-const LIBRARIES: [&str; 7] = [
+const LIBRARIES: [&str; 8] = [
     "relman-model",
     "relman-graph",
     "relman-risk",
@@ -29,6 +30,7 @@ const LIBRARIES: [&str; 7] = [
     "relman-env",
     "relman-git",
     "relman-evidence",
+    "relman-canary",
 ];
 
 /// One direct dependency edge: (dependent, dependency, is a dev-dependency).
@@ -125,6 +127,7 @@ fn rule_checker_catches_forbidden_edges() {
         e("relman-cli", "relman-test-support", false),
         e("relman-test-support", "relman-git", false),
         e("relman-evidence", "relman-env", false),
+        e("relman-canary", "relman-env", false),
         // allowed
         e("relman-graph", "relman-model", false),
         e("relman-git", "git2", false),
@@ -136,9 +139,10 @@ fn rule_checker_catches_forbidden_edges() {
         e("relman", "relman-test-support", true),
         e("relman-evidence", "relman-model", false),
         e("relman-cli", "relman-evidence", false),
+        e("relman-canary", "relman-model", false),
     ];
     let broken = violations(&edges);
-    assert_eq!(broken.len(), 8, "{broken:#?}");
+    assert_eq!(broken.len(), 9, "{broken:#?}");
     assert!(broken[0].starts_with("relman-model must not depend on relman-graph"));
     assert!(
         broken
