@@ -8,7 +8,7 @@
 //!
 //! What it is not: a metrics collector, a deployer or a ledger. It reads no clock, no network
 //! and no file; the caller collects the samples (or parses them from text with a
-//! [`source`]) and records the verdict where it wants (`relman verify` records it in the
+//! [`FileSource`]) and records the verdict where it wants (`relman verify` records it in the
 //! relman-env ledger). It depends on no relman crate.
 //!
 //! # Main types and functions
@@ -21,6 +21,10 @@
 //! - [`stats`]: the statistics on their own: [`stats::mann_whitney_u`] (p-values as
 //!   `scipy.stats.mannwhitneyu(x, y, alternative="two-sided")`), [`stats::shift`] (the
 //!   Hodges–Lehmann estimate with its confidence interval) and [`stats::median`].
+//! - [`source`]: the [`MetricSource`] port (the samples of a metric for the baseline and the
+//!   canary) and [`FileSource`], the records of a CSV or JSON metrics file parsed from text,
+//!   with [`ParseMetricsError`] naming the line and column at fault. A Prometheus source can be
+//!   added as another implementation of the trait; none is written yet.
 //!
 //! See `docs/canary.md` for the statistics and the formats.
 //!
@@ -46,6 +50,7 @@
 #![forbid(unsafe_code)]
 
 pub mod judge;
+pub mod source;
 pub mod stats;
 
 pub use judge::{
@@ -53,6 +58,7 @@ pub use judge::{
     MetricReason, MetricResult, MetricSpec, NoDataPolicy, SampleSummary, Samples, Verdict,
     VerdictReason, judge,
 };
+pub use source::{FileSource, MetricSource, ParseMetricsError};
 
 use serde::{Deserialize, Serialize};
 
@@ -179,6 +185,8 @@ mod tests {
         fn check<T: Send + Sync + 'static>() {}
         check::<Judgement>();
         check::<JudgeCanaryError>();
+        check::<ParseMetricsError>();
+        check::<FileSource>();
         check::<MetricName>();
     }
 }
