@@ -52,6 +52,9 @@ enum Command {
     Init(cmd::init::InitArgs),
     /// Print the shell completion script (bash, elvish, fish, powershell, zsh).
     Completions(cmd::completions::CompletionsArgs),
+    /// Judge a canary against its baseline from their metrics, and record the verdict.
+    #[command(disable_version_flag = true)]
+    Verify(cmd::verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +100,7 @@ fn run(cli: Cli) -> ExitCode {
         Command::Report(args) => cmd::report::run(args),
         Command::Completions(args) => Ok(cmd::completions::run(&args)),
         Command::Init(args) => cmd::init::run(&args),
+        Command::Verify(args) => cmd::verify::run(args),
     };
     match result {
         Ok(code) => code,

@@ -16,6 +16,7 @@ use relman_model::{
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
+use crate::canary::{CanaryMetricOutcome, CanaryVerdict, Figure};
 use crate::change::{GateOutcome, PlannedWindow};
 use crate::policy::Lifecycle;
 use crate::recurring::RecurringWindow;
@@ -331,6 +332,24 @@ pub enum EventKind {
         /// One outcome per gate.
         gates: Vec<GateOutcome>,
     },
+    /// A canary verdict was recorded: `version` of `component` in `env` judged against the
+    /// `baseline` version from their metrics (see [`crate::canary`]).
+    CanaryVerdictRecorded {
+        /// Where the canary ran.
+        env: EnvironmentId,
+        /// The component judged.
+        component: ComponentId,
+        /// The canary's version.
+        version: Version,
+        /// The baseline's version.
+        baseline: Version,
+        /// The verdict.
+        verdict: CanaryVerdict,
+        /// The score, from 0 to 100.
+        score: Figure,
+        /// One outcome per metric.
+        metrics: Vec<CanaryMetricOutcome>,
+    },
 }
 
 impl EventKind {
@@ -365,6 +384,7 @@ impl EventKind {
             EventKind::ChangeRequestClosed { .. } => "change_request_closed",
             EventKind::ChangeRequestCanceled { .. } => "change_request_canceled",
             EventKind::GateVerdictRecorded { .. } => "gate_verdict_recorded",
+            EventKind::CanaryVerdictRecorded { .. } => "canary_verdict_recorded",
         }
     }
 
@@ -405,7 +425,8 @@ impl EventKind {
             | EventKind::LockReleased { env, .. }
             | EventKind::IncidentOpened { env, .. }
             | EventKind::DesiredStateSet { env, .. }
-            | EventKind::ObservedStateReported { env, .. } => Some(env),
+            | EventKind::ObservedStateReported { env, .. }
+            | EventKind::CanaryVerdictRecorded { env, .. } => Some(env),
             _ => None,
         }
     }
@@ -420,7 +441,8 @@ impl EventKind {
             | EventKind::QuarantineResolved { component, .. }
             | EventKind::IncidentOpened { component, .. }
             | EventKind::DesiredStateSet { component, .. }
-            | EventKind::ObservedStateReported { component, .. } => Some(component),
+            | EventKind::ObservedStateReported { component, .. }
+            | EventKind::CanaryVerdictRecorded { component, .. } => Some(component),
             _ => None,
         }
     }
@@ -435,7 +457,8 @@ impl EventKind {
             | EventKind::QuarantineResolved { version, .. }
             | EventKind::IncidentOpened { version, .. }
             | EventKind::DesiredStateSet { version, .. }
-            | EventKind::ObservedStateReported { version, .. } => Some(version),
+            | EventKind::ObservedStateReported { version, .. }
+            | EventKind::CanaryVerdictRecorded { version, .. } => Some(version),
             _ => None,
         }
     }

@@ -15,6 +15,8 @@
 //! - [`RecurringWindow`]: windows on a cron schedule in an IANA time zone (DST-correct).
 //! - [`change`]: change requests replayed through relman-model's state machine, and recorded
 //!   quality-gate verdicts ([`EnvState::change_request`], [`EnvState::gate_verdicts`]).
+//! - [`canary`]: recorded canary verdicts, a version judged against its baseline from its
+//!   metrics ([`EnvState::canary_verdicts`]).
 //! - [`ops`]: environment operations (deploy, promote, rollback, lock...) from typed requests
 //!   to the events to append or a typed refusal, and the views a tool prints.
 //! - [`dora`]: DORA metrics from the ledger, rated against versioned performance bands.
@@ -48,6 +50,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod canary;
 pub mod change;
 pub mod dora;
 pub mod event;
@@ -58,6 +61,9 @@ pub mod review;
 pub mod state;
 pub mod store;
 
+pub use canary::{
+    CanaryClassification, CanaryMetricOutcome, CanaryVerdict, CanaryVerdictRecord, Figure,
+};
 pub use change::{
     ApplyChangeEventError, Assessment, ChangeRequestDraft, ChangeRequestEntry, ChangeRequestView,
     ChangeTransition, GateOutcome, GateVerdictRecord, OpenChangeRequest, OpenChangeRequestError,

@@ -11,6 +11,7 @@ use relman_model::{
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
+use crate::canary::CanaryVerdictRecord;
 use crate::change::{
     ApplyChangeEventError, ChangeRequestEntry, GateVerdictRecord, RejectedEvent,
     check_gate_verdict, next_entry,
@@ -188,6 +189,10 @@ pub struct EnvState {
     /// Recorded gate verdicts, in ledger order (see [`EnvState::gate_verdicts`]).
     #[serde(default)]
     pub gate_verdicts: Vec<GateVerdictRecord>,
+    /// Recorded canary verdicts, in ledger order (see [`EnvState::canary_verdicts`]). Absent
+    /// from snapshots written before canary verdicts were recorded: it then defaults to empty.
+    #[serde(default)]
+    pub canary_verdicts: Vec<CanaryVerdictRecord>,
     /// Events the fold could not apply (an invalid change-request transition written by an
     /// older or foreign writer), in ledger order. They changed nothing.
     #[serde(default)]
@@ -252,6 +257,26 @@ impl EnvState {
                 change_request: change_request.clone(),
                 verdict: *verdict,
                 gates: gates.clone(),
+                at,
+                by: by.clone(),
+                revision: recorded.revision,
+            }),
+            EventKind::CanaryVerdictRecorded {
+                env,
+                component,
+                version,
+                baseline,
+                verdict,
+                score,
+                metrics,
+            } => self.canary_verdicts.push(CanaryVerdictRecord {
+                env: env.clone(),
+                component: component.clone(),
+                version: version.clone(),
+                baseline: baseline.clone(),
+                verdict: *verdict,
+                score: *score,
+                metrics: metrics.clone(),
                 at,
                 by: by.clone(),
                 revision: recorded.revision,
@@ -449,6 +474,24 @@ impl EnvState {
             v.change_request.as_ref() == Some(id)
                 || (release.is_some() && v.release.as_ref() == release)
         })
+    }
+
+    /// Every recorded canary verdict, oldest first.
+    pub fn canary_verdicts(&self) -> &[CanaryVerdictRecord] {
+        &self.canary_verdicts
+    }
+
+    /// The canary verdicts recorded for `version` of `component` in `env`, oldest first (the
+    /// last one is the latest judgement).
+    pub fn canary_verdicts_for<'a>(
+        &'a self,
+        env: &'a EnvironmentId,
+        component: &'a ComponentId,
+        version: &'a Version,
+    ) -> impl Iterator<Item = &'a CanaryVerdictRecord> + 'a {
+        self.canary_verdicts
+            .iter()
+            .filter(move |v| &v.env == env && &v.component == component && &v.version == version)
     }
 
     /// The gate verdicts recorded for release `release`, oldest first.

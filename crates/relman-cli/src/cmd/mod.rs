@@ -15,6 +15,7 @@ pub mod report;
 pub mod review;
 pub mod risk;
 pub mod schedule;
+pub mod verify;
 
 /// A point in time on the command line: RFC 3339 (`2026-12-01T09:00:00Z`), or a date
 /// (`2026-12-01`, midnight UTC), or a date and a time without a zone (`2026-12-01T09:00`, UTC).

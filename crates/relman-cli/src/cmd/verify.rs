@@ -1,0 +1,289 @@
+//! `relman verify`: a canary judged against its baseline from their metrics, the verdict printed
+//! and recorded in the environment ledger. The judging is relman-canary's; this module reads the
+//! files, prints and maps the verdict to the exit code (0 pass, 1 marginal or fail, 2 error).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use relman_canary::{
+    Classification, Criticality, Direction, FileSource, JudgeOptions, Judgement, Margins,
+    MetricName, MetricSource, MetricSpec, NoDataPolicy, Verdict, judge,
+};
+use relman_env::{CanaryClassification, CanaryMetricOutcome, CanaryVerdict, EventKind, Figure};
+use relman_model::{ComponentId, EnvironmentId, PersonId};
+use semver::Version;
+use serde::{Deserialize, Serialize};
+
+/// Judges a canary against its baseline from their metrics, prints the verdict and records it.
+///
+/// Each metric of `--config` is tested with the two-sided Mann–Whitney U test on the samples
+/// of `--metrics` (CSV with the header `metric,group,value`, or JSON records when the file ends
+/// in `.json`). Exits 0 when the verdict is pass, 1 when it is marginal or fail, 2 when an
+/// input is invalid (a malformed metrics file, an unknown key in the config).
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The environment the canary runs in.
+    #[arg(long)]
+    env: EnvironmentId,
+    /// The component judged.
+    #[arg(long)]
+    component: ComponentId,
+    /// The canary's version.
+    #[arg(long)]
+    version: Version,
+    /// The baseline's version.
+    #[arg(long)]
+    baseline: Version,
+    /// A TOML file with `[[metrics]]` tables (name, bad = "increase" | "decrease", critical,
+    /// weight, relative_margin, absolute_margin) and optional alpha, pass_score,
+    /// marginal_score, no_data = "exclude" | "fail".
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// The samples: CSV (`metric,group,value`) or, ending in `.json`, JSON records.
+    #[arg(long, value_name = "FILE")]
+    metrics: PathBuf,
+    #[command(flatten)]
+    store: super::change::StoreOptions,
+    /// Who records the verdict.
+    #[arg(long)]
+    by: Option<PersonId>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// The `--config` file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    alpha: Option<f64>,
+    pass_score: Option<f64>,
+    marginal_score: Option<f64>,
+    no_data: Option<NoDataPolicy>,
+    metrics: Vec<MetricConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricConfig {
+    name: MetricName,
+    bad: Direction,
+    #[serde(default)]
+    critical: bool,
+    weight: Option<f64>,
+    relative_margin: Option<f64>,
+    absolute_margin: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Output {
+    verdict: String,
+    score: f64,
+    metrics: Vec<MetricOutput>,
+    reasons: Vec<String>,
+    recorded_revision: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct MetricOutput {
+    name: String,
+    classification: String,
+    failed: bool,
+    critical: bool,
+    weight: f64,
+    statistic: Option<f64>,
+    p_value: Option<f64>,
+    method: Option<String>,
+    shift: Option<ShiftOutput>,
+    baseline: GroupOutput,
+    canary: GroupOutput,
+    reasons: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ShiftOutput {
+    estimate: f64,
+    lower: f64,
+    upper: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct GroupOutput {
+    n: usize,
+    median: Option<f64>,
+}
+
+fn read_config(path: &Path) -> Result<(Vec<MetricSpec>, JudgeOptions)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let config: Config = toml::from_str(&text)
+        .with_context(|| format!("invalid canary config {}", path.display()))?;
+    if config.metrics.is_empty() {
+        bail!(
+            "invalid canary config {}: no [[metrics]], so nothing would be judged",
+            path.display()
+        );
+    }
+    let mut options = JudgeOptions::default();
+    options.alpha = config.alpha.unwrap_or(options.alpha);
+    options.pass_score = config.pass_score.unwrap_or(options.pass_score);
+    options.marginal_score = config.marginal_score.unwrap_or(options.marginal_score);
+    options.no_data = config.no_data.unwrap_or(options.no_data);
+    let specs = config
+        .metrics
+        .into_iter()
+        .map(|m| {
+            let mut spec = MetricSpec::new(m.name, m.bad);
+            spec.weight = m.weight.unwrap_or(spec.weight);
+            if m.critical {
+                spec.criticality = Criticality::Critical;
+            }
+            spec.margins = Margins {
+                relative: m.relative_margin,
+                absolute: m.absolute_margin,
+            };
+            spec
+        })
+        .collect();
+    Ok((specs, options))
+}
+
+fn read_metrics(path: &Path) -> Result<FileSource> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let parsed = if path.extension().is_some_and(|e| e == "json") {
+        FileSource::parse_json(&text)
+    } else {
+        FileSource::parse_csv(&text)
+    };
+    parsed.with_context(|| format!("invalid metrics file {}", path.display()))
+}
+
+/// Runs `relman verify`.
+pub fn run(args: VerifyArgs) -> Result<ExitCode> {
+    let (specs, options) = read_config(&args.config)?;
+    let source = read_metrics(&args.metrics)?;
+    let Ok(inputs) = source.collect(&specs);
+    let judgement = judge(&inputs, &options)
+        .with_context(|| format!("cannot judge with {}", args.config.display()))?;
+    let recorded_revision = record(&args, &judgement)?;
+    let output = output(&judgement, recorded_revision);
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&output)?),
+        Format::Text => print_text(&args, &output),
+    }
+    Ok(if judgement.verdict == Verdict::Pass {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn output(judgement: &Judgement, recorded_revision: u64) -> Output {
+    Output {
+        verdict: judgement.verdict.to_string(),
+        score: judgement.score,
+        reasons: judgement.reasons.iter().map(ToString::to_string).collect(),
+        recorded_revision,
+        metrics: judgement
+            .metrics
+            .iter()
+            .map(|m| MetricOutput {
+                name: m.spec.name.to_string(),
+                classification: m.classification.to_string(),
+                failed: m.is_failure(),
+                critical: m.spec.criticality == Criticality::Critical,
+                weight: m.spec.weight,
+                statistic: m.test.map(|t| t.statistic),
+                p_value: m.test.map(|t| t.p_value),
+                method: m.test.map(|t| t.method.to_string()),
+                shift: m.shift.map(|s| ShiftOutput {
+                    estimate: s.estimate,
+                    lower: s.lower,
+                    upper: s.upper,
+                }),
+                baseline: GroupOutput {
+                    n: m.baseline.n,
+                    median: m.baseline.median,
+                },
+                canary: GroupOutput {
+                    n: m.canary.n,
+                    median: m.canary.median,
+                },
+                reasons: m.reasons.iter().map(ToString::to_string).collect(),
+            })
+            .collect(),
+    }
+}
+
+fn print_text(args: &VerifyArgs, output: &Output) {
+    println!(
+        "verdict: {} (score {:.1}) for {} {} in {} against {}",
+        output.verdict, output.score, args.component, args.version, args.env, args.baseline
+    );
+    for r in &output.reasons {
+        println!("  - {r}");
+    }
+    for m in &output.metrics {
+        let p = m
+            .p_value
+            .map_or_else(|| "-".to_owned(), |p| format!("{p:.4}"));
+        println!("  {}: {} (p = {p})", m.name, m.classification);
+        for r in &m.reasons {
+            println!("    - {r}");
+        }
+    }
+    println!("recorded at revision {}", output.recorded_revision);
+}
+
+/// Appends the verdict to the environment state; returns its revision.
+fn record(args: &VerifyArgs, judgement: &Judgement) -> Result<u64> {
+    let mut store = super::env::open_store(&args.store.state)?;
+    let now = chrono::Utc::now();
+    let kind = EventKind::CanaryVerdictRecorded {
+        env: args.env.clone(),
+        component: args.component.clone(),
+        version: args.version.clone(),
+        baseline: args.baseline.clone(),
+        verdict: match judgement.verdict {
+            Verdict::Pass => CanaryVerdict::Pass,
+            Verdict::Marginal => CanaryVerdict::Marginal,
+            Verdict::Fail => CanaryVerdict::Fail,
+        },
+        score: Figure(judgement.score),
+        metrics: judgement
+            .metrics
+            .iter()
+            .map(|m| CanaryMetricOutcome {
+                metric: m.spec.name.to_string(),
+                classification: match m.classification {
+                    Classification::Pass => CanaryClassification::Pass,
+                    Classification::High => CanaryClassification::High,
+                    Classification::Low => CanaryClassification::Low,
+                    Classification::NoData => CanaryClassification::NoData,
+                },
+                failed: m.is_failure(),
+                p_value: m.test.map(|t| Figure(t.p_value)),
+                reasons: m.reasons.iter().map(ToString::to_string).collect(),
+            })
+            .collect(),
+    };
+    let result = super::change::append_checked(&mut store, |_| {
+        Ok(relman_env::Event::new(now, args.by.clone(), kind.clone()))
+    })?;
+    match result {
+        Ok((revision, _)) => Ok(revision),
+        Err(e) => bail!(
+            "cannot record the verdict: {}",
+            super::change::refusal_message(&e)
+        ),
+    }
+}

@@ -1,0 +1,223 @@
+//! `relman verify` end to end: a passing canary exits 0 and is recorded in the ledger, a failing
+//! one exits 1 (and is recorded too), a malformed metrics file or config exits 2.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn relman() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_relman"))
+}
+
+const CONFIG: &str = r#"
+[[metrics]]
+name = "latency_ms"
+bad = "increase"
+critical = true
+
+[[metrics]]
+name = "throughput"
+bad = "decrease"
+weight = 2
+relative_margin = 0.05
+"#;
+
+/// A CSV with `n` samples per group: latency around `latency` for the canary (100 for the
+/// baseline), throughput around 500 for both.
+fn metrics_csv(canary_latency: f64, n: usize) -> String {
+    let mut csv = String::from("metric,group,value\n");
+    for i in 0..n {
+        let wiggle = (i as f64 - n as f64 / 2.0) * 0.7;
+        csv.push_str(&format!("latency_ms,baseline,{}\n", 100.0 + wiggle));
+        csv.push_str(&format!("latency_ms,canary,{}\n", canary_latency + wiggle));
+        csv.push_str(&format!("throughput,baseline,{}\n", 500.0 + wiggle));
+        csv.push_str(&format!("throughput,canary,{}\n", 500.5 + wiggle));
+    }
+    csv
+}
+
+fn init_state(state: &Path) {
+    let out = relman()
+        .args(["env", "init", "--environments", "canary,production"])
+        .arg("--state")
+        .arg(state)
+        .output()
+        .expect("run relman");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn verify(dir: &Path, metrics_file: &str, extra: &[&str]) -> Output {
+    relman()
+        .args([
+            "verify",
+            "--env",
+            "canary",
+            "--component",
+            "api",
+            "--version",
+            "1.3.0",
+            "--baseline",
+            "1.2.0",
+            "--by",
+            "ci",
+        ])
+        .arg("--config")
+        .arg(dir.join("canary.toml"))
+        .arg("--metrics")
+        .arg(dir.join(metrics_file))
+        .arg("--state")
+        .arg(dir.join("state"))
+        .args(extra)
+        .output()
+        .expect("run relman")
+}
+
+fn history(state: &Path) -> serde_json::Value {
+    let out = relman()
+        .args(["env", "history", "--format", "json", "--state"])
+        .arg(state)
+        .output()
+        .expect("run relman");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON history")
+}
+
+fn setup() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("canary.toml"), CONFIG).expect("write config");
+    init_state(&dir.path().join("state"));
+    dir
+}
+
+#[test]
+fn a_passing_canary_exits_zero_and_is_recorded() {
+    let dir = setup();
+    std::fs::write(dir.path().join("m.csv"), metrics_csv(100.2, 20)).expect("write");
+    let out = verify(dir.path(), "m.csv", &["--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    assert_eq!(json["verdict"], "pass");
+    assert_eq!(json["score"], 100.0);
+    let latency = &json["metrics"][0];
+    assert_eq!(latency["name"], "latency_ms");
+    assert_eq!(latency["classification"], "pass");
+    assert_eq!(latency["baseline"]["n"], 20);
+    assert_eq!(latency["canary"]["n"], 20);
+    assert!(latency["p_value"].as_f64().expect("a p-value") > 0.05);
+    assert!(latency["statistic"].is_number());
+    // Throughput moved by 0.5 on 500: significant, but within the 5 % margin.
+    assert_eq!(json["metrics"][1]["classification"], "pass");
+
+    let history = history(&dir.path().join("state"));
+    let events = history.as_array().expect("a list");
+    let recorded = &events.last().expect("an event")["event"];
+    assert_eq!(recorded["kind"], "canary_verdict_recorded");
+    assert_eq!(recorded["env"], "canary");
+    assert_eq!(recorded["component"], "api");
+    assert_eq!(recorded["version"], "1.3.0");
+    assert_eq!(recorded["baseline"], "1.2.0");
+    assert_eq!(recorded["verdict"], "pass");
+    assert_eq!(recorded["by"], "ci");
+    assert_eq!(json["recorded_revision"], events.len());
+}
+
+#[test]
+fn a_critical_regression_exits_one_and_is_recorded() {
+    let dir = setup();
+    std::fs::write(dir.path().join("m.csv"), metrics_csv(180.0, 20)).expect("write");
+    let out = verify(dir.path(), "m.csv", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("verdict: fail"), "{text}");
+    assert!(text.contains("critical metric latency_ms fails"), "{text}");
+    assert!(text.contains("latency_ms: high"), "{text}");
+    let history = history(&dir.path().join("state"));
+    let recorded = &history
+        .as_array()
+        .expect("a list")
+        .last()
+        .expect("an event")["event"];
+    assert_eq!(recorded["verdict"], "fail");
+    assert_eq!(recorded["metrics"][0]["classification"], "high");
+    assert_eq!(recorded["metrics"][0]["failed"], true);
+}
+
+#[test]
+fn json_metrics_are_read_by_their_extension() {
+    let dir = setup();
+    let mut records = Vec::new();
+    for i in 0..10 {
+        let v = f64::from(i);
+        records.push(
+            serde_json::json!({"metric": "latency_ms", "group": "baseline", "value": 100.0 + v}),
+        );
+        records.push(
+            serde_json::json!({"metric": "latency_ms", "group": "canary", "value": 100.0 + v}),
+        );
+    }
+    std::fs::write(
+        dir.path().join("m.json"),
+        serde_json::to_string(&records).expect("serialises"),
+    )
+    .expect("write");
+    let out = verify(dir.path(), "m.json", &["--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    assert_eq!(json["metrics"][1]["classification"], "nodata");
+}
+
+#[test]
+fn a_malformed_csv_exits_two_naming_the_line_and_records_nothing() {
+    let dir = setup();
+    let mut csv = metrics_csv(100.0, 3);
+    csv.push_str("latency_ms,canary,slow\n");
+    std::fs::write(dir.path().join("m.csv"), csv).expect("write");
+    let before = history(&dir.path().join("state")).as_array().map(Vec::len);
+    let out = verify(dir.path(), "m.csv", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 14, column 3: value `slow` is not a number"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("m.csv"), "{stderr}");
+    let after = history(&dir.path().join("state")).as_array().map(Vec::len);
+    assert_eq!(before, after, "nothing is recorded");
+}
+
+#[test]
+fn an_unknown_config_key_exits_two() {
+    let dir = setup();
+    std::fs::write(
+        dir.path().join("canary.toml"),
+        "[[metrics]]\nname = \"latency_ms\"\nbad = \"increase\"\nthreshold = 3\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("m.csv"), metrics_csv(100.0, 5)).expect("write");
+    let out = verify(dir.path(), "m.csv", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown field `threshold`"), "{stderr}");
+}
