@@ -221,3 +221,48 @@ fn an_unknown_config_key_exits_two() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("unknown field `threshold`"), "{stderr}");
 }
+
+#[test]
+fn review_shows_the_canary_verdicts_of_the_version() {
+    let dir = setup();
+    std::fs::write(dir.path().join("m.csv"), metrics_csv(180.0, 12)).expect("write");
+    assert_eq!(verify(dir.path(), "m.csv", &[]).status.code(), Some(1));
+    let state = dir.path().join("state");
+    let out = relman()
+        .args(["review", "api@1.3.0", "--format", "json", "--state"])
+        .arg(&state)
+        .output()
+        .expect("run relman");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON review");
+    let verdict = &json["canary_verdicts"][0];
+    assert_eq!(verdict["verdict"], "fail");
+    assert_eq!(verdict["baseline"], "1.2.0");
+    assert_eq!(verdict["metrics"][0]["metric"], "latency_ms");
+    assert_eq!(verdict["metrics"][0]["failed"], true);
+    let markdown = relman()
+        .args(["review", "api@1.3.0", "--state"])
+        .arg(&state)
+        .output()
+        .expect("run relman");
+    let text = String::from_utf8_lossy(&markdown.stdout);
+    assert!(
+        text.contains("- api@1.3.0 in canary against 1.2.0: fail"),
+        "{text}"
+    );
+    let other = relman()
+        .args(["review", "api@1.2.0", "--format", "json", "--state"])
+        .arg(&state)
+        .output()
+        .expect("run relman");
+    let json: serde_json::Value = serde_json::from_slice(&other.stdout).expect("JSON review");
+    assert_eq!(
+        json["canary_verdicts"],
+        serde_json::json!([]),
+        "only the reviewed version's"
+    );
+}

@@ -15,7 +15,8 @@
 //! - the incidents opened within [`ReviewOptions::window_days`] after the release, each marked
 //!   when a version of the release caused it;
 //! - DORA metrics of the reviewed environment for the window before and after the release;
-//! - the gate verdicts and approvals recorded for it;
+//! - the gate verdicts and approvals recorded for it, and the canary verdicts of its component
+//!   versions (`relman verify`), in every environment;
 //! - [`FollowUp`] actions derived from those facts: unresolved incidents, failed, unfinished or
 //!   rolled-back deployments, failing or missing gate verdicts, missing or stale approvals, a
 //!   change request left open, a release that never reached the reviewed environment.
@@ -38,6 +39,7 @@ use relman_model::{
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
+use crate::canary::CanaryVerdictRecord;
 use crate::change::{ChangeRequestEntry, GateVerdictRecord};
 use crate::dora::{Bands, DoraMetrics, dora_metrics};
 use crate::event::DeployReason;
@@ -476,6 +478,10 @@ pub struct Review {
     pub dora: Option<DoraComparison>,
     /// Gate verdicts recorded for it, in ledger order.
     pub gate_verdicts: Vec<GateVerdictRecord>,
+    /// Canary verdicts recorded for its component versions, in every environment, in ledger
+    /// order. Absent from reviews serialised before canary verdicts existed: then empty.
+    #[serde(default)]
+    pub canary_verdicts: Vec<CanaryVerdictRecord>,
     /// Approvals: the change request's first, then environment approvals in ledger order.
     pub approvals: Vec<ReviewApproval>,
     /// What to do next, most urgent kinds first.
@@ -643,6 +649,12 @@ pub fn review(
         })
         .cloned()
         .collect();
+    let canary_verdicts: Vec<CanaryVerdictRecord> = state
+        .canary_verdicts()
+        .iter()
+        .filter(|v| versions.contains(&released(&v.component, &v.version)))
+        .cloned()
+        .collect();
     let mut approvals: Vec<ReviewApproval> = entry
         .map(|e| {
             e.request
@@ -693,6 +705,7 @@ pub fn review(
         incidents,
         dora,
         gate_verdicts,
+        canary_verdicts,
         approvals,
         follow_ups,
         notes,
@@ -940,6 +953,27 @@ pub fn to_markdown(review: &Review) -> String {
             }
         }
     }
+    // Only when some were recorded: canary analysis is optional, and reviews without it read
+    // as they did before it existed.
+    if !o.canary_verdicts.is_empty() {
+        let _ = writeln!(t, "\n## Canary verdicts\n");
+    }
+    for v in &o.canary_verdicts {
+        let _ = writeln!(
+            t,
+            "- {}@{} in {} against {}: {} (score {:.1}) at {}",
+            v.component,
+            v.version,
+            v.env,
+            v.baseline,
+            v.verdict,
+            v.score.0,
+            ts(v.at)
+        );
+        for m in &v.metrics {
+            let _ = writeln!(t, "  - {}: {}", e(&m.metric), m.classification);
+        }
+    }
     let _ = writeln!(t, "\n## Approvals\n");
     if o.approvals.is_empty() {
         let _ = writeln!(t, "None recorded.");
@@ -991,6 +1025,7 @@ fn ts(t: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::canary::{CanaryClassification, CanaryMetricOutcome, CanaryVerdict, Figure};
     use crate::change::GateOutcome;
     use crate::event::{Event, EventKind};
     use crate::store::{Recorded, Revision};
@@ -1324,6 +1359,75 @@ mod tests {
         ] {
             assert!(md.contains(needle), "{needle:?} not in\n{md}");
         }
+    }
+
+    fn canary(version: &str, verdict: CanaryVerdict, metric: &str) -> EventKind {
+        EventKind::CanaryVerdictRecorded {
+            env: "production".parse().expect("env"),
+            component: "api".parse().expect("component"),
+            version: version.parse().expect("version"),
+            baseline: "1.1.0".parse().expect("version"),
+            verdict,
+            score: Figure(if verdict == CanaryVerdict::Pass {
+                100.0
+            } else {
+                40.0
+            }),
+            metrics: vec![CanaryMetricOutcome {
+                metric: metric.into(),
+                classification: CanaryClassification::High,
+                failed: verdict == CanaryVerdict::Fail,
+                p_value: Some(Figure(0.001)),
+                reasons: Vec::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn canary_verdicts_of_the_reviewed_versions_are_shown() {
+        let mut state = released();
+        for (n, (hour, kind)) in (100u64..).zip([
+            (3, canary("1.2.0", CanaryVerdict::Fail, "latency_ms")),
+            (4, canary("1.1.0", CanaryVerdict::Pass, "other_version")),
+            (5, canary("1.2.0", CanaryVerdict::Pass, "<b>errors</b>")),
+        ]) {
+            state.apply(&Recorded {
+                revision: Revision::new(n),
+                event: Event::new(t(hour), Some("ci".parse().expect("person")), kind),
+            });
+        }
+        let subject = ReviewSubject::resolve(&state, "api@1.2.0").expect("a version");
+        let r = review(&state, &subject, &ReviewOptions::default(), t(1000)).expect("review");
+        let verdicts: Vec<(CanaryVerdict, u64)> = r
+            .canary_verdicts
+            .iter()
+            .map(|v| (v.verdict, v.revision.get()))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [(CanaryVerdict::Fail, 100), (CanaryVerdict::Pass, 102)]
+        );
+        let md = to_markdown(&r);
+        assert!(
+            md.contains(
+                "\n## Canary verdicts\n\n- api@1.2.0 in production against 1.1.0: fail (score 40.0)"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("  - latency_ms: high\n"), "{md}");
+        assert!(!md.contains("<b>"), "metric names are escaped: {md}");
+        assert!(!md.contains("other_version"), "{md}");
+        let view = ReviewView::new(&state, "api@1.2.0", &r);
+        assert_eq!(view.canary_verdicts.len(), 2);
+        assert_eq!(view.canary_verdicts[0].verdict, "fail");
+        assert_eq!(view.canary_verdicts[0].metrics[0].classification, "high");
+
+        let empty =
+            review(&released(), &subject, &ReviewOptions::default(), t(1000)).expect("review");
+        assert!(
+            !to_markdown(&empty).contains("Canary verdicts"),
+            "no section without verdicts"
+        );
     }
 
     #[test]

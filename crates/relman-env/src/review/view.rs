@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{ApprovalScope, Review};
+use crate::canary::CanaryVerdictRecord;
 use crate::change::GateVerdictRecord;
 use crate::dora::DoraMetrics;
 use crate::state::{Deployment, EnvState};
@@ -38,6 +39,8 @@ pub struct ReviewView {
     pub dora: Option<DoraComparisonView>,
     /// Gate verdicts recorded for it.
     pub gate_verdicts: Vec<VerdictView>,
+    /// Canary verdicts recorded for its component versions (`relman verify`).
+    pub canary_verdicts: Vec<CanaryVerdictView>,
     /// Approvals given for it.
     pub approvals: Vec<ApprovalView>,
     /// What to do next.
@@ -140,6 +143,67 @@ pub struct VerdictView {
     pub gates: Vec<GateVerdictLine>,
     /// Its journal revision.
     pub revision: u64,
+}
+
+/// A canary verdict of a [`ReviewView`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct CanaryVerdictView {
+    /// The environment the canary ran in.
+    pub env: String,
+    /// The component.
+    pub component: String,
+    /// The canary's version.
+    pub version: String,
+    /// The baseline's version.
+    pub baseline: String,
+    /// `pass`, `marginal` or `fail`.
+    pub verdict: String,
+    /// The score, from 0 to 100.
+    pub score: f64,
+    /// Each metric's class (`pass`, `high`, `low`, `nodata`), as `{metric, classification}`.
+    pub metrics: Vec<CanaryMetricLine>,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// Who recorded it.
+    pub by: Option<String>,
+    /// Its journal revision.
+    pub revision: u64,
+}
+
+/// One metric of a [`CanaryVerdictView`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct CanaryMetricLine {
+    /// The metric.
+    pub metric: String,
+    /// Its class.
+    pub classification: String,
+    /// Whether it changed in its bad direction.
+    pub failed: bool,
+}
+
+fn canary_output(v: &CanaryVerdictRecord) -> CanaryVerdictView {
+    CanaryVerdictView {
+        env: v.env.to_string(),
+        component: v.component.to_string(),
+        version: v.version.to_string(),
+        baseline: v.baseline.to_string(),
+        verdict: v.verdict.to_string(),
+        score: v.score.0,
+        metrics: v
+            .metrics
+            .iter()
+            .map(|m| CanaryMetricLine {
+                metric: m.metric.clone(),
+                classification: m.classification.to_string(),
+                failed: m.failed,
+            })
+            .collect(),
+        at: v.at,
+        by: v.by.as_ref().map(ToString::to_string),
+        revision: v.revision.get(),
+    }
 }
 
 /// One gate of a [`VerdictView`].
@@ -272,6 +336,7 @@ fn view(state: &EnvState, release: &str, r: &Review) -> ReviewView {
             after: dora_output(&d.after),
         }),
         gate_verdicts: r.gate_verdicts.iter().map(verdict_output).collect(),
+        canary_verdicts: r.canary_verdicts.iter().map(canary_output).collect(),
         approvals: r
             .approvals
             .iter()
