@@ -13,7 +13,7 @@
 //!
 //! # Main types and functions
 //!
-//! - [`judge`] takes [`MetricSpec`]s (name, bad [`Direction`], weight, [`Criticality`],
+//! - [`judge()`] takes [`MetricSpec`]s (name, bad [`Direction`], weight, [`Criticality`],
 //!   [`Margins`]) with their [`Samples`] and [`JudgeOptions`] (alpha, the score thresholds,
 //!   the [`NoDataPolicy`]); it returns a [`Judgement`]: the [`Verdict`], the score, one
 //!   [`MetricResult`] per metric ([`Classification`], test, shift estimate, medians,
@@ -157,6 +157,12 @@ impl std::fmt::Display for Group {
         })
     }
 }
+
+/// The Rust snippets of `docs/canary.md`, compiled and run by `cargo test --doc` so the
+/// document stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/canary.md")]
+pub struct GuideDoctests;
 
 /// The example of this crate's `README.md`, compiled and run by `cargo test --doc` so the
 /// README stays true.

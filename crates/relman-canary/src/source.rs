@@ -33,7 +33,7 @@ use crate::{Group, MetricName, MetricSpec, ParseGroupError, ParseMetricNameError
 /// A source of metric samples for the baseline and the canary.
 ///
 /// Implement [`samples`](MetricSource::samples); [`collect`](MetricSource::collect) pairs every
-/// spec with its samples for [`judge`](crate::judge). A metric the source does not know has
+/// spec with its samples for [`judge`](crate::judge()). A metric the source does not know has
 /// empty samples (the judge classifies it `NoData`), not an error: errors are for a source that
 /// cannot answer (a server down, a query refused).
 pub trait MetricSource {
