@@ -226,19 +226,31 @@ impl std::fmt::Display for MetricReason {
                 };
                 write!(
                     f,
-                    "canary is {word} than baseline (p = {p_value:.4} < {alpha}, estimated shift {shift:+})"
+                    "canary is {word} than baseline (p = {p_value:.4} < {alpha}, estimated shift {shift:+.4})"
                 )
             }
             MetricReason::WithinMargins { shift } => {
-                write!(f, "the shift of {shift:+} is within the allowed margins")
+                write!(f, "the shift of {shift:+.4} is within the allowed margins")
             }
             MetricReason::BadDirection { bad } => {
-                write!(f, "an {bad} is bad for this metric: it fails")
+                write!(f, "{} is bad for this metric: it fails", article(*bad))
             }
             MetricReason::GoodDirection { bad } => {
-                write!(f, "only an {bad} is bad for this metric: it does not fail")
+                write!(
+                    f,
+                    "only {} is bad for this metric: it does not fail",
+                    article(*bad)
+                )
             }
         }
+    }
+}
+
+/// "an increase" or "a decrease".
+fn article(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Increase => "an increase",
+        Direction::Decrease => "a decrease",
     }
 }
 

@@ -51,6 +51,7 @@ fn a_decrease_is_low_and_fails_only_when_decrease_is_bad() {
         reasons[0].starts_with("canary is lower than baseline"),
         "{reasons:?}"
     );
+    assert_eq!(reasons[1], "a decrease is bad for this metric: it fails");
 }
 
 #[test]
