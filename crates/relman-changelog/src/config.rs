@@ -19,7 +19,8 @@
 //! Security). Types and footer tokens compare case-insensitively. `chore`, `ci`, `style` and
 //! `test` are skipped; other conventional types (`docs`, `build`, `revert`, ...) go to "Other";
 //! messages that are not Conventional Commits are skipped. Breaking changes are never skipped by
-//! type or scope rules (only by a message pattern) and are listed first in their section.
+//! type or scope rules (only by a message pattern) and are listed in a "Breaking changes"
+//! section before all others, whatever their type ([`BreakingPlacement`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +30,8 @@ use serde::{Deserialize, Serialize};
 /// ```toml
 /// [changelog]
 /// title = "Changelog"
+/// breaking = "section"           # or "section_and_type", "type"
+/// breaking_title = "Breaking changes"
 /// other_types = "other"          # or "skip"
 /// non_conventional = "skip"      # or "other"
 /// other_title = "Other"
@@ -57,6 +60,10 @@ pub struct ChangelogConfig {
     pub sections: Vec<SectionRule>,
     /// What to leave out.
     pub skip: SkipRules,
+    /// Where breaking changes are listed (default: a "Breaking changes" section first).
+    pub breaking: BreakingPlacement,
+    /// The title of the breaking-changes section.
+    pub breaking_title: String,
     /// Where conventional commits whose type no section lists go.
     pub other_types: Placement,
     /// Where messages that are not Conventional Commits go.
@@ -137,6 +144,23 @@ pub enum Placement {
     Other,
 }
 
+/// Where breaking changes (`!`, `BREAKING CHANGE:` or `BREAKING-CHANGE:` footers) are listed.
+///
+/// TOML: `breaking = "section"`, `"section_and_type"` or `"type"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum BreakingPlacement {
+    /// In their own section (titled by [`ChangelogConfig::breaking_title`]) before all others,
+    /// whatever their type, and nowhere else.
+    #[default]
+    Section,
+    /// In their own section first, and again (marked `**BREAKING**`) in their type's section.
+    SectionAndType,
+    /// Only in their type's section, first and marked `**BREAKING**` (unknown types: "Other").
+    Type,
+}
+
 /// An issue-reference pattern and where it links.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -197,6 +221,8 @@ impl Default for ChangelogConfig {
                     .with_footers(&["Security", "CVE"]),
             ],
             skip: SkipRules::default(),
+            breaking: BreakingPlacement::Section,
+            breaking_title: "Breaking changes".to_owned(),
             other_types: Placement::Other,
             non_conventional: Placement::Skip,
             other_title: "Other".to_owned(),

@@ -15,7 +15,7 @@ use relman_model::change::{Change, Person};
 use relman_model::commit::{BreakingSource, ConventionalCommit};
 use relman_model::text::escape_markdown;
 
-use crate::config::{ChangelogConfig, Placement};
+use crate::config::{BreakingPlacement, ChangelogConfig, Placement};
 use crate::context::{
     ChangelogContext, Contributor, EntryContext, GroupContext, IssueLink, ReleaseContext,
     SCHEMA_VERSION,
@@ -103,17 +103,34 @@ impl<'a> ReleaseInput<'a> {
 pub struct Group<'a> {
     /// The section title.
     pub title: &'a str,
+    /// Which kind of section it is.
+    pub kind: GroupKind,
     /// The changes.
     pub changes: Vec<&'a Change>,
 }
 
-/// The result of [`Changelog::group`]: non-empty groups in section order ("Other" last).
+/// What a [`Group`] collects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GroupKind {
+    /// The breaking changes, whatever their type ([`BreakingPlacement`]); always first.
+    Breaking,
+    /// The configured section at this index of `sections`.
+    Section(usize),
+    /// The "Other" section; always last.
+    Other,
+}
+
+/// The result of [`Changelog::group`]: non-empty groups in section order ("Breaking changes"
+/// first, "Other" last).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grouping<'a> {
     /// The groups.
     pub groups: Vec<Group<'a>>,
     /// How many changes were left out.
     pub skipped: usize,
+    /// How many listed changes are breaking (each counted once).
+    pub breaking: usize,
 }
 
 /// A rendered release section and the link definitions it refers to.
@@ -276,35 +293,65 @@ impl Changelog {
 
     /// Groups `changes` into sections. Linear in the number of changes.
     pub fn group<'a>(&'a self, changes: &'a [Change]) -> Grouping<'a> {
-        let n = self.config.sections.len() + 1;
+        let sections = self.config.sections.len();
+        let n = sections + 1;
+        let mut breaking_section: Vec<&Change> = Vec::new();
         let mut breaking: Vec<Vec<&Change>> = vec![Vec::new(); n];
         let mut rest: Vec<Vec<&Change>> = vec![Vec::new(); n];
         let mut skipped = 0;
         for change in changes {
             match self.classify(change) {
-                Some(i) if change.is_breaking() => breaking[i].push(change),
+                Some(i) if change.is_breaking() => match self.config.breaking {
+                    BreakingPlacement::Section => breaking_section.push(change),
+                    BreakingPlacement::SectionAndType => {
+                        breaking_section.push(change);
+                        breaking[i].push(change);
+                    }
+                    BreakingPlacement::Type => breaking[i].push(change),
+                },
                 Some(i) => rest[i].push(change),
                 None => skipped += 1,
             }
         }
-        let groups = breaking
-            .into_iter()
-            .zip(rest)
-            .enumerate()
-            .filter(|(_, (b, r))| !b.is_empty() || !r.is_empty())
-            .map(|(i, (mut b, r))| {
-                b.extend(r);
-                Group {
-                    title: self
-                        .config
-                        .sections
-                        .get(i)
-                        .map_or(self.config.other_title.as_str(), |s| s.title.as_str()),
-                    changes: b,
-                }
-            })
-            .collect();
-        Grouping { groups, skipped }
+        let breaking_count = match self.config.breaking {
+            BreakingPlacement::Type => breaking.iter().map(Vec::len).sum(),
+            _ => breaking_section.len(),
+        };
+        let mut groups = Vec::with_capacity(n + 1);
+        if !breaking_section.is_empty() {
+            groups.push(Group {
+                title: self.config.breaking_title.as_str(),
+                kind: GroupKind::Breaking,
+                changes: breaking_section,
+            });
+        }
+        groups.extend(
+            breaking
+                .into_iter()
+                .zip(rest)
+                .enumerate()
+                .filter(|(_, (b, r))| !b.is_empty() || !r.is_empty())
+                .map(|(i, (mut b, r))| {
+                    b.extend(r);
+                    match self.config.sections.get(i) {
+                        Some(s) => Group {
+                            title: s.title.as_str(),
+                            kind: GroupKind::Section(i),
+                            changes: b,
+                        },
+                        None => Group {
+                            title: self.config.other_title.as_str(),
+                            kind: GroupKind::Other,
+                            changes: b,
+                        },
+                    }
+                }),
+        );
+        Grouping {
+            groups,
+            skipped,
+            breaking: breaking_count,
+        }
     }
 
     /// Writes `text`, escaped as Markdown ([`escape_markdown`]), with issue references turned
@@ -392,11 +439,12 @@ impl Changelog {
         })
     }
 
-    /// Writes one entry (without the leading `- `) as the Markdown renderer shows it.
-    fn write_entry(&self, out: &mut String, change: &Change) {
+    /// Writes one entry (without the leading `- `) as the Markdown renderer shows it; in the
+    /// breaking-changes section (`kind`) without the `**BREAKING**` mark.
+    fn write_entry(&self, out: &mut String, change: &Change, kind: GroupKind) {
         match &change.commit {
             Some(commit) => {
-                if commit.is_breaking() {
+                if commit.is_breaking() && kind != GroupKind::Breaking {
                     out.push_str("**BREAKING** ");
                 }
                 if let Some(scope) = &commit.scope {
@@ -433,7 +481,7 @@ impl Changelog {
             out.push_str("\n\n");
             for change in &group.changes {
                 out.push_str("- ");
-                self.write_entry(out, change);
+                self.write_entry(out, change, group.kind);
                 out.push('\n');
             }
         }
@@ -554,13 +602,13 @@ impl Changelog {
         out
     }
 
-    fn entry_context(&self, change: &Change) -> EntryContext {
+    fn entry_context(&self, change: &Change, kind: GroupKind) -> EntryContext {
         let commit = change.commit.as_ref();
         let description = commit.map_or(change.summary.as_str(), |c| c.description.as_str());
         let mut description_md = String::with_capacity(description.len());
         self.write_linkified(&mut description_md, description);
         let mut markdown = String::with_capacity(description.len() + 64);
-        self.write_entry(&mut markdown, change);
+        self.write_entry(&mut markdown, change, kind);
         let id = change.id.as_str();
         EntryContext {
             id: id.to_owned(),
@@ -611,18 +659,17 @@ impl Changelog {
                     url,
                     changes: release.changes.len(),
                     skipped: grouping.skipped,
-                    breaking: grouping
-                        .groups
-                        .iter()
-                        .flat_map(|g| &g.changes)
-                        .filter(|c| c.is_breaking())
-                        .count(),
+                    breaking: grouping.breaking,
                     groups: grouping
                         .groups
                         .iter()
                         .map(|g| GroupContext {
                             title: g.title.to_owned(),
-                            entries: g.changes.iter().map(|c| self.entry_context(c)).collect(),
+                            entries: g
+                                .changes
+                                .iter()
+                                .map(|c| self.entry_context(c, g.kind))
+                                .collect(),
                         })
                         .collect(),
                     contributors: self.contributors(release.changes),

@@ -48,8 +48,8 @@
 //!     .with_date(NaiveDate::from_ymd_opt(2026, 11, 28).unwrap());
 //! let rendered = engine.render_release(&release);
 //! let section = &rendered.section;
-//! assert!(section.starts_with("## [1.0.0] - 2026-11-28\n\n### Added\n\n\
-//!     - **BREAKING** new config format ([9c1d2e3](https://github.com/o/r/commit/9c1d2e3f33))\n"));
+//! assert!(section.starts_with("## [1.0.0] - 2026-11-28\n\n### Breaking changes\n\n\
+//!     - new config format ([9c1d2e3](https://github.com/o/r/commit/9c1d2e3f33))\n"));
 //! assert!(section.contains("### Fixed\n\n\
 //!     - **parser**: accept CRLF ([#41](https://github.com/o/r/issues/41)) ([3f2a9c0]("));
 //! assert_eq!(rendered.links[0].url, "https://github.com/o/r/compare/v0.9.0...v1.0.0");
@@ -74,7 +74,9 @@ pub mod template;
 pub use config::ChangelogConfig;
 pub use context::ChangelogContext;
 pub use document::SectionLabel;
-pub use engine::{BuildChangelogError, Changelog, Group, Grouping, ReleaseInput, RenderedRelease};
+pub use engine::{
+    BuildChangelogError, Changelog, Group, GroupKind, Grouping, ReleaseInput, RenderedRelease,
+};
 
 /// The Rust snippets of `docs/guide/relman-changelog.md`, compiled and run by `cargo test --doc` so
 /// the guide stays true.

@@ -159,19 +159,14 @@ fn grouping_follows_the_documented_defaults() {
         titles,
         vec![
             (
-                "Added",
+                "Breaking changes",
                 vec![
                     "feat(api)!: drop the xml output",
-                    "feat(parser): accept CRLF (#41)"
+                    "refactor!: rename Config to Settings"
                 ]
             ),
-            (
-                "Changed",
-                vec![
-                    "refactor!: rename Config to Settings",
-                    "perf(parser): skip blank lines faster"
-                ]
-            ),
+            ("Added", vec!["feat(parser): accept CRLF (#41)"]),
+            ("Changed", vec!["perf(parser): skip blank lines faster"]),
             (
                 "Deprecated",
                 vec!["deprecate(api): the v1 endpoint (ABC-12)"]
@@ -181,7 +176,86 @@ fn grouping_follows_the_documented_defaults() {
             ("Other", vec!["docs: explain the skip rules"]),
         ]
     );
-    assert_eq!(grouping.skipped, 1);
+    assert_eq!((grouping.skipped, grouping.breaking), (1, 2));
+}
+
+/// Newest first: a breaking change of a type no section lists, with its explanation on the
+/// line after the footer token, among ordinary changes.
+fn breaking_history() -> Vec<Change> {
+    let [ada, ..] = people();
+    vec![
+        change(4, &ada, "fix: a crash"),
+        change(
+            3,
+            &ada,
+            "update(deps)!: tonic 0.14\n\nBREAKING CHANGE:\n  tonic 0.14 needs\n  prost 0.14",
+        ),
+        change(
+            2,
+            &ada,
+            "feat: a flag\n\nBREAKING-CHANGE: the old flag is gone",
+        ),
+        change(1, &ada, "feat: another flag"),
+    ]
+}
+
+#[test]
+fn breaking_changes_come_first_whatever_their_type() {
+    let changes = breaking_history();
+    let engine = Changelog::new(ChangelogConfig::default(), None).expect("engine");
+    let section = engine
+        .render_release(&ReleaseInput::new(SectionLabel::Unreleased, &changes))
+        .section;
+    assert_eq!(
+        section,
+        "## [Unreleased]\n\n### Breaking changes\n\n\
+         - **deps**: tonic 0.14\n  tonic 0.14 needs\n    prost 0.14\n\
+         - a flag\n  the old flag is gone\n\n\
+         ### Added\n\n- another flag\n\n### Fixed\n\n- a crash\n"
+    );
+    let grouping = engine.group(&changes);
+    assert_eq!(grouping.breaking, 2);
+    assert_eq!(
+        grouping.groups[0].kind,
+        relman_changelog::GroupKind::Breaking
+    );
+}
+
+#[test]
+fn breaking_changes_can_also_stay_in_their_type_section() {
+    use relman_changelog::config::BreakingPlacement;
+    let changes = breaking_history();
+    let titles = |placement| {
+        let mut config = ChangelogConfig::default();
+        config.breaking = placement;
+        let engine = Changelog::new(config, None).expect("engine");
+        let grouping = engine.group(&changes);
+        let listed: Vec<(String, usize)> = grouping
+            .groups
+            .iter()
+            .map(|g| (g.title.to_owned(), g.changes.len()))
+            .collect();
+        (listed, grouping.breaking)
+    };
+    let owned = |v: &[(&str, usize)]| -> Vec<(String, usize)> {
+        v.iter().map(|(t, n)| ((*t).to_owned(), *n)).collect()
+    };
+    assert_eq!(
+        titles(BreakingPlacement::SectionAndType),
+        (
+            owned(&[
+                ("Breaking changes", 2),
+                ("Added", 2),
+                ("Fixed", 1),
+                ("Other", 1)
+            ]),
+            2
+        )
+    );
+    assert_eq!(
+        titles(BreakingPlacement::Type),
+        (owned(&[("Added", 2), ("Fixed", 1), ("Other", 1)]), 2)
+    );
 }
 
 #[test]
@@ -207,11 +281,11 @@ fn skip_rules_and_placements_are_configurable() {
         .iter()
         .flat_map(|g| g.changes.iter().map(|c| (g.title, c.summary.as_str())))
         .collect();
-    // A breaking chore is kept (in Other, as no section takes chores); the rest as configured.
+    // A breaking chore is kept (with the breaking changes); the rest as configured.
     assert_eq!(
         listed,
         vec![
-            ("Other", "chore!: drop Node 16"),
+            ("Breaking changes", "chore!: drop Node 16"),
             ("Other", "Update README")
         ]
     );
@@ -222,7 +296,7 @@ fn skip_rules_and_placements_are_configurable() {
         .section;
     assert_eq!(
         section,
-        "## [Unreleased]\n\n### Other\n\n- **BREAKING** drop Node 16\n- Update README\n"
+        "## [Unreleased]\n\n### Breaking changes\n\n- drop Node 16\n\n### Other\n\n- Update README\n"
     );
 }
 

@@ -71,7 +71,7 @@ fn whole_history_as_keep_a_changelog() {
         .collect();
     assert_eq!(
         body,
-        "\n\n### Changed\n\n- faster walk\n\n## [0.2.0] - 2026-01-05\n\n### Added\n\n- **BREAKING** **api**: new config format\n  old files must be converted\n\n## [0.1.0] - 2026-01-03\n\n### Added\n\n- first feature\n\n### Fixed\n\n- **cli**: exit 2 on usage errors\n\n[Unreleased]: https://github.com/acme/widget/compare/v0.2.0...HEAD\n[0.2.0]: https://github.com/acme/widget/compare/v0.1.0...v0.2.0\n[0.1.0]: https://github.com/acme/widget/releases/tag/v0.1.0\n"
+        "\n\n### Changed\n\n- faster walk\n\n## [0.2.0] - 2026-01-05\n\n### Breaking changes\n\n- **api**: new config format\n  old files must be converted\n\n## [0.1.0] - 2026-01-03\n\n### Added\n\n- first feature\n\n### Fixed\n\n- **cli**: exit 2 on usage errors\n\n[Unreleased]: https://github.com/acme/widget/compare/v0.2.0...HEAD\n[0.2.0]: https://github.com/acme/widget/compare/v0.1.0...v0.2.0\n[0.1.0]: https://github.com/acme/widget/releases/tag/v0.1.0\n"
     );
     assert!(
         text.contains("([#3](https://github.com/acme/widget/issues/3))"),
@@ -113,7 +113,7 @@ fn scopes_tag_and_json() {
         &["--latest", "--template", "release-notes"],
     ));
     assert!(
-        notes.starts_with("### Added\n\n- **BREAKING** **api**: new config format"),
+        notes.starts_with("### Breaking changes\n\n- **api**: new config format"),
         "{notes}"
     );
     assert!(

@@ -29,6 +29,9 @@
 //!   separator is `": "` or `" #"` and the value must not be empty. A value runs until the next
 //!   line that starts a footer (spec rule 10), so values may span lines and paragraphs; its
 //!   surrounding whitespace is trimmed. A `Token: value` line inside a body paragraph is body text.
+//!   A breaking-change footer may end its first line at the colon when the next line holds its
+//!   text (`BREAKING CHANGE:` then the explanation, as cocogitto accepts): its value is those
+//!   lines.
 //! - **Breaking**: a `!` before the colon, or a footer whose token is `BREAKING CHANGE` or
 //!   `BREAKING-CHANGE` (uppercase only, spec rule 15; `breaking change:` is body text). Its
 //!   description is the value of the first such footer, else the commit description.
@@ -56,7 +59,9 @@
 //!   dependabot-style messages whose body starts on line 2) because of spec rule 6;
 //! - trailing newlines after a message are accepted (git-conventional);
 //! - footers use only the spec's separators `": "` and `" #"` (cocogitto also accepts a colon
-//!   followed by a line break, which relman reads as body text).
+//!   followed by a line break, which relman reads as body text), except that a breaking-change
+//!   footer may end at its colon when its text follows on the next line (a `BREAKING CHANGE:`
+//!   line with nothing after it stays body text, as git-conventional says).
 //!
 //! [`ParseOptions::lenient`] accepts the two common deviations (no space after the colon, no
 //! blank line after the header) for reading histories that are not strictly conventional.
@@ -658,18 +663,29 @@ fn footer_start(line: &str) -> Option<(FooterToken, FooterSeparator, &str)> {
         }
         (token, &line[end..])
     };
+    let breaking = token == BREAKING_CHANGE || token == "BREAKING-CHANGE";
     let (separator, value) = if let Some(v) = rest.strip_prefix(": ") {
         (FooterSeparator::ColonSpace, v)
     } else if let Some(v) = rest.strip_prefix(" #") {
         (FooterSeparator::SpaceHash, v)
+    } else if breaking && rest.trim_end() == ":" {
+        // `BREAKING CHANGE:` with its text on the following lines.
+        (FooterSeparator::ColonSpace, "")
     } else {
         return None;
     };
     let value = value.trim();
-    if value.is_empty() {
+    if value.is_empty() && !breaking {
         return None;
     }
     Some((FooterToken(token.to_owned()), separator, value))
+}
+
+/// The footer that line `i` of `lines` starts, if any: a breaking-change token ending at its
+/// colon starts one only when the next line holds its text.
+fn footer_line<'a>(lines: &[&'a str], i: usize) -> Option<(FooterToken, FooterSeparator, &'a str)> {
+    let start = footer_start(lines[i])?;
+    (!start.2.is_empty() || lines.get(i + 1).is_some_and(|l| !is_blank(l))).then_some(start)
 }
 
 fn is_blank(line: &str) -> bool {
@@ -865,7 +881,7 @@ impl ConventionalCommit {
             let first = rest.iter().position(|l| !is_blank(l)).unwrap_or(0);
             let rest = &rest[first..];
             let footer_at = (0..rest.len())
-                .find(|&i| (i == 0 || is_blank(rest[i - 1])) && footer_start(rest[i]).is_some())
+                .find(|&i| (i == 0 || is_blank(rest[i - 1])) && footer_line(rest, i).is_some())
                 .unwrap_or(rest.len());
             let body_text = rest[..footer_at].join("\n");
             let body_text = body_text.trim_end();
@@ -873,8 +889,8 @@ impl ConventionalCommit {
                 body = Some(body_text.to_owned());
             }
             let mut values: Vec<String> = Vec::new();
-            for line in &rest[footer_at..] {
-                match footer_start(line) {
+            for (i, line) in rest.iter().enumerate().skip(footer_at) {
+                match footer_line(rest, i) {
                     Some((token, separator, value)) => {
                         footers.push(Footer {
                             token,
@@ -891,7 +907,7 @@ impl ConventionalCommit {
                 }
             }
             for (footer, value) in footers.iter_mut().zip(values) {
-                footer.value = value.trim_end().to_owned();
+                footer.value = value.trim().to_owned();
             }
         }
 
@@ -1044,6 +1060,28 @@ mod tests {
         );
         let c = ConventionalCommit::parse("fix: a\n\nbreaking-change: b").expect("valid");
         assert!(!c.is_breaking(), "lowercase token is not breaking");
+    }
+
+    #[test]
+    fn breaking_change_text_on_the_line_after_the_token_is_kept() {
+        let c = ConventionalCommit::parse(
+            "update(deps)!: tonic 0.14\n\nBREAKING CHANGE:\n  tonic 0.14 needs\n  prost 0.14\nRefs: #9",
+        )
+        .expect("valid");
+        assert_eq!(c.body, None);
+        assert_eq!(c.footers.len(), 2);
+        let breaking = c.breaking.as_ref().expect("breaking");
+        assert_eq!(breaking.source, BreakingSource::BangAndFooter);
+        assert_eq!(breaking.description, "tonic 0.14 needs\n  prost 0.14");
+        let again = ConventionalCommit::parse(&c.to_string()).expect("reparses");
+        assert_eq!(again, c);
+        // Without any text after it, the token alone is body text (as git-conventional says).
+        let c = ConventionalCommit::parse("fix: a\n\nBREAKING-CHANGE:").expect("valid");
+        assert!(!c.is_breaking());
+        assert_eq!(c.body.as_deref(), Some("BREAKING-CHANGE:"));
+        // Other tokens still need a value on their line.
+        let c = ConventionalCommit::parse("fix: a\n\nRefs:\n#4").expect("valid");
+        assert!(c.footers.is_empty(), "{c:?}");
     }
 
     #[test]
