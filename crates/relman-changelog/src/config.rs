@@ -17,8 +17,8 @@
 //!
 //! A footer match wins over a type match (a `fix` with a `Security:` footer is listed under
 //! Security). Types and footer tokens compare case-insensitively. `chore`, `ci`, `style` and
-//! `test` are skipped; other conventional types (`docs`, `build`, `revert`, ...) go to "Other";
-//! messages that are not Conventional Commits are skipped. Breaking changes are never skipped by
+//! `test` are skipped; other conventional types (`docs`, `build`, `revert`, ...) and messages
+//! that are not Conventional Commits go to "Other". Breaking changes are never skipped by
 //! type or scope rules (only by a message pattern) and are listed in a "Breaking changes"
 //! section before all others, whatever their type ([`BreakingPlacement`]).
 
@@ -33,7 +33,8 @@ use serde::{Deserialize, Serialize};
 /// breaking = "section"           # or "section_and_type", "type"
 /// breaking_title = "Breaking changes"
 /// other_types = "other"          # or "skip"
-/// non_conventional = "skip"      # or "other"
+/// non_conventional = "other"     # or "skip"
+/// filter_unconventional = false  # git-cliff's name: true is non_conventional = "skip"
 /// other_title = "Other"
 /// commit_links = true
 /// [[changelog.sections]]
@@ -66,8 +67,12 @@ pub struct ChangelogConfig {
     pub breaking_title: String,
     /// Where conventional commits whose type no section lists go.
     pub other_types: Placement,
-    /// Where messages that are not Conventional Commits go.
+    /// Where messages that are not Conventional Commits go (default: "Other").
     pub non_conventional: Placement,
+    /// git-cliff's name for the same choice: `true` leaves messages that are not Conventional
+    /// Commits out (as `non_conventional = "skip"`), `false` lists them (as `"other"`).
+    /// Contradicting `non_conventional = "skip"` with `false` is an error.
+    pub filter_unconventional: Option<bool>,
     /// The title of the section for [`Placement::Other`] changes.
     pub other_title: String,
     /// Whether entries end with a link to their commit (`([3f2a9c0](url))`).
@@ -119,7 +124,7 @@ pub struct SkipRules {
     /// Scopes to skip (exact); breaking changes are kept.
     pub scopes: Vec<String>,
     /// Regular expressions (Rust `regex` syntax) matched against the summary line; a match
-    /// skips the change, breaking or not.
+    /// skips the change, breaking or not (default: `^Merge `).
     pub messages: Vec<String>,
 }
 
@@ -128,7 +133,8 @@ impl Default for SkipRules {
         Self {
             types: ["chore", "ci", "style", "test"].map(str::to_owned).to_vec(),
             scopes: Vec::new(),
-            messages: Vec::new(),
+            // Merge commits are not walked, but squashed or rebased ones keep the message.
+            messages: vec!["^Merge ".to_owned()],
         }
     }
 }
@@ -201,6 +207,18 @@ impl Default for ContributorRules {
     }
 }
 
+impl ChangelogConfig {
+    /// Where messages that are not Conventional Commits go: [`Self::filter_unconventional`]
+    /// when set, else [`Self::non_conventional`].
+    pub fn unconventional_placement(&self) -> Placement {
+        match self.filter_unconventional {
+            Some(true) => Placement::Skip,
+            Some(false) => Placement::Other,
+            None => self.non_conventional,
+        }
+    }
+}
+
 /// The preamble of the Keep a Changelog format.
 pub const DEFAULT_PREAMBLE: &str = "All notable changes to this project are documented in this file.\n\nThe format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/),\nand this project adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).";
 
@@ -224,7 +242,8 @@ impl Default for ChangelogConfig {
             breaking: BreakingPlacement::Section,
             breaking_title: "Breaking changes".to_owned(),
             other_types: Placement::Other,
-            non_conventional: Placement::Skip,
+            non_conventional: Placement::Other,
+            filter_unconventional: None,
             other_title: "Other".to_owned(),
             commit_links: true,
             issues: vec![IssuePattern::default()],

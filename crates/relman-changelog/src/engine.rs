@@ -39,6 +39,11 @@ pub enum BuildChangelogError {
         #[source]
         source: regex::Error,
     },
+    /// `filter_unconventional = false` with `non_conventional = "skip"`.
+    #[error(
+        "`changelog.filter_unconventional = false` contradicts `changelog.non_conventional = \"skip\"`"
+    )]
+    ContradictoryUnconventional,
     /// A section has an empty title.
     #[error("`{key}`: a section needs a non-empty title")]
     EmptyTitle {
@@ -187,7 +192,7 @@ impl Changelog {
     /// # Errors
     ///
     /// [`BuildChangelogError`] naming the configuration key of an invalid regular expression or
-    /// an empty section title.
+    /// an empty section title, or the keys that contradict each other.
     pub fn new(
         config: ChangelogConfig,
         remote: Option<Remote>,
@@ -198,6 +203,10 @@ impl Changelog {
                     key: format!("changelog.sections[{i}].title"),
                 });
             }
+        }
+        if config.filter_unconventional == Some(false) && config.non_conventional == Placement::Skip
+        {
+            return Err(BuildChangelogError::ContradictoryUnconventional);
         }
         let skip_messages = config
             .skip
@@ -254,7 +263,7 @@ impl Changelog {
         }
         let other = self.config.sections.len();
         let Some(commit) = &change.commit else {
-            return (self.config.non_conventional == Placement::Other).then_some(other);
+            return (self.config.unconventional_placement() == Placement::Other).then_some(other);
         };
         let breaking = commit.is_breaking();
         if !breaking {

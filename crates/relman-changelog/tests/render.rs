@@ -301,6 +301,48 @@ fn skip_rules_and_placements_are_configurable() {
 }
 
 #[test]
+fn non_conventional_messages_are_listed_under_other_unless_filtered() {
+    let [ada, ..] = people();
+    let changes = vec![
+        change(3, &ada, "Upgrade to tonic 0.14 (#2301)"),
+        change(2, &ada, "fix: a crash"),
+    ];
+    let listed = |config: ChangelogConfig| -> Vec<(String, String)> {
+        let engine = Changelog::new(config, None).expect("engine");
+        let grouping = engine.group(&changes);
+        grouping
+            .groups
+            .iter()
+            .flat_map(|g| {
+                g.changes
+                    .iter()
+                    .map(|c| (g.title.to_owned(), c.summary.clone()))
+            })
+            .collect()
+    };
+    let pair = |t: &str, s: &str| (t.to_owned(), s.to_owned());
+    assert_eq!(
+        listed(ChangelogConfig::default()),
+        vec![
+            pair("Fixed", "fix: a crash"),
+            pair("Other", "Upgrade to tonic 0.14 (#2301)")
+        ]
+    );
+    let mut config = ChangelogConfig::default();
+    config.filter_unconventional = Some(true);
+    assert_eq!(listed(config), vec![pair("Fixed", "fix: a crash")]);
+    let mut config = ChangelogConfig::default();
+    config.non_conventional = Placement::Skip;
+    assert_eq!(listed(config.clone()), vec![pair("Fixed", "fix: a crash")]);
+    config.filter_unconventional = Some(false);
+    let err = Changelog::new(config, None).expect_err("contradiction");
+    assert!(
+        err.to_string().contains("changelog.filter_unconventional"),
+        "{err}"
+    );
+}
+
+#[test]
 fn bad_patterns_name_their_key() {
     let mut config = ChangelogConfig::default();
     config.skip.messages = vec!["ok".into(), "(unclosed".into()];

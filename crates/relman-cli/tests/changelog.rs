@@ -71,7 +71,7 @@ fn whole_history_as_keep_a_changelog() {
         .collect();
     assert_eq!(
         body,
-        "\n\n### Changed\n\n- faster walk\n\n## [0.2.0] - 2026-01-05\n\n### Breaking changes\n\n- **api**: new config format\n  old files must be converted\n\n## [0.1.0] - 2026-01-03\n\n### Added\n\n- first feature\n\n### Fixed\n\n- **cli**: exit 2 on usage errors\n\n[Unreleased]: https://github.com/acme/widget/compare/v0.2.0...HEAD\n[0.2.0]: https://github.com/acme/widget/compare/v0.1.0...v0.2.0\n[0.1.0]: https://github.com/acme/widget/releases/tag/v0.1.0\n"
+        "\n\n### Changed\n\n- faster walk\n\n### Other\n\n- Update README\n\n## [0.2.0] - 2026-01-05\n\n### Breaking changes\n\n- **api**: new config format\n  old files must be converted\n\n## [0.1.0] - 2026-01-03\n\n### Added\n\n- first feature\n\n### Fixed\n\n- **cli**: exit 2 on usage errors\n\n[Unreleased]: https://github.com/acme/widget/compare/v0.2.0...HEAD\n[0.2.0]: https://github.com/acme/widget/compare/v0.1.0...v0.2.0\n[0.1.0]: https://github.com/acme/widget/releases/tag/v0.1.0\n"
     );
     assert!(
         text.contains("([#3](https://github.com/acme/widget/issues/3))"),
@@ -97,9 +97,15 @@ fn scopes_tag_and_json() {
     assert_eq!(releases[0]["version"], "0.2.1");
     assert_eq!(releases[0]["previous_tag"], "v0.2.0");
     assert_eq!(releases[0]["changes"], 2);
-    assert_eq!(releases[0]["skipped"], 1);
+    // "Update README" is not a Conventional Commit: listed under Other, not skipped.
+    assert_eq!(releases[0]["skipped"], 0);
     assert_eq!(releases[0]["groups"][0]["title"], "Changed");
     assert_eq!(releases[0]["groups"][0]["entries"][0]["type"], "perf");
+    assert_eq!(releases[0]["groups"][1]["title"], "Other");
+    assert_eq!(
+        releases[0]["groups"][1]["entries"][0]["type"],
+        serde_json::Value::Null
+    );
     assert_eq!(releases[0]["contributors"][0]["name"], "Ada Park");
 
     let range = stdout(&relman(repo.path(), &["--range", "v0.1.0..v0.2.0"]));
