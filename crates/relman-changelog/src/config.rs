@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 /// filter_unconventional = false  # git-cliff's name: true is non_conventional = "skip"
 /// other_title = "Other"
 /// commit_links = true
+/// collapse_dependency_updates = true
 /// [[changelog.sections]]
 /// title = "Added"
 /// types = ["feat"]
@@ -77,6 +78,11 @@ pub struct ChangelogConfig {
     pub other_title: String,
     /// Whether entries end with a link to their commit (`([3f2a9c0](url))`).
     pub commit_links: bool,
+    /// Whether dependency updates are counted in one line of "Other" ("12 dependency
+    /// updates") instead of listed one by one: `build`, `chore`, `fix` or `deps` commits scoped
+    /// `deps`, `deps-dev`, `dev-deps` or `dependencies`, and commits by dependabot or renovate.
+    /// Breaking ones are still listed.
+    pub collapse_dependency_updates: bool,
     /// Issue-reference patterns, tried in order on each description.
     pub issues: Vec<IssuePattern>,
     /// Who is credited.
@@ -246,6 +252,7 @@ impl Default for ChangelogConfig {
             filter_unconventional: None,
             other_title: "Other".to_owned(),
             commit_links: true,
+            collapse_dependency_updates: true,
             issues: vec![IssuePattern::default()],
             contributors: ContributorRules::default(),
         }

@@ -88,6 +88,10 @@ pub struct ReleaseContext {
 pub struct GroupContext {
     /// The section title, e.g. `Added`.
     pub title: String,
+    /// How many dependency updates the section counts in its last line (`12 dependency
+    /// updates`) instead of listing them; only the "Other" section counts them.
+    #[serde(default)]
+    pub dependency_updates: usize,
     /// The entries, breaking first.
     pub entries: Vec<EntryContext>,
 }

@@ -136,6 +136,9 @@ pub struct Grouping<'a> {
     pub skipped: usize,
     /// How many listed changes are breaking (each counted once).
     pub breaking: usize,
+    /// How many dependency updates are counted in the "Other" group's last line instead of
+    /// listed ([`ChangelogConfig::collapse_dependency_updates`]).
+    pub dependency_updates: usize,
 }
 
 /// A rendered release section and the link definitions it refers to.
@@ -308,8 +311,16 @@ impl Changelog {
         let mut breaking: Vec<Vec<&Change>> = vec![Vec::new(); n];
         let mut rest: Vec<Vec<&Change>> = vec![Vec::new(); n];
         let mut skipped = 0;
+        let mut dependency_updates = 0;
         for change in changes {
             match self.classify(change) {
+                Some(_)
+                    if self.config.collapse_dependency_updates
+                        && !change.is_breaking()
+                        && is_dependency_update(change) =>
+                {
+                    dependency_updates += 1;
+                }
                 Some(i) if change.is_breaking() => match self.config.breaking {
                     BreakingPlacement::Section => breaking_section.push(change),
                     BreakingPlacement::SectionAndType => {
@@ -356,10 +367,18 @@ impl Changelog {
                     }
                 }),
         );
+        if dependency_updates > 0 && groups.last().is_none_or(|g| g.kind != GroupKind::Other) {
+            groups.push(Group {
+                title: self.config.other_title.as_str(),
+                kind: GroupKind::Other,
+                changes: Vec::new(),
+            });
+        }
         Grouping {
             groups,
             skipped,
             breaking: breaking_count,
+            dependency_updates,
         }
     }
 
@@ -491,6 +510,11 @@ impl Changelog {
             for change in &group.changes {
                 out.push_str("- ");
                 self.write_entry(out, change, group.kind);
+                out.push('\n');
+            }
+            if group.kind == GroupKind::Other && grouping.dependency_updates > 0 {
+                out.push_str("- ");
+                out.push_str(&dependency_line(grouping.dependency_updates));
                 out.push('\n');
             }
         }
@@ -674,6 +698,11 @@ impl Changelog {
                         .iter()
                         .map(|g| GroupContext {
                             title: g.title.to_owned(),
+                            dependency_updates: if g.kind == GroupKind::Other {
+                                grouping.dependency_updates
+                            } else {
+                                0
+                            },
                             entries: g
                                 .changes
                                 .iter()
@@ -694,6 +723,40 @@ impl Changelog {
             links,
         }
     }
+}
+
+/// `12 dependency updates`.
+fn dependency_line(n: usize) -> String {
+    format!("{n} dependency update{}", if n == 1 { "" } else { "s" })
+}
+
+/// The scopes of dependency updates (`build(deps): ...`, `chore(deps-dev): ...`).
+const DEPENDENCY_SCOPES: [&str; 4] = ["deps", "deps-dev", "dev-deps", "dependencies"];
+
+/// The types that dependency bots and people use for dependency updates.
+const DEPENDENCY_TYPES: [&str; 4] = ["build", "chore", "fix", "deps"];
+
+/// Whether `change` is a dependency update: a `build`, `chore`, `fix` or `deps` commit scoped
+/// `deps` (or `deps-dev`, `dev-deps`, `dependencies`), a `deps:` commit, or a commit by
+/// dependabot or renovate.
+fn is_dependency_update(change: &Change) -> bool {
+    let bot = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        s.contains("dependabot") || s.contains("renovate")
+    };
+    if bot(&change.author.name) || bot(&change.author.email) {
+        return true;
+    }
+    let Some(commit) = &change.commit else {
+        return false;
+    };
+    commit.kind.is("deps")
+        || (DEPENDENCY_TYPES.iter().any(|t| commit.kind.is(t))
+            && commit.scope.as_ref().is_some_and(|s| {
+                DEPENDENCY_SCOPES
+                    .iter()
+                    .any(|d| d.eq_ignore_ascii_case(s.as_str()))
+            }))
 }
 
 /// The breaking-change text of a commit when it comes from a footer and says more than the

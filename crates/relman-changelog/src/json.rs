@@ -41,6 +41,8 @@ pub struct ReleaseJson {
     pub skipped: usize,
     /// Breaking changes.
     pub breaking: usize,
+    /// Dependency updates counted in one line of "Other" instead of listed.
+    pub dependency_updates: usize,
     /// The sections.
     pub groups: Vec<GroupJson>,
     /// Who contributed, most changes first.
@@ -126,6 +128,7 @@ impl From<ChangelogContext> for ChangelogJson {
                     changes: r.changes,
                     skipped: r.skipped,
                     breaking: r.breaking,
+                    dependency_updates: r.groups.iter().map(|g| g.dependency_updates).sum(),
                     groups: r
                         .groups
                         .into_iter()

@@ -342,6 +342,69 @@ fn non_conventional_messages_are_listed_under_other_unless_filtered() {
     );
 }
 
+/// Newest first: four real changes among dependency updates of every documented kind.
+fn dependency_history() -> Vec<Change> {
+    let [ada, bo, bot, _] = people();
+    let renovate = Person::new(
+        "renovate[bot]",
+        "29139614+renovate[bot]@users.noreply.github.com",
+    );
+    vec![
+        change(9, &ada, "feat: a flag"),
+        change(8, &bot, "build(deps): bump serde from 1.0.1 to 1.0.2"),
+        change(7, &renovate, "Update Rust crate tokio to v1.48.0"),
+        change(6, &bo, "fix(deps): update rust crate regex to 1.12"),
+        change(5, &ada, "build(deps-dev): bump proptest to 1.9"),
+        change(4, &ada, "build(deps)!: tonic 0.14"),
+        change(3, &bo, "fix: a crash"),
+        change(2, &bot, "chore(deps): bump regex to 1.12"),
+        change(1, &ada, "docs: the flag"),
+    ]
+}
+
+#[test]
+fn dependency_updates_collapse_into_one_line() {
+    let changes = dependency_history();
+    let engine = Changelog::new(ChangelogConfig::default(), None).expect("engine");
+    let release = ReleaseInput::new(SectionLabel::Unreleased, &changes);
+    let section = engine.render_release(&release).section;
+    // The breaking update stays listed; the chore is skipped by type, not counted.
+    assert_eq!(
+        section,
+        "## [Unreleased]\n\n### Breaking changes\n\n- **deps**: tonic 0.14\n\n\
+         ### Added\n\n- a flag\n\n### Fixed\n\n- a crash\n\n\
+         ### Other\n\n- the flag\n- 4 dependency updates\n"
+    );
+    let grouping = engine.group(&changes);
+    assert_eq!((grouping.dependency_updates, grouping.skipped), (4, 1));
+    // Templates and JSON see the same count.
+    let context = engine.context(std::slice::from_ref(&release));
+    let kac = Template::builtin(BuiltinTemplate::KeepAChangelog)
+        .render(&context)
+        .expect("renders");
+    assert_eq!(kac, engine.render_document(std::slice::from_ref(&release)));
+    let json = relman_changelog::json::ChangelogJson::from(context);
+    assert_eq!(json.releases[0].dependency_updates, 4);
+
+    // A lone update still gets a line (and an Other section), in the singular.
+    let one = &changes[1..2];
+    let section = engine
+        .render_release(&ReleaseInput::new(SectionLabel::Unreleased, one))
+        .section;
+    assert_eq!(
+        section,
+        "## [Unreleased]\n\n### Other\n\n- 1 dependency update\n"
+    );
+
+    let mut config = ChangelogConfig::default();
+    config.collapse_dependency_updates = false;
+    let engine = Changelog::new(config, None).expect("engine");
+    let grouping = engine.group(&changes);
+    assert_eq!(grouping.dependency_updates, 0);
+    let listed: usize = grouping.groups.iter().map(|g| g.changes.len()).sum();
+    assert_eq!(listed, 8);
+}
+
 #[test]
 fn bad_patterns_name_their_key() {
     let mut config = ChangelogConfig::default();
