@@ -49,6 +49,7 @@ use serde::{Deserialize, Serialize};
 /// pattern = "\\B#(\\d+)\\b"
 /// [changelog.contributors]
 /// exclude = ["\\[bot\\]$"]
+/// line = true
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -203,12 +204,16 @@ pub struct ContributorRules {
     /// Regular expressions matched against author names and e-mail addresses; a match leaves
     /// the author out (the default leaves out `...[bot]` accounts).
     pub exclude: Vec<String>,
+    /// Whether each release of the changelog ends with a `Contributors: Ada Park, Bo Chen`
+    /// line (release notes always list them).
+    pub line: bool,
 }
 
 impl Default for ContributorRules {
     fn default() -> Self {
         Self {
             exclude: vec![r"\[bot\]$".to_owned(), r"\[bot\]@".to_owned()],
+            line: true,
         }
     }
 }

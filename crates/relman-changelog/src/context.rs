@@ -80,6 +80,10 @@ pub struct ReleaseContext {
     pub groups: Vec<GroupContext>,
     /// The authors of the release's changes (skipped ones included), bots excluded.
     pub contributors: Vec<Contributor>,
+    /// The `Contributors: Ada Park, Bo Chen` line that ends the release in the changelog
+    /// (names escaped), when configured and the release lists something.
+    #[serde(default)]
+    pub contributors_md: Option<String>,
 }
 
 /// One section of a release.

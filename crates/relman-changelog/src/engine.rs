@@ -563,6 +563,31 @@ impl Changelog {
         out.push('\n');
         let grouping = self.group(release.changes);
         self.write_groups(out, &grouping);
+        if let Some(line) = self.contributors_line(release.changes, &grouping) {
+            out.push('\n');
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+
+    /// The `Contributors: Ada Park, Bo Chen` line of a release (names escaped), when
+    /// configured and the release lists something and has contributors.
+    fn contributors_line(&self, changes: &[Change], grouping: &Grouping<'_>) -> Option<String> {
+        if !self.config.contributors.line || grouping.groups.is_empty() {
+            return None;
+        }
+        let contributors = self.contributors(changes);
+        if contributors.is_empty() {
+            return None;
+        }
+        let mut line = String::from("Contributors: ");
+        for (i, c) in contributors.iter().enumerate() {
+            if i > 0 {
+                line.push_str(", ");
+            }
+            line.push_str(&escape_markdown(&c.name));
+        }
+        Some(line)
     }
 
     /// Renders a whole Keep a Changelog file: title, preamble, the releases (give them newest
@@ -603,10 +628,14 @@ impl Changelog {
         out
     }
 
-    /// The unique authors of `changes` (by e-mail address, case-insensitively; the first name
-    /// seen is kept), without excluded ones, sorted by name then e-mail address.
+    /// The unique authors of `changes`, without excluded ones, sorted by name then e-mail
+    /// address. Two authors are one person when they share an e-mail address
+    /// (case-insensitively) or a name (case-insensitively, surrounding spaces ignored); the
+    /// first name and address seen are kept. The git adapter has applied `.mailmap` already.
     pub fn contributors(&self, changes: &[Change]) -> Vec<Contributor> {
         let mut by_email: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
+        let mut by_name: std::collections::HashMap<String, usize> =
             std::collections::HashMap::new();
         let mut out: Vec<Contributor> = Vec::new();
         for change in changes {
@@ -618,17 +647,29 @@ impl Changelog {
             {
                 continue;
             }
-            let key = email.to_lowercase();
-            match by_email.get(&key) {
-                Some(&i) => out[i].changes += 1,
+            let email_key = email.trim().to_lowercase();
+            let name_key = name.trim().to_lowercase();
+            let known = by_email
+                .get(&email_key)
+                .or_else(|| by_name.get(&name_key).filter(|_| !name_key.is_empty()))
+                .copied();
+            let i = match known {
+                Some(i) => {
+                    out[i].changes += 1;
+                    i
+                }
                 None => {
-                    by_email.insert(key, out.len());
                     out.push(Contributor {
                         name: name.clone(),
                         email: email.clone(),
                         changes: 1,
                     });
+                    out.len() - 1
                 }
+            };
+            by_email.entry(email_key).or_insert(i);
+            if !name_key.is_empty() {
+                by_name.entry(name_key).or_insert(i);
             }
         }
         out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.email.cmp(&b.email)));
@@ -711,6 +752,7 @@ impl Changelog {
                         })
                         .collect(),
                     contributors: self.contributors(release.changes),
+                    contributors_md: self.contributors_line(release.changes, &grouping),
                 }
             })
             .collect();

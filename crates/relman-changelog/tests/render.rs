@@ -211,7 +211,8 @@ fn breaking_changes_come_first_whatever_their_type() {
         "## [Unreleased]\n\n### Breaking changes\n\n\
          - **deps**: tonic 0.14\n  tonic 0.14 needs\n    prost 0.14\n\
          - a flag\n  the old flag is gone\n\n\
-         ### Added\n\n- another flag\n\n### Fixed\n\n- a crash\n"
+         ### Added\n\n- another flag\n\n### Fixed\n\n- a crash\n\n\
+         Contributors: Ada Park\n"
     );
     let grouping = engine.group(&changes);
     assert_eq!(grouping.breaking, 2);
@@ -296,7 +297,8 @@ fn skip_rules_and_placements_are_configurable() {
         .section;
     assert_eq!(
         section,
-        "## [Unreleased]\n\n### Breaking changes\n\n- drop Node 16\n\n### Other\n\n- Update README\n"
+        "## [Unreleased]\n\n### Breaking changes\n\n- drop Node 16\n\n### Other\n\n- Update README\n\n\
+         Contributors: Ada Park\n"
     );
 }
 
@@ -373,7 +375,8 @@ fn dependency_updates_collapse_into_one_line() {
         section,
         "## [Unreleased]\n\n### Breaking changes\n\n- **deps**: tonic 0.14\n\n\
          ### Added\n\n- a flag\n\n### Fixed\n\n- a crash\n\n\
-         ### Other\n\n- the flag\n- 4 dependency updates\n"
+         ### Other\n\n- the flag\n- 4 dependency updates\n\n\
+         Contributors: Ada Park, Bo Chen\n"
     );
     let grouping = engine.group(&changes);
     assert_eq!((grouping.dependency_updates, grouping.skipped), (4, 1));
@@ -434,6 +437,46 @@ fn contributors_are_unique_and_exclude_bots() {
         .map(|c| (c.name, c.changes))
         .collect();
     assert_eq!(names, vec![("Ada Park".into(), 6), ("Bo Chen".into(), 5)]);
+}
+
+#[test]
+fn one_person_under_two_emails_or_two_names_is_credited_once() {
+    let [ada, bo, bot, ada2] = people();
+    let ada_work = Person::new("ada park", "ada.park@work.example");
+    let changes = vec![
+        change(5, &ada, "feat: one"),
+        change(4, &ada_work, "fix: two"),
+        change(3, &ada2, "fix: three"),
+        change(2, &bot, "fix(deps): four"),
+        change(1, &bo, "docs: five"),
+    ];
+    let engine = Changelog::new(ChangelogConfig::default(), None).expect("engine");
+    let credited: Vec<(String, usize)> = engine
+        .contributors(&changes)
+        .into_iter()
+        .map(|c| (c.name, c.changes))
+        .collect();
+    assert_eq!(
+        credited,
+        vec![("Ada Park".to_owned(), 3), ("Bo Chen".to_owned(), 1)]
+    );
+    let release = ReleaseInput::new(SectionLabel::Unreleased, &changes);
+    let section = engine.render_release(&release).section;
+    assert!(
+        section.ends_with("\n- 1 dependency update\n\nContributors: Ada Park, Bo Chen\n"),
+        "{section}"
+    );
+    let context = engine.context(std::slice::from_ref(&release));
+    let kac = Template::builtin(BuiltinTemplate::KeepAChangelog)
+        .render(&context)
+        .expect("renders");
+    assert_eq!(kac, engine.render_document(std::slice::from_ref(&release)));
+
+    let mut config = ChangelogConfig::default();
+    config.contributors.line = false;
+    let engine = Changelog::new(config, None).expect("engine");
+    let section = engine.render_release(&release).section;
+    assert!(!section.contains("Contributors"), "{section}");
 }
 
 #[test]

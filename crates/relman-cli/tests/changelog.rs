@@ -71,7 +71,7 @@ fn whole_history_as_keep_a_changelog() {
         .collect();
     assert_eq!(
         body,
-        "\n\n### Changed\n\n- faster walk\n\n### Other\n\n- Update README\n\n## [0.2.0] - 2026-01-05\n\n### Breaking changes\n\n- **api**: new config format\n  old files must be converted\n\n## [0.1.0] - 2026-01-03\n\n### Added\n\n- first feature\n\n### Fixed\n\n- **cli**: exit 2 on usage errors\n\n[Unreleased]: https://github.com/acme/widget/compare/v0.2.0...HEAD\n[0.2.0]: https://github.com/acme/widget/compare/v0.1.0...v0.2.0\n[0.1.0]: https://github.com/acme/widget/releases/tag/v0.1.0\n"
+        "\n\n### Changed\n\n- faster walk\n\n### Other\n\n- Update README\n\nContributors: Ada Park\n\n## [0.2.0] - 2026-01-05\n\n### Breaking changes\n\n- **api**: new config format\n  old files must be converted\n\nContributors: Ada Park\n\n## [0.1.0] - 2026-01-03\n\n### Added\n\n- first feature\n\n### Fixed\n\n- **cli**: exit 2 on usage errors\n\nContributors: Ada Park\n\n[Unreleased]: https://github.com/acme/widget/compare/v0.2.0...HEAD\n[0.2.0]: https://github.com/acme/widget/compare/v0.1.0...v0.2.0\n[0.1.0]: https://github.com/acme/widget/releases/tag/v0.1.0\n"
     );
     assert!(
         text.contains("([#3](https://github.com/acme/widget/issues/3))"),
@@ -403,7 +403,7 @@ fn bare_version_tags_cut_the_changelog() {
         .collect();
     assert_eq!(
         body,
-        "\n\n### Fixed\n\n- fourth\n\n## [1.3.0] - 2026-01-04\n\n### Added\n\n- third\n\n### Fixed\n\n- second\n\n## [1.2.0] - 2026-01-02\n\n### Added\n\n- first feature\n\n[Unreleased]: https://github.com/acme/widget/compare/1.3.0...HEAD\n[1.3.0]: https://github.com/acme/widget/compare/1.2.0...1.3.0\n[1.2.0]: https://github.com/acme/widget/releases/tag/1.2.0\n"
+        "\n\n### Fixed\n\n- fourth\n\nContributors: Ada Park\n\n## [1.3.0] - 2026-01-04\n\n### Added\n\n- third\n\n### Fixed\n\n- second\n\nContributors: Ada Park\n\n## [1.2.0] - 2026-01-02\n\n### Added\n\n- first feature\n\nContributors: Ada Park\n\n[Unreleased]: https://github.com/acme/widget/compare/1.3.0...HEAD\n[1.3.0]: https://github.com/acme/widget/compare/1.2.0...1.3.0\n[1.2.0]: https://github.com/acme/widget/releases/tag/1.2.0\n"
     );
     let unreleased = common::json(&relman(d, &["--unreleased", "--format", "json"]));
     assert_eq!(unreleased["releases"][0]["previous_tag"], "1.3.0");
