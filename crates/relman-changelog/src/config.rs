@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 /// other_title = "Other"
 /// commit_links = true
 /// collapse_dependency_updates = true
+/// stable_includes_prereleases = true
 /// [[changelog.sections]]
 /// title = "Added"
 /// types = ["feat"]
@@ -84,6 +85,10 @@ pub struct ChangelogConfig {
     /// `deps`, `deps-dev`, `dev-deps` or `dependencies`, and commits by dependabot or renovate.
     /// Breaking ones are still listed.
     pub collapse_dependency_updates: bool,
+    /// Whether a stable release after pre-releases (`1.0.0` after `1.0.0-rc.1`) lists every
+    /// change since the previous stable release, its pre-releases' included, and compares with
+    /// that release (see [`PrereleaseChanges`](crate::cut::PrereleaseChanges)).
+    pub stable_includes_prereleases: bool,
     /// Issue-reference patterns, tried in order on each description.
     pub issues: Vec<IssuePattern>,
     /// Who is credited.
@@ -219,6 +224,17 @@ impl Default for ContributorRules {
 }
 
 impl ChangelogConfig {
+    /// What a stable release after pre-releases lists, from
+    /// [`Self::stable_includes_prereleases`]: give it to
+    /// [`ReleaseTags::with_prerelease_changes`](crate::cut::ReleaseTags::with_prerelease_changes).
+    pub fn prerelease_changes(&self) -> crate::cut::PrereleaseChanges {
+        if self.stable_includes_prereleases {
+            crate::cut::PrereleaseChanges::AlsoInStable
+        } else {
+            crate::cut::PrereleaseChanges::OwnOnly
+        }
+    }
+
     /// Where messages that are not Conventional Commits go: [`Self::filter_unconventional`]
     /// when set, else [`Self::non_conventional`].
     pub fn unconventional_placement(&self) -> Placement {
@@ -258,6 +274,7 @@ impl Default for ChangelogConfig {
             other_title: "Other".to_owned(),
             commit_links: true,
             collapse_dependency_updates: true,
+            stable_includes_prereleases: true,
             issues: vec![IssuePattern::default()],
             contributors: ContributorRules::default(),
         }

@@ -106,51 +106,95 @@ impl Scope {
             }
             Self::Latest => {
                 let latest = tags.latest().ok_or(ScopeRangeError::NoRelease)?;
-                RevisionRange::new(
-                    tags.as_slice().get(1).map(revision).transpose()?,
-                    revision(latest)?,
-                )
+                let from = match tags.prerelease_changes {
+                    PrereleaseChanges::AlsoInStable if latest.version.pre.is_empty() => {
+                        tags.previous(&latest.version)
+                    }
+                    _ => tags.as_slice().get(1),
+                };
+                RevisionRange::new(from.map(revision).transpose()?, revision(latest)?)
             }
         })
     }
 }
 
 /// Release tags sorted highest version first (ties by name): the cut points of [`cut`] and the
-/// previous tags of [`input`].
+/// previous tags of [`input`], with what a stable release after pre-releases lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct ReleaseTags(Vec<VersionTag>);
+pub struct ReleaseTags {
+    tags: Vec<VersionTag>,
+    prerelease_changes: PrereleaseChanges,
+}
+
+/// What a stable release that follows pre-releases (`1.0.0` after `1.0.0-rc.1`) lists.
+///
+/// `relman changelog` takes it from `[changelog] stable_includes_prereleases` (default `true`,
+/// [`PrereleaseChanges::AlsoInStable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum PrereleaseChanges {
+    /// Every release lists the changes since the release tag before it, pre-release or not.
+    #[default]
+    OwnOnly,
+    /// A stable release lists every change since the previous stable release (its
+    /// pre-releases' changes included) and compares with that release; pre-releases still
+    /// get their own sections.
+    AlsoInStable,
+}
 
 impl ReleaseTags {
-    /// The tags, in any order; sorted highest version first, ties by name.
+    /// The tags, in any order; sorted highest version first, ties by name. Every release
+    /// lists its own changes ([`PrereleaseChanges::OwnOnly`]).
     pub fn new(tags: impl IntoIterator<Item = VersionTag>) -> Self {
         let mut tags: Vec<VersionTag> = tags.into_iter().collect();
         tags.sort_by(|a, b| b.version.cmp(&a.version).then_with(|| a.name.cmp(&b.name)));
-        Self(tags)
+        Self {
+            tags,
+            prerelease_changes: PrereleaseChanges::OwnOnly,
+        }
+    }
+
+    /// The same tags, with stable releases listing what `changes` says.
+    #[must_use]
+    pub fn with_prerelease_changes(mut self, changes: PrereleaseChanges) -> Self {
+        self.prerelease_changes = changes;
+        self
+    }
+
+    /// What a stable release after pre-releases lists.
+    pub fn prerelease_changes(&self) -> PrereleaseChanges {
+        self.prerelease_changes
     }
 
     /// The tags, highest version first.
     pub fn as_slice(&self) -> &[VersionTag] {
-        &self.0
+        &self.tags
     }
 
     /// The latest release: the highest version.
     pub fn latest(&self) -> Option<&VersionTag> {
-        self.0.first()
+        self.tags.first()
     }
 
-    /// The release before `version`: the highest lower version.
+    /// The release before `version`: the highest lower version; with
+    /// [`PrereleaseChanges::AlsoInStable`] and a stable `version`, the highest lower stable
+    /// version.
     pub fn previous(&self, version: &Version) -> Option<&VersionTag> {
-        self.0.iter().find(|t| t.version < *version)
+        let stable_only =
+            self.prerelease_changes == PrereleaseChanges::AlsoInStable && version.pre.is_empty();
+        self.tags
+            .iter()
+            .find(|t| t.version < *version && (!stable_only || t.version.pre.is_empty()))
     }
 
     /// Whether there is no release tag.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.tags.is_empty()
     }
 
     /// How many release tags there are.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.tags.len()
     }
 }
 
@@ -211,12 +255,17 @@ pub enum CutError<E: std::error::Error + 'static> {
 /// point at, handing each [`Cut`] to `emit` as soon as it is complete, newest first.
 ///
 /// A change carrying several tags starts the release of the highest version. With
-/// [`Scope::Latest`] only tagged cuts are emitted. The cuts partition the walked changes:
-/// concatenated in emission order they are the walk, every change in exactly one cut (the
-/// first cut, untagged, may be empty). `emit` may stop the walk with [`ControlFlow::Break`];
-/// `cut` then returns `Ok(())` without emitting the rest.
+/// [`Scope::Latest`] only tagged cuts are emitted (with [`PrereleaseChanges::AlsoInStable`],
+/// only the first). With [`PrereleaseChanges::OwnOnly`]
+/// the cuts partition the walked changes: concatenated in emission order they are the walk,
+/// every change in exactly one cut (the first cut, untagged, may be empty). With
+/// [`PrereleaseChanges::AlsoInStable`] a stable cut also holds (after its own) the changes of
+/// the pre-release cuts that follow it down to the previous stable version; those are still
+/// emitted, after it. `emit` may stop the walk with [`ControlFlow::Break`]; `cut` then returns
+/// `Ok(())` without emitting the rest.
 ///
-/// Time: one walk, O(1) per change; memory: the changes of one release plus a map of the tags.
+/// Time: one walk, O(1) per change; memory: the changes of one release (of one stable release
+/// and its pre-releases with [`PrereleaseChanges::AlsoInStable`]) plus a map of the tags.
 ///
 /// # Errors
 ///
@@ -238,12 +287,19 @@ where
         by_target.entry(&t.target).or_insert(t);
     }
     let latest_only = *scope == Scope::Latest;
-    let mut emit = |cut: Cut| -> ControlFlow<()> {
+    let mut emit_one = |cut: Cut| -> ControlFlow<()> {
         if latest_only && cut.tag.is_none() {
             return ControlFlow::Continue(());
         }
-        emit(cut)
+        emit(cut)?;
+        // The latest stable release holds its pre-releases: they are not asked for.
+        if latest_only && tags.prerelease_changes == PrereleaseChanges::AlsoInStable {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
     };
+    let mut stable = StableCycle::new(tags);
+    let mut emit = |cut: Cut| stable.push(cut, &mut emit_one);
     let mut current = Cut {
         tag: None,
         changes: Vec::new(),
@@ -268,10 +324,67 @@ where
             range: range.clone(),
             source,
         })?;
-    if !stopped {
-        let _ = emit(current);
+    if !stopped && emit(current).is_continue() {
+        let _ = stable.flush(&mut emit_one);
     }
     Ok(())
+}
+
+/// A stable cut held back until its pre-releases have been walked
+/// ([`PrereleaseChanges::AlsoInStable`]).
+struct StableCycle<'t> {
+    tags: &'t ReleaseTags,
+    /// The stable cut, its previous stable version, and the pre-release cuts walked since.
+    pending: Option<(Cut, Option<Version>, Vec<Cut>)>,
+}
+
+impl<'t> StableCycle<'t> {
+    fn new(tags: &'t ReleaseTags) -> Self {
+        Self {
+            tags,
+            pending: None,
+        }
+    }
+
+    /// Hands `cut` on, or holds it (a stable cut, or a pre-release of the held stable one).
+    fn push(&mut self, cut: Cut, emit: &mut dyn FnMut(Cut) -> ControlFlow<()>) -> ControlFlow<()> {
+        if self.tags.prerelease_changes != PrereleaseChanges::AlsoInStable {
+            return emit(cut);
+        }
+        if let Some((stable, floor, held)) = &mut self.pending {
+            let belongs = cut.tag.as_ref().is_some_and(|t| {
+                let version = &t.version;
+                !version.pre.is_empty()
+                    && stable.tag.as_ref().is_some_and(|s| *version < s.version)
+                    && floor.as_ref().is_none_or(|f| version > f)
+            });
+            if belongs {
+                stable.changes.extend(cut.changes.iter().cloned());
+                held.push(cut);
+                return ControlFlow::Continue(());
+            }
+            self.flush(emit)?;
+        }
+        match &cut.tag {
+            Some(tag) if tag.version.pre.is_empty() => {
+                let floor = self.tags.previous(&tag.version).map(|t| t.version.clone());
+                self.pending = Some((cut, floor, Vec::new()));
+                ControlFlow::Continue(())
+            }
+            _ => emit(cut),
+        }
+    }
+
+    /// Emits the held stable cut, then its pre-releases.
+    fn flush(&mut self, emit: &mut dyn FnMut(Cut) -> ControlFlow<()>) -> ControlFlow<()> {
+        if let Some((stable, _, held)) = self.pending.take() {
+            emit(stable)?;
+            for cut in held {
+                emit(cut)?;
+            }
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// What the unreleased changes become with `relman changelog --tag NEXT`: release `version`,

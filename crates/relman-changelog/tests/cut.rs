@@ -128,3 +128,93 @@ fn public_types_are_send_and_sync() {
     error::<relman_changelog::cut::ParseNextReleaseError>();
     error::<relman_changelog::cut::PrependError>();
 }
+
+/// v0.9.0, then 1.0.0-rc.1 and 1.0.0-rc.2, then 1.0.0, one change each step (oldest first).
+fn candidates() -> MemoryHistory {
+    let ada = Person::new("Ada Park", "ada@example.org");
+    let mut h = MemoryHistory::new();
+    let steps = [
+        ("feat: old", "v0.9.0", "0.9.0"),
+        ("feat: in rc.1", "v1.0.0-rc.1", "1.0.0-rc.1"),
+        ("fix: in rc.2", "v1.0.0-rc.2", "1.0.0-rc.2"),
+        ("fix: in 1.0.0", "v1.0.0", "1.0.0"),
+    ];
+    for (i, (message, tag, version)) in steps.into_iter().enumerate() {
+        let at = Utc
+            .with_ymd_and_hms(2026, 1, 1 + u32::try_from(i).expect("small"), 0, 0, 0)
+            .single()
+            .expect("valid date");
+        h.push(Change::from_message(id(i), message, ada.clone(), at));
+        h.tag(VersionTag::new(
+            tag,
+            id(i),
+            None,
+            version.parse().expect("version"),
+        ));
+    }
+    h
+}
+
+/// (tag, summaries, previous tag) of each emitted release.
+fn releases(
+    h: &MemoryHistory,
+    tags: &ReleaseTags,
+    scope: &Scope,
+) -> Vec<(String, Vec<String>, Option<String>)> {
+    let mut out = Vec::new();
+    cut(h, scope, tags, &mut |c| {
+        if let Some(input) = relman_changelog::cut::input(&c, tags, None, scope) {
+            out.push((
+                input.tag.clone().unwrap_or_default(),
+                input.changes.iter().map(|c| c.summary.clone()).collect(),
+                input.previous_tag.clone(),
+            ));
+        }
+        ControlFlow::Continue(())
+    })
+    .expect("walks");
+    out
+}
+
+#[test]
+fn a_stable_release_after_candidates_lists_everything_since_the_previous_stable() {
+    use relman_changelog::cut::PrereleaseChanges;
+    let h = candidates();
+    let head = Revision::head();
+    let own = ReleaseTags::new(h.version_tags(&head).expect("tags"));
+    let all = own
+        .clone()
+        .with_prerelease_changes(PrereleaseChanges::AlsoInStable);
+    let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+    let t = |x: &str| Some(x.to_owned());
+    assert_eq!(
+        releases(&h, &all, &Scope::All),
+        vec![
+            (
+                "v1.0.0".to_owned(),
+                s(&["fix: in 1.0.0", "fix: in rc.2", "feat: in rc.1"]),
+                t("v0.9.0")
+            ),
+            (
+                "v1.0.0-rc.2".to_owned(),
+                s(&["fix: in rc.2"]),
+                t("v1.0.0-rc.1")
+            ),
+            ("v1.0.0-rc.1".to_owned(), s(&["feat: in rc.1"]), t("v0.9.0")),
+            ("v0.9.0".to_owned(), s(&["feat: old"]), None),
+        ]
+    );
+    assert_eq!(
+        releases(&h, &all, &Scope::Latest),
+        vec![(
+            "v1.0.0".to_owned(),
+            s(&["fix: in 1.0.0", "fix: in rc.2", "feat: in rc.1"]),
+            t("v0.9.0")
+        )]
+    );
+    // Configured off, each release lists only its own changes, as before.
+    assert_eq!(
+        releases(&h, &own, &Scope::Latest),
+        vec![("v1.0.0".to_owned(), s(&["fix: in 1.0.0"]), t("v1.0.0-rc.2"))]
+    );
+}

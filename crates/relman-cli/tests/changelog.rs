@@ -415,3 +415,34 @@ fn bare_version_tags_cut_the_changelog() {
     assert_eq!(next["releases"][0]["version"], "1.3.1");
     assert_eq!(next["releases"][0]["tag"], "1.3.1");
 }
+
+#[test]
+fn a_stable_release_lists_what_shipped_in_its_release_candidates() {
+    let mut history = GitHistory::new();
+    history.write(
+        "relman.toml",
+        "remote = \"git@github.com:acme/widget.git\"\n",
+    );
+    commit(&mut history, 1, "feat: first feature");
+    history.tag("v0.1.0");
+    commit(&mut history, 2, "feat: in the candidate");
+    history.tag("v1.0.0-rc.1");
+    commit(&mut history, 3, "fix: after the candidate");
+    history.tag("v1.0.0");
+    let latest = stdout(&relman(history.path(), &["--latest"]));
+    assert!(latest.contains("- in the candidate"), "{latest}");
+    assert!(latest.contains("- after the candidate"), "{latest}");
+    assert!(!latest.contains("[1.0.0-rc.1]"), "{latest}");
+    assert!(
+        latest.contains("[1.0.0]: https://github.com/acme/widget/compare/v0.1.0...v1.0.0"),
+        "{latest}"
+    );
+
+    history.write(
+        "relman.toml",
+        "remote = \"git@github.com:acme/widget.git\"\n[changelog]\nstable_includes_prereleases = false\n",
+    );
+    let latest = stdout(&relman(history.path(), &["--latest"]));
+    assert!(!latest.contains("in the candidate"), "{latest}");
+    assert!(latest.contains("compare/v1.0.0-rc.1...v1.0.0"), "{latest}");
+}

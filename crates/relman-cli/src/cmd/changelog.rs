@@ -126,7 +126,9 @@ pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
         }
         None => primary_unit(&units).context("the repository has no release unit")?,
     };
-    let tags = ReleaseTags::new(unit.releases.iter().cloned());
+    let engine = config.changelog_engine(&source)?;
+    let tags = ReleaseTags::new(unit.releases.iter().cloned())
+        .with_prerelease_changes(engine.config().prerelease_changes());
     let scope = match (&args.range, args.unreleased, args.latest) {
         (Some(r), _, _) => Scope::Range(r.parse().context("invalid --range")?),
         (None, true, _) => Scope::Unreleased,
@@ -138,7 +140,6 @@ pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
         Some(tag) => Some(NextRelease::new(tag, &unit.pattern, today).context("invalid --tag")?),
         None => None,
     };
-    let engine = config.changelog_engine(&source)?;
     if args.prepend.is_some() && (args.format != Format::Markdown || args.template.is_some()) {
         bail!("--prepend writes Keep a Changelog Markdown; drop --format json and --template");
     }
