@@ -101,9 +101,10 @@ impl Scope {
         Ok(match self {
             Self::All => RevisionRange::default(),
             Self::Range(r) => r.clone(),
-            Self::Unreleased => {
-                RevisionRange::new(tags.latest().map(revision).transpose()?, Revision::head())
-            }
+            Self::Unreleased => RevisionRange::new(
+                tags.before_next().map(revision).transpose()?,
+                Revision::head(),
+            ),
             Self::Latest => {
                 let latest = tags.latest().ok_or(ScopeRangeError::NoRelease)?;
                 let from = match tags.prerelease_changes {
@@ -124,6 +125,7 @@ impl Scope {
 pub struct ReleaseTags {
     tags: Vec<VersionTag>,
     prerelease_changes: PrereleaseChanges,
+    next: Option<Version>,
 }
 
 /// What a stable release that follows pre-releases (`1.0.0` after `1.0.0-rc.1`) lists.
@@ -151,6 +153,33 @@ impl ReleaseTags {
         Self {
             tags,
             prerelease_changes: PrereleaseChanges::OwnOnly,
+            next: None,
+        }
+    }
+
+    /// The same tags, knowing that the changes after the latest release will be released as
+    /// `version` (`relman changelog --tag NEXT`): with [`PrereleaseChanges::AlsoInStable`] and
+    /// a stable `version` after pre-releases, those changes then hold the pre-releases' too,
+    /// and [`Scope::Unreleased`] starts at the previous stable release.
+    #[must_use]
+    pub fn with_next_version(mut self, version: Version) -> Self {
+        self.next = Some(version);
+        self
+    }
+
+    /// The next version when it is stable and stable releases hold their pre-releases.
+    fn folding_next(&self) -> Option<&Version> {
+        self.next.as_ref().filter(|v| {
+            v.pre.is_empty() && self.prerelease_changes == PrereleaseChanges::AlsoInStable
+        })
+    }
+
+    /// The release the unreleased changes follow: the latest, or with a stable next version
+    /// whose pre-releases it holds, the previous stable release.
+    fn before_next(&self) -> Option<&VersionTag> {
+        match self.folding_next() {
+            Some(next) => self.previous(next),
+            None => self.latest(),
         }
     }
 
@@ -287,13 +316,16 @@ where
         by_target.entry(&t.target).or_insert(t);
     }
     let latest_only = *scope == Scope::Latest;
+    // A stable release that holds its pre-releases is all that is asked for: the pre-releases
+    // walked with it are not.
+    let first_only = (latest_only && tags.prerelease_changes == PrereleaseChanges::AlsoInStable)
+        || (*scope == Scope::Unreleased && tags.folding_next().is_some());
     let mut emit_one = |cut: Cut| -> ControlFlow<()> {
         if latest_only && cut.tag.is_none() {
             return ControlFlow::Continue(());
         }
         emit(cut)?;
-        // The latest stable release holds its pre-releases: they are not asked for.
-        if latest_only && tags.prerelease_changes == PrereleaseChanges::AlsoInStable {
+        if first_only {
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
@@ -334,8 +366,9 @@ where
 /// ([`PrereleaseChanges::AlsoInStable`]).
 struct StableCycle<'t> {
     tags: &'t ReleaseTags,
-    /// The stable cut, its previous stable version, and the pre-release cuts walked since.
-    pending: Option<(Cut, Option<Version>, Vec<Cut>)>,
+    /// The stable cut, its version, its previous stable version, and the pre-release cuts
+    /// walked since.
+    pending: Option<(Cut, Version, Option<Version>, Vec<Cut>)>,
 }
 
 impl<'t> StableCycle<'t> {
@@ -351,11 +384,11 @@ impl<'t> StableCycle<'t> {
         if self.tags.prerelease_changes != PrereleaseChanges::AlsoInStable {
             return emit(cut);
         }
-        if let Some((stable, floor, held)) = &mut self.pending {
+        if let Some((stable, stable_version, floor, held)) = &mut self.pending {
             let belongs = cut.tag.as_ref().is_some_and(|t| {
                 let version = &t.version;
                 !version.pre.is_empty()
-                    && stable.tag.as_ref().is_some_and(|s| *version < s.version)
+                    && version < stable_version
                     && floor.as_ref().is_none_or(|f| version > f)
             });
             if belongs {
@@ -365,19 +398,20 @@ impl<'t> StableCycle<'t> {
             }
             self.flush(emit)?;
         }
-        match &cut.tag {
-            Some(tag) if tag.version.pre.is_empty() => {
-                let floor = self.tags.previous(&tag.version).map(|t| t.version.clone());
-                self.pending = Some((cut, floor, Vec::new()));
-                ControlFlow::Continue(())
-            }
-            _ => emit(cut),
-        }
+        let tags = self.tags;
+        let version = match (&cut.tag, tags.folding_next()) {
+            (Some(tag), _) if tag.version.pre.is_empty() => tag.version.clone(),
+            (None, Some(next)) => next.clone(),
+            _ => return emit(cut),
+        };
+        let floor = self.tags.previous(&version).map(|t| t.version.clone());
+        self.pending = Some((cut, version, floor, Vec::new()));
+        ControlFlow::Continue(())
     }
 
     /// Emits the held stable cut, then its pre-releases.
     fn flush(&mut self, emit: &mut dyn FnMut(Cut) -> ControlFlow<()>) -> ControlFlow<()> {
-        if let Some((stable, _, held)) = self.pending.take() {
+        if let Some((stable, _, _, held)) = self.pending.take() {
             emit(stable)?;
             for cut in held {
                 emit(cut)?;
@@ -444,8 +478,10 @@ impl NextRelease {
 /// - A tagged cut is release `tag.version`, dated by its tagged change (the cut's first
 ///   change), with the highest lower version as its previous tag.
 /// - The untagged cut is `[Unreleased]`, or release `next` when given, with the latest
-///   release as its previous tag; `None` when it is empty, `next` is not given and the scope
-///   is not [`Scope::Unreleased`].
+///   release as its previous tag (the previous stable release when `tags` were given a
+///   stable next version whose pre-releases it holds, see
+///   [`ReleaseTags::with_next_version`]); `None` when it is empty, `next` is not given and
+///   the scope is not [`Scope::Unreleased`].
 pub fn input<'a>(
     cut: &'a Cut,
     tags: &ReleaseTags,
@@ -466,7 +502,7 @@ pub fn input<'a>(
                 .with_date(next.date),
                 None => ReleaseInput::new(SectionLabel::Unreleased, &cut.changes),
             };
-            if let Some(previous) = tags.latest() {
+            if let Some(previous) = tags.before_next() {
                 input = input.with_previous_tag(previous.name.clone());
             }
             Some(input)

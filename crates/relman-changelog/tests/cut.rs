@@ -131,6 +131,11 @@ fn public_types_are_send_and_sync() {
 
 /// v0.9.0, then 1.0.0-rc.1 and 1.0.0-rc.2, then 1.0.0, one change each step (oldest first).
 fn candidates() -> MemoryHistory {
+    candidates_tagged(4)
+}
+
+/// The steps of [`candidates`], only the first `tagged` of them tagged.
+fn candidates_tagged(tagged: usize) -> MemoryHistory {
     let ada = Person::new("Ada Park", "ada@example.org");
     let mut h = MemoryHistory::new();
     let steps = [
@@ -145,6 +150,9 @@ fn candidates() -> MemoryHistory {
             .single()
             .expect("valid date");
         h.push(Change::from_message(id(i), message, ada.clone(), at));
+        if i >= tagged {
+            continue;
+        }
         h.tag(VersionTag::new(
             tag,
             id(i),
@@ -212,9 +220,35 @@ fn a_stable_release_after_candidates_lists_everything_since_the_previous_stable(
             t("v0.9.0")
         )]
     );
+    // Before tagging: the candidates' changes go into the next stable release too.
+    let before = candidates_before_stable();
+    let tags = ReleaseTags::new(before.version_tags(&head).expect("tags"))
+        .with_prerelease_changes(PrereleaseChanges::AlsoInStable)
+        .with_next_version("1.0.0".parse().expect("version"));
+    assert_eq!(
+        releases(&before, &tags, &Scope::Unreleased),
+        vec![(
+            String::new(),
+            s(&["fix: in 1.0.0", "fix: in rc.2", "feat: in rc.1"]),
+            t("v0.9.0")
+        )]
+    );
+    // A next pre-release holds nothing more.
+    let tags = ReleaseTags::new(before.version_tags(&head).expect("tags"))
+        .with_prerelease_changes(PrereleaseChanges::AlsoInStable)
+        .with_next_version("1.0.0-rc.3".parse().expect("version"));
+    assert_eq!(
+        releases(&before, &tags, &Scope::Unreleased),
+        vec![(String::new(), s(&["fix: in 1.0.0"]), t("v1.0.0-rc.2"))]
+    );
     // Configured off, each release lists only its own changes, as before.
     assert_eq!(
         releases(&h, &own, &Scope::Latest),
         vec![("v1.0.0".to_owned(), s(&["fix: in 1.0.0"]), t("v1.0.0-rc.2"))]
     );
+}
+
+/// [`candidates`] without the `v1.0.0` tag.
+fn candidates_before_stable() -> MemoryHistory {
+    candidates_tagged(3)
 }

@@ -428,6 +428,18 @@ fn a_stable_release_lists_what_shipped_in_its_release_candidates() {
     commit(&mut history, 2, "feat: in the candidate");
     history.tag("v1.0.0-rc.1");
     commit(&mut history, 3, "fix: after the candidate");
+    // Before tagging: the stable release being prepared holds the candidate's changes.
+    let next = stdout(&relman(
+        history.path(),
+        &["--unreleased", "--tag", "v1.0.0"],
+    ));
+    assert!(next.contains("- in the candidate"), "{next}");
+    assert!(next.contains("- after the candidate"), "{next}");
+    assert!(!next.contains("[1.0.0-rc.1]"), "{next}");
+    assert!(
+        next.contains("[1.0.0]: https://github.com/acme/widget/compare/v0.1.0...v1.0.0"),
+        "{next}"
+    );
     history.tag("v1.0.0");
     let latest = stdout(&relman(history.path(), &["--latest"]));
     assert!(latest.contains("- in the candidate"), "{latest}");

@@ -127,18 +127,21 @@ pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
         None => primary_unit(&units).context("the repository has no release unit")?,
     };
     let engine = config.changelog_engine(&source)?;
-    let tags = ReleaseTags::new(unit.releases.iter().cloned())
+    let today = chrono::Utc::now().date_naive();
+    let next = match &args.tag {
+        Some(tag) => Some(NextRelease::new(tag, &unit.pattern, today).context("invalid --tag")?),
+        None => None,
+    };
+    let mut tags = ReleaseTags::new(unit.releases.iter().cloned())
         .with_prerelease_changes(engine.config().prerelease_changes());
+    if let Some(next) = &next {
+        tags = tags.with_next_version(next.version.clone());
+    }
     let scope = match (&args.range, args.unreleased, args.latest) {
         (Some(r), _, _) => Scope::Range(r.parse().context("invalid --range")?),
         (None, true, _) => Scope::Unreleased,
         (None, _, true) => Scope::Latest,
         _ => Scope::All,
-    };
-    let today = chrono::Utc::now().date_naive();
-    let next = match &args.tag {
-        Some(tag) => Some(NextRelease::new(tag, &unit.pattern, today).context("invalid --tag")?),
-        None => None,
     };
     if args.prepend.is_some() && (args.format != Format::Markdown || args.template.is_some()) {
         bail!("--prepend writes Keep a Changelog Markdown; drop --format json and --template");
