@@ -7,6 +7,7 @@ use proptest::prelude::*;
 use relman_model::commit::{
     CommitType, ConventionalCommit, FooterToken, IssueRef, ParseCommitError, ParseOptions, Scope,
 };
+use relman_test_support::fuzz::{cases, mutate, mutations, token_soup, within};
 
 const TOKENS: &[&str] = &[
     "feat",
@@ -123,153 +124,11 @@ proptest! {
     }
 }
 
-// ---- Fuzz harness (the same in every crate's `tests/fuzz.rs`; see docs/fuzzing.md) ----
-
-/// The number of cases per property: `RELMAN_FUZZ_CASES` when set, else `default`.
-fn cases(default: u32) -> u32 {
-    std::env::var("RELMAN_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// The seed corpus `tests/fuzz/<name>/`: every file, in name order.
+/// The seed corpus `tests/fuzz/<name>/` of this crate.
 fn corpus(name: &str) -> &'static [Vec<u8>] {
-    type Corpora = std::sync::Mutex<std::collections::BTreeMap<String, &'static [Vec<u8>]>>;
-    static CORPORA: std::sync::OnceLock<Corpora> = std::sync::OnceLock::new();
-    let corpora = CORPORA.get_or_init(Default::default);
-    let mut corpora = corpora
-        .lock()
-        .expect("no test panicked while holding the lock");
-    corpora.entry(name.to_owned()).or_insert_with(|| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    relman_test_support::fuzz::corpus(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fuzz")
-            .join(name);
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
-            .map(|entry| entry.expect("a readable directory entry").path())
-            .collect();
-        paths.sort();
-        let seeds: Vec<Vec<u8>> = paths
-            .iter()
-            .map(|p| {
-                std::fs::read(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
-            })
-            .collect();
-        assert!(!seeds.is_empty(), "{} holds no seed", dir.display());
-        Vec::leak(seeds)
-    })
-}
-
-/// One edit of a seed; positions and lengths are taken modulo the current length.
-#[derive(Debug, Clone)]
-enum Mutation {
-    /// Flips one bit.
-    Flip { at: usize, bit: u8 },
-    /// Cuts the input at `at`.
-    Truncate { at: usize },
-    /// Removes up to `len` bytes.
-    Remove { at: usize, len: usize },
-    /// Inserts arbitrary bytes.
-    Insert { at: usize, bytes: Vec<u8> },
-    /// Inserts one of the format's tokens.
-    Token { at: usize, token: usize },
-    /// Inserts a range of a seed (the same one or another): duplicated or foreign structure.
-    Splice {
-        at: usize,
-        seed: usize,
-        from: usize,
-        len: usize,
-    },
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    let n = any::<usize>();
-    prop_oneof![
-        3 => (n, 0u8..8).prop_map(|(at, bit)| Mutation::Flip { at, bit }),
-        1 => n.prop_map(|at| Mutation::Truncate { at }),
-        2 => (n, 1usize..64).prop_map(|(at, len)| Mutation::Remove { at, len }),
-        2 => (n, proptest::collection::vec(any::<u8>(), 1..16))
-            .prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
-        3 => (n, n).prop_map(|(at, token)| Mutation::Token { at, token }),
-        2 => (n, n, n, 1usize..256)
-            .prop_map(|(at, seed, from, len)| Mutation::Splice { at, seed, from, len }),
-    ]
-}
-
-/// A seed index and up to eight mutations of it.
-fn mutations() -> impl Strategy<Value = (usize, Vec<Mutation>)> {
-    (any::<usize>(), proptest::collection::vec(mutation(), 1..8))
-}
-
-/// Applies `mutations` to seed `seed` of `seeds`; `tokens` are the format's keywords.
-fn mutate(seeds: &[Vec<u8>], tokens: &[&str], seed: usize, mutations: &[Mutation]) -> Vec<u8> {
-    let mut b = seeds[seed % seeds.len()].clone();
-    for m in mutations {
-        let at = |at: usize, b: &Vec<u8>| at % (b.len() + 1);
-        match m {
-            Mutation::Flip { at, bit } => {
-                if !b.is_empty() {
-                    let i = at % b.len();
-                    b[i] ^= 1 << bit;
-                }
-            }
-            Mutation::Truncate { at: i } => {
-                let i = at(*i, &b);
-                b.truncate(i);
-            }
-            Mutation::Remove { at: i, len } => {
-                let i = at(*i, &b);
-                let end = (i + len).min(b.len());
-                b.drain(i..end);
-            }
-            Mutation::Insert { at: i, bytes } => {
-                let i = at(*i, &b);
-                b.splice(i..i, bytes.iter().copied());
-            }
-            Mutation::Token { at: i, token } => {
-                let i = at(*i, &b);
-                let token = tokens[token % tokens.len()].as_bytes();
-                b.splice(i..i, token.iter().copied());
-            }
-            Mutation::Splice {
-                at: i,
-                seed,
-                from,
-                len,
-            } => {
-                let other = &seeds[seed % seeds.len()];
-                if !other.is_empty() {
-                    let from = from % other.len();
-                    let end = (from + len).min(other.len());
-                    let i = at(*i, &b);
-                    b.splice(i..i, other[from..end].iter().copied());
-                }
-            }
-        }
-    }
-    b
-}
-
-/// Text made of the format's tokens and arbitrary characters: closer to the grammar than
-/// arbitrary bytes, so it reaches further into the parser.
-fn token_soup(tokens: &'static [&'static str]) -> impl Strategy<Value = String> {
-    let piece = prop_oneof![
-        2 => (0..tokens.len()).prop_map(move |i| tokens[i].to_owned()),
-        1 => any::<char>().prop_map(String::from),
-        1 => (0u8..128).prop_map(|b| char::from(b).to_string()),
-    ];
-    proptest::collection::vec(piece, 0..64).prop_map(|pieces| pieces.concat())
-}
-
-#[allow(dead_code)] // Not every parser reports positions.
-/// Whether the 1-based `line` and `column` (in characters; the column may point just past the
-/// end of its line) lie within `text`.
-fn within(text: &str, line: usize, column: usize) -> bool {
-    line >= 1
-        && column >= 1
-        && text
-            .split('\n')
-            .nth(line - 1)
-            .is_some_and(|l| column <= l.chars().count() + 1)
+            .join(name),
+    )
 }

@@ -38,6 +38,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod fuzz;
 pub mod markdown;
 
 use std::path::{Path, PathBuf};
