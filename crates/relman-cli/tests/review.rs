@@ -281,3 +281,40 @@ fn review_by_release_name_and_unknown_names() {
     let missing = relman_with_state(&["review", "2026.12"], &dir.path().join("missing"));
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn a_change_dated_at_the_end_of_time_is_reviewed_without_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = init_state(dir.path());
+    let digest = "a".repeat(64);
+    ok(&relman_with_state(
+        &[
+            "change",
+            "new",
+            "--id",
+            "CR-9",
+            "--title",
+            "far future",
+            "--requester",
+            "al",
+            "--digest",
+            &digest,
+            "--start",
+            "9999-12-30T00:00:00Z",
+            "--finish",
+            "9999-12-31T00:00:00Z",
+        ],
+        &state,
+    ));
+    for days in ["30", "3650"] {
+        let md = ok(&relman_with_state(
+            &["review", "CR-9", "--window-days", days],
+            &state,
+        ));
+        assert!(md.starts_with("# Post-release review: CR-9\n"), "{md}");
+        assert!(
+            md.contains("- released at: 9999-12-30 00:00:00 UTC"),
+            "{md}"
+        );
+    }
+}
