@@ -266,3 +266,73 @@ fn review_shows_the_canary_verdicts_of_the_version() {
         "only the reviewed version's"
     );
 }
+
+/// `relman env ARGS --state DIR/state`.
+fn env(dir: &Path, args: &[&str]) -> Output {
+    relman()
+        .arg("env")
+        .args(args)
+        .arg("--state")
+        .arg(dir.join("state"))
+        .output()
+        .expect("run relman")
+}
+
+#[test]
+fn a_promotion_can_require_a_passing_canary() {
+    let dir = setup();
+    let deployed = [
+        "deploy",
+        "--env",
+        "canary",
+        "--component",
+        "api",
+        "--version",
+        "1.3.0",
+    ];
+    assert!(env(dir.path(), &deployed).status.success());
+    let succeeded = [
+        "succeed",
+        "--env",
+        "canary",
+        "--component",
+        "api",
+        "--version",
+        "1.3.0",
+    ];
+    assert!(env(dir.path(), &succeeded).status.success());
+    let promote = [
+        "promote",
+        "--from",
+        "canary",
+        "--to",
+        "production",
+        "--component",
+        "api",
+        "--require-canary",
+    ];
+    let out = env(dir.path(), &promote);
+    assert_eq!(out.status.code(), Some(1), "no verdict yet");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("none recorded"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    std::fs::write(dir.path().join("bad.csv"), metrics_csv(160.0, 20)).expect("write");
+    assert_eq!(verify(dir.path(), "bad.csv", &[]).status.code(), Some(1));
+    let out = env(dir.path(), &promote);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failing canary is not promoted"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("latest: fail"));
+    std::fs::write(dir.path().join("good.csv"), metrics_csv(100.0, 20)).expect("write");
+    assert_eq!(verify(dir.path(), "good.csv", &[]).status.code(), Some(0));
+    let out = env(dir.path(), &promote);
+    assert!(
+        out.status.success(),
+        "a passing canary is promoted: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -45,6 +45,22 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecideEventError {
+    /// The version's latest canary verdict in the environment is not a pass, or it has none
+    /// ([`require_passing_canary`]).
+    #[error(
+        "{component} {version} has no passing canary verdict in {env} (latest: {}); run `relman verify`",
+        latest.map_or_else(|| "none recorded".to_owned(), |v| v.to_string())
+    )]
+    CanaryNotPassed {
+        /// Where the canary ran.
+        env: EnvironmentId,
+        /// The component.
+        component: ComponentId,
+        /// The version.
+        version: Version,
+        /// The latest verdict, if any.
+        latest: Option<crate::canary::CanaryVerdict>,
+    },
     /// No earlier successful version to roll back to.
     #[error("no rollback target for {component} in {env}")]
     NoRollbackTarget {
@@ -234,6 +250,34 @@ pub fn promote(
     request.reason = DeployReason::Promotion;
     request.requester = by;
     Ok(request)
+}
+
+/// Checks that the latest canary verdict recorded for `version` of `component` in `env`
+/// (`relman verify`) is a pass: the gate of a promotion that requires one.
+///
+/// # Errors
+///
+/// [`DecideEventError::CanaryNotPassed`] naming the latest verdict, or that none is recorded.
+pub fn require_passing_canary(
+    state: &EnvState,
+    env: &EnvironmentId,
+    component: &ComponentId,
+    version: &Version,
+) -> Result<(), DecideEventError> {
+    let latest = state
+        .canary_verdicts_for(env, component, version)
+        .last()
+        .map(|v| v.verdict);
+    if latest == Some(crate::canary::CanaryVerdict::Pass) {
+        Ok(())
+    } else {
+        Err(DecideEventError::CanaryNotPassed {
+            env: env.clone(),
+            component: component.clone(),
+            version: version.clone(),
+            latest,
+        })
+    }
 }
 
 /// How a deployment ended, for [`finish`].

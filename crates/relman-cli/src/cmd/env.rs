@@ -172,6 +172,10 @@ enum EnvCommand {
         /// Who does it.
         #[arg(long)]
         by: Option<PersonId>,
+        /// Refuse unless the version's latest canary verdict in the `--from` environment
+        /// (`relman verify`) is a pass.
+        #[arg(long)]
+        require_canary: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -400,10 +404,17 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
             to,
             component,
             by,
+            require_canary,
             common,
         } => deploy(
             &common,
-            |state| ops::promote(state, &from, &to, &component, by.clone()),
+            |state| {
+                let request = ops::promote(state, &from, &to, &component, by.clone())?;
+                if require_canary {
+                    ops::require_passing_canary(state, &from, &component, &request.version)?;
+                }
+                Ok(request)
+            },
             now,
         ),
         EnvCommand::Quarantine {
@@ -771,6 +782,7 @@ fn decide_refused(e: &DecideEventError) -> WriteResult {
     let (kind, hint) = match e {
         DecideEventError::NoRollbackTarget { .. } => ("no_rollback_target", ""),
         DecideEventError::NothingToPromote { .. } => ("nothing_to_promote", ""),
+        DecideEventError::CanaryNotPassed { .. } => ("canary_not_passed", ""),
         DecideEventError::NotInProgress { .. } => ("not_in_progress", ""),
         DecideEventError::Locked { .. } => ("locked", ""),
         DecideEventError::NotLocked { .. } => ("not_locked", ""),
