@@ -309,10 +309,13 @@ fn the_text_shows_the_strongest_evidence_and_counts_the_rest() {
         "no raw escape reaches the terminal"
     );
     assert!(
-        text.contains("... and 6 more (--format json lists them all)"),
+        text.contains("... and 6 more (--verbose or --format json lists them all)"),
         "{text}"
     );
     let json = common::ok(&relman(history.path(), &["bump", "--format", "json"]));
     let value: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert_eq!(value["evidence"].as_array().map(Vec::len), Some(26));
+    let all = common::ok(&relman(history.path(), &["bump", "--verbose"]));
+    assert_eq!(all.matches("docs: page").count(), 24, "{all}");
+    assert!(!all.contains("more ("), "{all}");
 }

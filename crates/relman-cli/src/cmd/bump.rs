@@ -65,6 +65,9 @@ pub struct BumpArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Show every evidence line in the text output (default: the strongest 20).
+    #[arg(long, short)]
+    verbose: bool,
     /// The configuration file whose `[bump]` policy applies (default: relman.toml, then
     /// Cargo.toml metadata, then relman's defaults).
     #[arg(long, value_name = "F")]
@@ -115,7 +118,12 @@ pub fn run(args: BumpArgs) -> anyhow::Result<ExitCode> {
         }
         Format::Text => {
             for out in &outs {
-                print!("{}", render_text(out));
+                let lines = if args.verbose {
+                    usize::MAX
+                } else {
+                    EVIDENCE_LINES
+                };
+                print!("{}", render_text(out, lines));
             }
         }
     }
@@ -274,7 +282,7 @@ fn bump_rank(bump: &str) -> u8 {
     }
 }
 
-fn render_text(out: &BumpOutput) -> String {
+fn render_text(out: &BumpOutput, evidence_lines: usize) -> String {
     let name = out.component.as_deref().unwrap_or("repository");
     let current = out.current.as_deref().unwrap_or("(no release)");
     let next = out.next.as_deref().unwrap_or("-");
@@ -292,17 +300,17 @@ fn render_text(out: &BumpOutput) -> String {
     // changes stays readable (`--format json` lists every change).
     let mut evidence: Vec<&EvidenceOutput> = out.evidence.iter().collect();
     evidence.sort_by_key(|e| std::cmp::Reverse(bump_rank(e.bump)));
-    for e in evidence.iter().take(EVIDENCE_LINES) {
+    for e in evidence.iter().take(evidence_lines) {
         let short = e.commit.get(..10).unwrap_or(&e.commit);
         text.push_str(&format!(
             "  {:<6} {short} {}  [{}]\n",
             e.bump, e.summary, e.reason
         ));
     }
-    if evidence.len() > EVIDENCE_LINES {
+    if evidence.len() > evidence_lines {
         text.push_str(&format!(
-            "  ... and {} more (--format json lists them all)\n",
-            evidence.len() - EVIDENCE_LINES
+            "  ... and {} more (--verbose or --format json lists them all)\n",
+            evidence.len() - evidence_lines
         ));
     }
     // Commit summaries reach the terminal: no escape sequence gets through.
