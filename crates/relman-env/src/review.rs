@@ -301,13 +301,26 @@ pub enum FollowUp {
         /// The reviewed environment.
         env: EnvironmentId,
     },
+    /// The latest canary verdict of a version in an environment is not a pass.
+    FailedCanary {
+        /// Where the canary ran.
+        env: EnvironmentId,
+        /// The component.
+        component: ComponentId,
+        /// The version.
+        version: Version,
+        /// The verdict (marginal or fail).
+        verdict: crate::canary::CanaryVerdict,
+        /// Its score, 0 to 100.
+        score: crate::canary::Figure,
+    },
 }
 
 impl FollowUp {
     /// The kind's name, as in JSON: `unresolved_incident`, `failed_deployment`,
     /// `unfinished_deployment`, `rollback`, `missing_gate_verdict`, `failed_gate`,
-    /// `missing_approvals`, `stale_approvals`, `open_change_request`, `canceled_but_deployed`
-    /// or `not_released`.
+    /// `missing_approvals`, `stale_approvals`, `open_change_request`, `canceled_but_deployed`,
+    /// `not_released` or `failed_canary`.
     pub fn kind(&self) -> &'static str {
         match self {
             FollowUp::UnresolvedIncident { .. } => "unresolved_incident",
@@ -321,6 +334,7 @@ impl FollowUp {
             FollowUp::OpenChangeRequest { .. } => "open_change_request",
             FollowUp::CanceledButDeployed { .. } => "canceled_but_deployed",
             FollowUp::NotReleased { .. } => "not_released",
+            FollowUp::FailedCanary { .. } => "failed_canary",
         }
     }
 }
@@ -412,6 +426,17 @@ impl fmt::Display for FollowUp {
             FollowUp::NotReleased { env } => {
                 write!(f, "no deployment of the release succeeded in {env}")
             }
+            FollowUp::FailedCanary {
+                env,
+                component,
+                version,
+                verdict,
+                score,
+            } => write!(
+                f,
+                "the canary of {component} {version} in {env} was judged {verdict} (score {:.1}): compare its metrics with the baseline before promoting",
+                score.0
+            ),
         }
     }
 }
@@ -685,7 +710,7 @@ pub fn review(
                 current: true,
             }),
     );
-    let follow_ups = follow_ups(
+    let mut follow_ups = follow_ups(
         &deployments,
         &rollbacks,
         &incidents,
@@ -693,6 +718,7 @@ pub fn review(
         entry,
         env.as_ref(),
     );
+    follow_ups.extend(failed_canaries(&canary_verdicts));
     Ok(Review {
         subject: subject.clone(),
         env,
@@ -710,6 +736,32 @@ pub fn review(
         follow_ups,
         notes,
     })
+}
+
+/// One follow-up per (environment, component, version) whose latest canary verdict is not a
+/// pass; `verdicts` are in ledger order.
+fn failed_canaries(verdicts: &[CanaryVerdictRecord]) -> Vec<FollowUp> {
+    let mut latest: Vec<&CanaryVerdictRecord> = Vec::new();
+    for v in verdicts {
+        let same = |l: &&CanaryVerdictRecord| {
+            l.env == v.env && l.component == v.component && l.version == v.version
+        };
+        match latest.iter_mut().find(|l| same(l)) {
+            Some(slot) => *slot = v,
+            None => latest.push(v),
+        }
+    }
+    latest
+        .into_iter()
+        .filter(|v| v.verdict != crate::canary::CanaryVerdict::Pass)
+        .map(|v| FollowUp::FailedCanary {
+            env: v.env.clone(),
+            component: v.component.clone(),
+            version: v.version.clone(),
+            verdict: v.verdict,
+            score: v.score,
+        })
+        .collect()
 }
 
 fn follow_ups(
@@ -1421,6 +1473,33 @@ mod tests {
         assert_eq!(view.canary_verdicts.len(), 2);
         assert_eq!(view.canary_verdicts[0].verdict, "fail");
         assert_eq!(view.canary_verdicts[0].metrics[0].classification, "high");
+
+        assert!(
+            !kinds(&r).contains(&"failed_canary"),
+            "the latest verdict of 1.2.0 passed: {:?}",
+            kinds(&r)
+        );
+        let mut failing = state.clone();
+        failing.apply(&Recorded {
+            revision: Revision::new(103),
+            event: Event::new(
+                t(6),
+                Some("ci".parse().expect("person")),
+                canary("1.2.0", CanaryVerdict::Fail, "latency_ms"),
+            ),
+        });
+        let r = review(&failing, &subject, &ReviewOptions::default(), t(1000)).expect("review");
+        assert_eq!(
+            kinds(&r).iter().filter(|k| **k == "failed_canary").count(),
+            1,
+            "one follow-up for the latest failing verdict: {:?}",
+            kinds(&r)
+        );
+        assert!(
+            to_markdown(&r).contains("- [ ] the canary of api 1.2.0 in production was judged fail"),
+            "{}",
+            to_markdown(&r)
+        );
 
         let empty =
             review(&released(), &subject, &ReviewOptions::default(), t(1000)).expect("review");
