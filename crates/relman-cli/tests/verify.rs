@@ -336,3 +336,51 @@ fn a_promotion_can_require_a_passing_canary() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_failing_canary_can_roll_back_to_the_previous_version() {
+    let dir = setup();
+    std::fs::write(dir.path().join("bad.csv"), metrics_csv(160.0, 20)).expect("write");
+    let out = verify(dir.path(), "bad.csv", &["--rollback-on-fail"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("rollback: refused: no rollback target"),
+        "{text}"
+    );
+    for version in ["1.2.0", "1.3.0"] {
+        for step in ["deploy", "succeed"] {
+            let args = [
+                step,
+                "--env",
+                "canary",
+                "--component",
+                "api",
+                "--version",
+                version,
+            ];
+            assert!(env(dir.path(), &args).status.success());
+        }
+    }
+    let out = verify(dir.path(), "bad.csv", &["--rollback-on-fail"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("rollback: started api 1.2.0 in canary"),
+        "{text}"
+    );
+    let events = history(&dir.path().join("state"));
+    let last = events
+        .as_array()
+        .and_then(|e| e.last())
+        .expect("events")
+        .to_string();
+    assert!(
+        last.contains("rollback") && last.contains("1.2.0"),
+        "{last}"
+    );
+    std::fs::write(dir.path().join("good.csv"), metrics_csv(100.0, 20)).expect("write");
+    let out = verify(dir.path(), "good.csv", &["--rollback-on-fail"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("rollback:"));
+}

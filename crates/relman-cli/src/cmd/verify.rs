@@ -49,6 +49,10 @@ pub struct VerifyArgs {
     /// Who records the verdict.
     #[arg(long)]
     by: Option<PersonId>,
+    /// On a fail verdict, also start a rollback of the component in `--env` to its rollback
+    /// target (as `relman env rollback`), under the environment's policy.
+    #[arg(long)]
+    rollback_on_fail: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -90,6 +94,9 @@ struct Output {
     metrics: Vec<MetricOutput>,
     reasons: Vec<String>,
     recorded_revision: u64,
+    /// With `--rollback-on-fail` and a fail verdict: the rollback started, or why not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -175,7 +182,10 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     let judgement = judge(&inputs, &options)
         .with_context(|| format!("cannot judge with {}", args.config.display()))?;
     let recorded_revision = record(&args, &judgement)?;
-    let output = output(&judgement, recorded_revision);
+    let mut output = output(&judgement, recorded_revision);
+    if args.rollback_on_fail && judgement.verdict == Verdict::Fail {
+        output.rollback = Some(rollback(&args)?);
+    }
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&output)?),
         Format::Text => print_text(&args, &output),
@@ -193,6 +203,7 @@ fn output(judgement: &Judgement, recorded_revision: u64) -> Output {
         score: judgement.score,
         reasons: judgement.reasons.iter().map(ToString::to_string).collect(),
         recorded_revision,
+        rollback: None,
         metrics: judgement
             .metrics
             .iter()
@@ -242,6 +253,45 @@ fn print_text(args: &VerifyArgs, output: &Output) {
         }
     }
     println!("recorded at revision {}", output.recorded_revision);
+    if let Some(r) = &output.rollback {
+        println!("rollback: {r}");
+    }
+}
+
+/// Starts the rollback of `--component` in `--env` after a failing verdict: what was done, or
+/// why the policy or the history refused it.
+fn rollback(args: &VerifyArgs) -> Result<String> {
+    let mut store = super::env::open_store(&args.store.state)?;
+    let now = chrono::Utc::now();
+    let mut target = None;
+    let result = super::env::transact(&mut store, |state| {
+        let request =
+            match relman_env::ops::rollback(state, &args.env, &args.component, args.by.clone()) {
+                Ok(request) => request,
+                Err(e) => return Ok(Err(e.to_string())),
+            };
+        target = Some(request.version.clone());
+        Ok(match relman_env::ops::deploy(state, request, now) {
+            Ok(started) => Ok(vec![started.event]),
+            Err(refused) => Err(refused
+                .decision
+                .blockers
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")),
+        })
+    })?;
+    Ok(match (result, target) {
+        (Ok(committed), Some(version)) => format!(
+            "started {} {version} in {} at revision {}",
+            args.component,
+            args.env,
+            committed.revision.get()
+        ),
+        (Ok(committed), None) => format!("recorded at revision {}", committed.revision.get()),
+        (Err(why), _) => format!("refused: {why}"),
+    })
 }
 
 /// Appends the verdict to the environment state; returns its revision.
