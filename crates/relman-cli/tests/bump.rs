@@ -319,3 +319,24 @@ fn the_text_shows_the_strongest_evidence_and_counts_the_rest() {
     assert_eq!(all.matches("docs: page").count(), 24, "{all}");
     assert!(!all.contains("more ("), "{all}");
 }
+
+#[test]
+fn a_prepared_changelog_section_names_the_next_version() {
+    let mut history = GitHistory::new();
+    history.commit("feat: first", &[("README.md", "one\n")]);
+    history.tag("0.29.0");
+    history.commit(
+        "chore(version): 0.30.0",
+        &[(
+            "CHANGELOG.md",
+            "# Changelog\n\n## 0.30.0 - 2020-09-28\n\n### Features\n\n- improve the title\n",
+        )],
+    );
+    let json = common::ok(&relman(history.path(), &["bump", "--format", "json"]));
+    let value: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(value["next"], "0.30.0", "{json}");
+    assert!(
+        json.contains("the changelog already has a section for 0.30.0"),
+        "{json}"
+    );
+}

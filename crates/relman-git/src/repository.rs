@@ -214,6 +214,32 @@ impl GitRepository {
         }
     }
 
+    /// The text of the file at `path` (relative to the repository root) in the tree of `at`:
+    /// `None` when there is no such file or it is not UTF-8.
+    ///
+    /// # Errors
+    ///
+    /// [`ReadHistoryError`] when `at` does not resolve to a commit or libgit2 fails.
+    pub fn read_text(&self, at: &Revision, path: &str) -> Result<Option<String>, ReadHistoryError> {
+        let oid = self.resolve_oid(at)?;
+        let tree = self
+            .repo
+            .find_commit(oid)
+            .and_then(|c| c.tree())
+            .map_err(ReadHistoryError::git("read the root tree"))?;
+        let Ok(entry) = tree.get_path(std::path::Path::new(path)) else {
+            return Ok(None);
+        };
+        if entry.kind() != Some(git2::ObjectType::Blob) {
+            return Ok(None);
+        }
+        let blob = self
+            .repo
+            .find_blob(entry.id())
+            .map_err(ReadHistoryError::git("read a blob"))?;
+        Ok(std::str::from_utf8(blob.content()).ok().map(str::to_owned))
+    }
+
     /// The commit `revision` names (annotated tags are peeled).
     ///
     /// # Errors

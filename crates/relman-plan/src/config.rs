@@ -336,13 +336,15 @@ pub struct BumpConfig {
 }
 
 /// `[bump] manifest`: a unit whose manifest already declares a version above its last
-/// release (the maintainers bumped it by hand, or a release commit is checked out).
+/// release, or whose `CHANGELOG.md` already has a section for one (the maintainers bumped it
+/// by hand, or a release commit is checked out).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ManifestVersion {
-    /// Release the manifest's version, as release-plz and cargo-release do: the commits are
-    /// still the evidence, and the version they alone give is named (the default).
+    /// Release the manifest's version (else the changelog's), as release-plz and
+    /// cargo-release do with the manifest: the commits are still the evidence, and the version
+    /// they alone give is named (the default).
     #[default]
     Follow,
     /// Decide from the commits alone.

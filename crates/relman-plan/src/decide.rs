@@ -18,8 +18,9 @@
 //! 3. [`OtherChanges`]: otherwise a unit with changes but no bump-worthy commit gets a patch
 //!    release by default, with the changes as evidence;
 //! 4. a manifest that already declares a version above the last release gives the next
-//!    version, as release-plz and cargo-release do (`[bump] manifest = "follow"`, the default;
-//!    the version the commits alone give is named in the reason);
+//!    version, as release-plz and cargo-release do, else a `CHANGELOG.md` whose newest release
+//!    section names one (`[bump] manifest = "follow"`, the default; the version the commits
+//!    alone give is named in the reason);
 //! 5. a first release (no release tag yet) is the manifest version, or the policy's bump of
 //!    `0.0.0`.
 //!
@@ -136,6 +137,15 @@ pub enum Reason {
         /// The version the commits alone give.
         computed: Version,
     },
+    /// The unit's `CHANGELOG.md` already has a release section for a version above the last
+    /// release (a release commit checked out, or a release prepared by hand); followed as
+    /// [`Reason::ManifestAhead`] is, under the same setting.
+    ChangelogAhead {
+        /// The changelog's version, the next version.
+        version: Version,
+        /// The version the commits alone give.
+        computed: Version,
+    },
     /// A dependency is released, and this unit with it.
     DependencyReleased {
         /// The dependency.
@@ -237,6 +247,16 @@ impl fmt::Display for Reason {
                     write!(
                         f,
                         "the manifest already declares {version} (the commits alone give {computed})"
+                    )
+                }
+            }
+            Self::ChangelogAhead { version, computed } => {
+                if version == computed {
+                    write!(f, "the changelog already has a section for {version}")
+                } else {
+                    write!(
+                        f,
+                        "the changelog already has a section for {version} (the commits alone give {computed})"
                     )
                 }
             }
@@ -430,17 +450,29 @@ pub fn decide<H: HistorySource + ?Sized>(
             // A pre-release manifest version (`0.17.0-dev`) is followed only on a pre-release
             // channel.
             let stable = matches!(options.channel, ReleaseChannel::Stable);
-            let ahead = unit
-                .manifest
-                .as_ref()
-                .filter(|m| follow && *m > v && (m.pre.is_empty() || !stable));
-            match ahead {
-                Some(m) => {
-                    bump = observed_bump(v, m);
-                    reasons.push(Reason::ManifestAhead {
+            let usable = |m: &&Version| follow && *m > v && (m.pre.is_empty() || !stable);
+            let ahead = match unit.manifest.as_ref().filter(usable) {
+                Some(m) => Some((
+                    m,
+                    Reason::ManifestAhead {
                         version: m.clone(),
-                        computed,
-                    });
+                        computed: computed.clone(),
+                    },
+                )),
+                None => unit.prepared.as_ref().filter(usable).map(|m| {
+                    (
+                        m,
+                        Reason::ChangelogAhead {
+                            version: m.clone(),
+                            computed: computed.clone(),
+                        },
+                    )
+                }),
+            };
+            match ahead {
+                Some((m, reason)) => {
+                    bump = observed_bump(v, m);
+                    reasons.push(reason);
                     (m.clone(), true)
                 }
                 None => (computed, bump != Bump::None),

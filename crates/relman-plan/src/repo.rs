@@ -245,7 +245,8 @@ impl Repository {
     }
 
     /// The release units at `at` (see [`crate::units`]): the configured components or the
-    /// workspace's published members, their tag series and version groups.
+    /// workspace's published members, their tag series and version groups, and the newest
+    /// version each one's `CHANGELOG.md` names ([`Unit::prepared`]).
     ///
     /// # Errors
     ///
@@ -271,6 +272,15 @@ impl Repository {
             let rev = Revision::new(id.as_str()).ok()?;
             self.members(&rev).ok()
         };
-        Ok(release_units(config, &inputs, &members_at)?)
+        let mut units = release_units(config, &inputs, &members_at)?;
+        // A changelog that cannot be read is no prepared release: the decision stays with the
+        // commits.
+        for unit in &mut units {
+            unit.prepared = unit
+                .changelog_path()
+                .and_then(|path| self.git.read_text(at, &path).ok().flatten())
+                .and_then(|text| crate::units::newest_changelog_version(&text));
+        }
+        Ok(units)
     }
 }

@@ -44,6 +44,11 @@ pub struct Unit {
     pub paths: Vec<String>,
     /// The version its manifest declares, if it has a manifest.
     pub manifest: Option<Version>,
+    /// The version of the newest release section of its `CHANGELOG.md` (Keep a Changelog
+    /// headings such as `## [1.3.0] - 2026-12-01` or `## 1.3.0 - 2026-12-01`) at the planned
+    /// revision, when the file exists: a release the maintainers may have prepared already.
+    /// [`release_units`] leaves it `None`; [`crate::repo::Repository::units`] reads it.
+    pub prepared: Option<Version>,
     /// The pattern of its next release tag, bound to the unit.
     pub pattern: TagPattern,
     /// Its release tags reachable from the planned revision, oldest version first.
@@ -379,9 +384,36 @@ fn unit(parts: Vec<&Component>, own_paths: bool) -> Unit {
         members,
         paths,
         manifest,
+        prepared: None,
         releases: Vec::new(),
         dependencies: Vec::new(),
     }
+}
+
+impl Unit {
+    /// Where the unit's changelog lives: `CHANGELOG.md` under its one path, or at the root
+    /// for a unit that covers the whole repository; `None` for a unit of several paths.
+    pub fn changelog_path(&self) -> Option<String> {
+        match self.paths.as_slice() {
+            [] => Some("CHANGELOG.md".to_owned()),
+            [one] => Some(format!("{}/CHANGELOG.md", one.trim_end_matches('/'))),
+            _ => None,
+        }
+    }
+}
+
+/// The version of the newest release section of a Keep a Changelog `text` (the first `##`
+/// heading naming a SemVer version; `[Unreleased]` is skipped).
+pub fn newest_changelog_version(text: &str) -> Option<Version> {
+    relman_changelog::document::ChangelogFile::parse(text)
+        .sections
+        .iter()
+        .find_map(|s| match &s.kind {
+            relman_changelog::document::SectionKind::Release { version, .. } => {
+                version.trim_start_matches('v').parse().ok()
+            }
+            _ => None,
+        })
 }
 
 /// The candidate components (see the module docs).

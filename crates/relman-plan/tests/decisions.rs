@@ -298,6 +298,32 @@ fn a_manifest_version_above_the_last_release_is_the_next_version() {
 }
 
 #[test]
+fn a_changelog_section_above_the_last_release_is_the_next_version() {
+    let mut h = History::new();
+    h.commit("feat: one", "src/lib.rs").tag("v0.29.0");
+    h.commit("feat: improve the title", "src/lib.rs");
+    let c = Config::default();
+    let mut u = units(&c, &[], &h);
+    assert_eq!(u[0].changelog_path().as_deref(), Some("CHANGELOG.md"));
+    u[0].prepared = relman_plan::units::newest_changelog_version(
+        "# Changelog\n\n## [Unreleased]\n\n## 0.30.0 - 2020-09-28\n\n### Features\n\n- x\n\n## 0.29.0\n",
+    );
+    let d = decide(&h.memory, &u[0], &options(&c)).expect("decided");
+    assert_eq!((d.next.to_string(), d.bump), ("0.30.0".into(), Bump::Minor));
+    assert_eq!(
+        d.reasons.last().map(ToString::to_string).as_deref(),
+        Some("the changelog already has a section for 0.30.0 (the commits alone give 0.29.1)")
+    );
+    let ignore = config("[bump]\nmanifest = \"ignore\"\n");
+    let d = decide(&h.memory, &u[0], &options(&ignore)).expect("decided");
+    assert_eq!(d.next.to_string(), "0.29.1");
+    // A section for the last release or an older one prepares nothing.
+    u[0].prepared = relman_plan::units::newest_changelog_version("## [0.29.0] - 2020-09-01\n");
+    let d = decide(&h.memory, &u[0], &options(&c)).expect("decided");
+    assert_eq!(d.next.to_string(), "0.29.1");
+}
+
+#[test]
 fn a_series_that_names_no_component_makes_a_version_group() {
     let mut h = History::new();
     h.commit("feat: a", "crates/a/src/lib.rs");
