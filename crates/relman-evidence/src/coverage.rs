@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use quick_xml::events::Event;
 
-use crate::xml::{Document, XmlError, XmlFault, attr};
+use crate::xml::{Document, XmlDocumentError, attr};
 
 /// How far (as a rate, 0 to 1) Cobertura's `line-rate` may stray from
 /// `lines-covered / lines-valid`: emitters round the rate, to four digits or fewer.
@@ -23,35 +23,10 @@ const RATE_TOLERANCE: f64 = 0.005;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ParseCoverageError {
-    /// Cobertura: the text is not well-formed XML.
-    #[error("malformed XML at line {line}, column {column}")]
-    MalformedXml {
-        /// The 1-based line where the bad event starts.
-        line: usize,
-        /// The 1-based column (in bytes) where the bad event starts.
-        column: usize,
-        /// What the XML reader found wrong.
-        #[source]
-        source: XmlError,
-    },
-    /// Cobertura: the text ends before the document does (a file cut off).
-    #[error("cut off: <{element}> opened at line {line}, column {column} is never closed")]
-    Truncated {
-        /// The outermost element left open.
-        element: String,
-        /// The 1-based line of its start tag.
-        line: usize,
-        /// The 1-based column (in bytes) of its start tag.
-        column: usize,
-    },
-    /// Cobertura: a second root element follows the first.
-    #[error("a second root element starts at line {line}, column {column}")]
-    SecondRoot {
-        /// The 1-based line of the second root.
-        line: usize,
-        /// The 1-based column (in bytes) of the second root.
-        column: usize,
-    },
+    /// The text is not one complete XML document (malformed, cut off, or two pasted
+    /// together).
+    #[error(transparent)]
+    Xml(#[from] XmlDocumentError),
     /// Cobertura: well-formed XML without a `<coverage>` element.
     #[error("no <coverage> element")]
     NoCoverageElement,
@@ -165,34 +140,6 @@ pub enum ParseCoverageError {
     NoInstrumentedLines,
 }
 
-impl From<XmlFault> for ParseCoverageError {
-    fn from(fault: XmlFault) -> Self {
-        match fault {
-            XmlFault::Malformed {
-                line,
-                column,
-                source,
-            } => ParseCoverageError::MalformedXml {
-                line,
-                column,
-                source,
-            },
-            XmlFault::Truncated {
-                element,
-                line,
-                column,
-            } => ParseCoverageError::Truncated {
-                element,
-                line,
-                column,
-            },
-            XmlFault::SecondRoot { line, column } => {
-                ParseCoverageError::SecondRoot { line, column }
-            }
-        }
-    }
-}
-
 /// Returned by [`read_coverage`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -249,14 +196,12 @@ pub fn read_coverage(path: &Path) -> Result<f64, ReadCoverageError> {
 ///
 /// # Errors
 ///
-/// Cobertura: [`ParseCoverageError::MalformedXml`], [`Truncated`], [`SecondRoot`],
+/// Cobertura: [`ParseCoverageError::Xml`] (malformed, cut off, two roots),
 /// [`NoCoverageElement`], [`MissingLineRate`], [`InvalidLineRate`], [`LineRateOutOfRange`],
 /// [`InvalidLineCount`], [`CoveredExceedsValid`], [`LineRateMismatch`]. LCOV: [`InvalidCount`],
 /// [`HitExceedsFound`], [`DuplicateCount`], [`OutsideRecord`], [`UnterminatedRecord`], each
 /// naming the line, and [`NoInstrumentedLines`].
 ///
-/// [`Truncated`]: ParseCoverageError::Truncated
-/// [`SecondRoot`]: ParseCoverageError::SecondRoot
 /// [`InvalidLineCount`]: ParseCoverageError::InvalidLineCount
 /// [`CoveredExceedsValid`]: ParseCoverageError::CoveredExceedsValid
 /// [`LineRateMismatch`]: ParseCoverageError::LineRateMismatch
@@ -490,7 +435,10 @@ mod tests {
         ));
         assert!(matches!(
             parse_coverage("<report>\n</wrong>"),
-            Err(ParseCoverageError::MalformedXml { line: 2, .. })
+            Err(ParseCoverageError::Xml(XmlDocumentError::Malformed {
+                line: 2,
+                ..
+            }))
         ));
     }
 
@@ -587,11 +535,11 @@ mod tests {
         assert!((rounded - 33.33).abs() < 1e-9);
         assert!(matches!(
             parse_coverage("<coverage line-rate=\"0.5\">\n<packages>"),
-            Err(ParseCoverageError::Truncated {
+            Err(ParseCoverageError::Xml(XmlDocumentError::Truncated {
                 line: 1,
                 column: 1,
                 ..
-            })
+            }))
         ));
     }
 }

@@ -11,42 +11,16 @@ use std::path::{Path, PathBuf};
 use quick_xml::events::Event;
 use relman_model::{TestKind, TestRun};
 
-use crate::xml::{Document, XmlError, XmlFault, attr};
+use crate::xml::{Document, XmlDocumentError, attr};
 
 /// Returned by [`parse_junit`] when the text is not a JUnit XML report.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ParseJunitError {
-    /// The text is not well-formed XML.
-    #[error("malformed XML at line {line}, column {column}")]
-    MalformedXml {
-        /// The 1-based line where the bad event starts.
-        line: usize,
-        /// The 1-based column (in bytes) where the bad event starts.
-        column: usize,
-        /// What the XML reader found wrong.
-        #[source]
-        source: XmlError,
-    },
-    /// The text ends before the document does: `element` (the root, opened at `line`,
-    /// `column`) is never closed. A report cut off mid-file would otherwise count fewer tests.
-    #[error("cut off: <{element}> opened at line {line}, column {column} is never closed")]
-    Truncated {
-        /// The outermost element left open.
-        element: String,
-        /// The 1-based line of its start tag.
-        line: usize,
-        /// The 1-based column (in bytes) of its start tag.
-        column: usize,
-    },
-    /// A second root element follows the first (two reports pasted into one file).
-    #[error("a second root element starts at line {line}, column {column}")]
-    SecondRoot {
-        /// The 1-based line of the second root.
-        line: usize,
-        /// The 1-based column (in bytes) of the second root.
-        column: usize,
-    },
+    /// The text is not one complete XML document (malformed, cut off, or two pasted
+    /// together).
+    #[error(transparent)]
+    Xml(#[from] XmlDocumentError),
     /// A `<testcase>`'s `time` is not a finite, non-negative number of seconds.
     #[error(
         "line {line}, column {column}: <testcase{}> has time {value:?}, not a finite, non-negative number of seconds",
@@ -65,32 +39,6 @@ pub enum ParseJunitError {
     /// Well-formed XML without a `<testsuites>` or `<testsuite>` element.
     #[error("no <testsuites> or <testsuite> element")]
     NoSuite,
-}
-
-impl From<XmlFault> for ParseJunitError {
-    fn from(fault: XmlFault) -> Self {
-        match fault {
-            XmlFault::Malformed {
-                line,
-                column,
-                source,
-            } => ParseJunitError::MalformedXml {
-                line,
-                column,
-                source,
-            },
-            XmlFault::Truncated {
-                element,
-                line,
-                column,
-            } => ParseJunitError::Truncated {
-                element,
-                line,
-                column,
-            },
-            XmlFault::SecondRoot { line, column } => ParseJunitError::SecondRoot { line, column },
-        }
-    }
 }
 
 /// Returned by [`read_junit`].
@@ -166,9 +114,8 @@ enum Outcome {
 ///
 /// # Errors
 ///
-/// [`ParseJunitError::MalformedXml`] with the line and column of the first malformed part,
-/// [`ParseJunitError::Truncated`] when the text ends before the root element is closed,
-/// [`ParseJunitError::SecondRoot`] when another root element follows,
+/// [`ParseJunitError::Xml`] with the line and column of the first malformed part, of the root
+/// element left open when the text ends early, or of a second root element,
 /// [`ParseJunitError::InvalidTime`] naming the test case whose `time` is not a finite,
 /// non-negative number, [`ParseJunitError::NoSuite`] when the XML has no suite element.
 pub fn parse_junit(text: &str, kind: TestKind) -> Result<TestRun, ParseJunitError> {
@@ -281,11 +228,11 @@ mod tests {
         assert!(
             matches!(
                 err,
-                ParseJunitError::MalformedXml {
+                ParseJunitError::Xml(XmlDocumentError::Malformed {
                     line: 2,
                     column: 13,
                     ..
-                }
+                })
             ),
             "{err:?}"
         );
@@ -350,7 +297,9 @@ mod tests {
             assert!(
                 matches!(
                     err,
-                    ParseJunitError::Truncated { .. } | ParseJunitError::MalformedXml { .. }
+                    ParseJunitError::Xml(
+                        XmlDocumentError::Truncated { .. } | XmlDocumentError::Malformed { .. }
+                    )
                 ),
                 "cut at {cut}: {err:?}"
             );
@@ -371,7 +320,10 @@ mod tests {
         let one = r#"<testsuite name="a"><testcase/></testsuite>"#;
         let err = parse_junit(&format!("{one}\n{one}"), TestKind::Unit).expect_err("two roots");
         assert!(
-            matches!(err, ParseJunitError::SecondRoot { line: 2, column: 1 }),
+            matches!(
+                err,
+                ParseJunitError::Xml(XmlDocumentError::SecondRoot { line: 2, column: 1 })
+            ),
             "{err:?}"
         );
     }

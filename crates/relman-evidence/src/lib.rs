@@ -19,7 +19,9 @@
 //!   always within 0..=100; errors are [`ParseCoverageError`] (inconsistent figures such as
 //!   LCOV's `LH:` above `LF:` included, with their line) and [`ReadCoverageError`].
 //! - [`attach_coverage`]: puts a coverage figure on the runs of one [`TestKind`].
-//! - [`XmlError`]: the XML reader's own error, kept opaque as the source of malformed-XML errors.
+//! - [`XmlDocumentError`]: why a text is not one complete XML document (malformed, cut off,
+//!   two roots), shared by both XML readers; [`XmlError`], the XML reader's own error, kept
+//!   opaque as its source.
 //!
 //! The `parse_*` functions take text and never touch the file system; the `read_*` functions
 //! read one file and say which file failed. Readers are strict where leniency would let a gate
@@ -59,7 +61,7 @@ mod xml;
 
 pub use coverage::{ParseCoverageError, ReadCoverageError, parse_coverage, read_coverage};
 pub use junit::{ParseJunitError, ReadJunitError, parse_junit, read_junit};
-pub use xml::XmlError;
+pub use xml::{XmlDocumentError, XmlError};
 
 use relman_model::{QualityGate, TestKind, TestRun, Thresholds};
 

@@ -9,11 +9,7 @@ use quick_xml::events::{BytesStart, Event};
 
 /// An error of the XML reader, kept opaque so that its type is not part of this crate's API.
 ///
-/// It is the `source` of the malformed-XML variants ([`ParseJunitError::MalformedXml`],
-/// [`ParseCoverageError::MalformedXml`]) and prints the reader's message.
-///
-/// [`ParseJunitError::MalformedXml`]: crate::ParseJunitError::MalformedXml
-/// [`ParseCoverageError::MalformedXml`]: crate::ParseCoverageError::MalformedXml
+/// It is the `source` of [`XmlDocumentError::Malformed`] and prints the reader's message.
 #[derive(Debug)]
 pub struct XmlError(quick_xml::Error);
 
@@ -32,23 +28,56 @@ impl From<quick_xml::Error> for XmlError {
     }
 }
 
-/// Why a text is not one complete XML document; each reader maps it to its own error type.
-#[derive(Debug)]
-pub(crate) enum XmlFault {
-    /// The reader refused the text at `line`, `column`.
+/// Why a text is not one complete XML document: the part of [`ParseJunitError`] and
+/// [`ParseCoverageError`] the two XML readers share. Lines and columns are 1-based; columns
+/// count characters.
+///
+/// [`ParseJunitError`]: crate::ParseJunitError
+/// [`ParseCoverageError`]: crate::ParseCoverageError
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum XmlDocumentError {
+    /// The XML reader refused the text at `line`, `column`.
+    #[error("malformed XML at line {line}, column {column}")]
     Malformed {
+        /// The line where the bad event starts.
         line: usize,
+        /// The column where the bad event starts.
         column: usize,
+        /// What the XML reader found wrong.
+        #[source]
         source: XmlError,
     },
-    /// The text ends while `element`, opened at `line`, `column`, is still open: a file cut off.
+    /// The text ends while `element`, opened at `line`, `column`, is still open: a file cut
+    /// off mid-way, which would otherwise count fewer tests or lines.
+    #[error("cut off: <{element}> opened at line {line}, column {column} is never closed")]
     Truncated {
+        /// The outermost element left open.
         element: String,
+        /// The line of its start tag.
         line: usize,
+        /// The column of its start tag.
         column: usize,
     },
     /// A second root element starts at `line`, `column` (two documents pasted together).
-    SecondRoot { line: usize, column: usize },
+    #[error("a second root element starts at line {line}, column {column}")]
+    SecondRoot {
+        /// The line of the second root.
+        line: usize,
+        /// The column of the second root.
+        column: usize,
+    },
+}
+
+impl XmlDocumentError {
+    /// Where the fault is: its 1-based line and column (in characters).
+    pub fn position(&self) -> (usize, usize) {
+        match self {
+            Self::Malformed { line, column, .. }
+            | Self::Truncated { line, column, .. }
+            | Self::SecondRoot { line, column } => (*line, *column),
+        }
+    }
 }
 
 /// Reads one XML document event by event and fails, rather than stop early, when the text ends
@@ -78,11 +107,11 @@ impl<'a> Document<'a> {
 
     /// The next event with the byte offset where it starts; `None` at the end of a complete
     /// document.
-    pub(crate) fn next_event(&mut self) -> Result<Option<(u64, Event<'a>)>, XmlFault> {
+    pub(crate) fn next_event(&mut self) -> Result<Option<(u64, Event<'a>)>, XmlDocumentError> {
         let pos = self.reader.buffer_position();
         let event = self.reader.read_event().map_err(|e| {
             let (line, column) = line_col(self.text, pos);
-            XmlFault::Malformed {
+            XmlDocumentError::Malformed {
                 line,
                 column,
                 source: e.into(),
@@ -93,7 +122,7 @@ impl<'a> Document<'a> {
                 if self.open.is_empty() {
                     if self.seen_root {
                         let (line, column) = line_col(self.text, pos);
-                        return Err(XmlFault::SecondRoot { line, column });
+                        return Err(XmlDocumentError::SecondRoot { line, column });
                     }
                     self.seen_root = true;
                 }
@@ -110,7 +139,7 @@ impl<'a> Document<'a> {
                 return match self.open.first() {
                     Some((element, at)) => {
                         let (line, column) = line_col(self.text, *at);
-                        Err(XmlFault::Truncated {
+                        Err(XmlDocumentError::Truncated {
                             element: element.clone(),
                             line,
                             column,
@@ -182,7 +211,7 @@ mod tests {
         assert_eq!(line_col("\u{e9}", 1), (1, 2));
     }
 
-    fn drain(text: &str) -> Result<usize, XmlFault> {
+    fn drain(text: &str) -> Result<usize, XmlDocumentError> {
         let mut doc = Document::new(text);
         let mut events = 0;
         while doc.next_event()?.is_some() {
@@ -195,12 +224,12 @@ mod tests {
     fn a_document_cut_off_names_its_outermost_open_element() {
         let err = drain("<a>\n  <b>\n    <c/>").expect_err("cut off");
         assert!(
-            matches!(&err, XmlFault::Truncated { element, line: 1, column: 1 } if element == "a"),
+            matches!(&err, XmlDocumentError::Truncated { element, line: 1, column: 1 } if element == "a"),
             "{err:?}"
         );
         assert!(matches!(
             drain("<a><b name=\"x"),
-            Err(XmlFault::Malformed { .. } | XmlFault::Truncated { .. })
+            Err(XmlDocumentError::Malformed { .. } | XmlDocumentError::Truncated { .. })
         ));
     }
 
@@ -208,7 +237,7 @@ mod tests {
     fn a_second_root_is_refused_and_a_complete_document_is_not() {
         assert!(matches!(
             drain("<a/>\n<a/>"),
-            Err(XmlFault::SecondRoot { line: 2, column: 1 })
+            Err(XmlDocumentError::SecondRoot { line: 2, column: 1 })
         ));
         let complete = drain("<?xml version=\"1.0\"?>\n<a><b/></a>\n");
         assert!(complete.is_ok(), "{complete:?}");

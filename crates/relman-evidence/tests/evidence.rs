@@ -5,8 +5,8 @@ use std::error::Error;
 use std::path::Path;
 
 use relman_evidence::{
-    ParseCoverageError, ParseJunitError, ReadCoverageError, ReadJunitError, XmlError,
-    parse_coverage, parse_junit, read_coverage, read_junit,
+    ParseCoverageError, ParseJunitError, ReadCoverageError, ReadJunitError, XmlDocumentError,
+    XmlError, parse_coverage, parse_junit, read_coverage, read_junit,
 };
 use relman_model::TestKind;
 
@@ -108,7 +108,7 @@ fn read_errors_name_the_file_and_keep_the_cause() {
     assert!(matches!(
         &err,
         ReadJunitError::Parse {
-            source: ParseJunitError::MalformedXml { line: 2, .. },
+            source: ParseJunitError::Xml(XmlDocumentError::Malformed { line: 2, .. }),
             ..
         }
     ));

@@ -79,19 +79,15 @@ const LCOV_TOKENS: &[&str] = &[
 /// The position an error names, if any.
 fn junit_position(e: &ParseJunitError) -> Option<(usize, usize)> {
     match e {
-        ParseJunitError::MalformedXml { line, column, .. }
-        | ParseJunitError::Truncated { line, column, .. }
-        | ParseJunitError::SecondRoot { line, column }
-        | ParseJunitError::InvalidTime { line, column, .. } => Some((*line, *column)),
+        ParseJunitError::Xml(e) => Some(e.position()),
+        ParseJunitError::InvalidTime { line, column, .. } => Some((*line, *column)),
         _ => None,
     }
 }
 
 fn coverage_position(e: &ParseCoverageError) -> Option<(usize, usize)> {
     match e {
-        ParseCoverageError::MalformedXml { line, column, .. }
-        | ParseCoverageError::Truncated { line, column, .. }
-        | ParseCoverageError::SecondRoot { line, column } => Some((*line, *column)),
+        ParseCoverageError::Xml(e) => Some(e.position()),
         ParseCoverageError::MissingLineRate { line }
         | ParseCoverageError::InvalidLineRate { line, .. }
         | ParseCoverageError::LineRateOutOfRange { line, .. }
