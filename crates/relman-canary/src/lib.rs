@@ -49,9 +49,11 @@
 //! None.
 #![forbid(unsafe_code)]
 
+pub mod config;
 pub mod judge;
 pub mod source;
 pub mod stats;
+pub mod view;
 
 pub use judge::{
     Classification, Criticality, Direction, JudgeCanaryError, JudgeOptions, Judgement, Margins,

@@ -7,14 +7,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
+use relman_canary::config::CanaryConfig;
+use relman_canary::view::JudgementView;
 use relman_canary::{
-    Classification, Criticality, Direction, FileSource, JudgeOptions, Judgement, Margins,
-    MetricName, MetricSource, MetricSpec, NoDataPolicy, Verdict, judge,
+    Classification, FileSource, JudgeOptions, Judgement, MetricSource, MetricSpec, Verdict, judge,
 };
 use relman_env::{CanaryClassification, CanaryMetricOutcome, CanaryVerdict, EventKind, Figure};
 use relman_model::{ComponentId, EnvironmentId, PersonId};
 use semver::Version;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Judges a canary against its baseline from their metrics, prints the verdict and records it.
 ///
@@ -64,103 +65,24 @@ enum Format {
     Json,
 }
 
-/// The `--config` file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Config {
-    alpha: Option<f64>,
-    pass_score: Option<f64>,
-    marginal_score: Option<f64>,
-    no_data: Option<NoDataPolicy>,
-    metrics: Vec<MetricConfig>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MetricConfig {
-    name: MetricName,
-    bad: Direction,
-    #[serde(default)]
-    critical: bool,
-    weight: Option<f64>,
-    relative_margin: Option<f64>,
-    absolute_margin: Option<f64>,
-}
-
+/// `relman verify --format json`: the judgement, where it was recorded and the rollback.
 #[derive(Debug, Serialize)]
 struct Output {
-    verdict: String,
-    score: f64,
-    metrics: Vec<MetricOutput>,
-    reasons: Vec<String>,
+    #[serde(flatten)]
+    judgement: JudgementView,
     recorded_revision: u64,
     /// With `--rollback-on-fail` and a fail verdict: the rollback started, or why not.
     #[serde(skip_serializing_if = "Option::is_none")]
     rollback: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct MetricOutput {
-    name: String,
-    classification: String,
-    failed: bool,
-    critical: bool,
-    weight: f64,
-    statistic: Option<f64>,
-    p_value: Option<f64>,
-    method: Option<String>,
-    shift: Option<ShiftOutput>,
-    baseline: GroupOutput,
-    canary: GroupOutput,
-    reasons: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct ShiftOutput {
-    estimate: f64,
-    lower: f64,
-    upper: f64,
-}
-
-#[derive(Debug, Serialize)]
-struct GroupOutput {
-    n: usize,
-    median: Option<f64>,
-}
-
 fn read_config(path: &Path) -> Result<(Vec<MetricSpec>, JudgeOptions)> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let config: Config = toml::from_str(&text)
-        .with_context(|| format!("invalid canary config {}", path.display()))?;
-    if config.metrics.is_empty() {
-        bail!(
-            "invalid canary config {}: no [[metrics]], so nothing would be judged",
-            path.display()
-        );
-    }
-    let mut options = JudgeOptions::default();
-    options.alpha = config.alpha.unwrap_or(options.alpha);
-    options.pass_score = config.pass_score.unwrap_or(options.pass_score);
-    options.marginal_score = config.marginal_score.unwrap_or(options.marginal_score);
-    options.no_data = config.no_data.unwrap_or(options.no_data);
-    let specs = config
-        .metrics
-        .into_iter()
-        .map(|m| {
-            let mut spec = MetricSpec::new(m.name, m.bad);
-            spec.weight = m.weight.unwrap_or(spec.weight);
-            if m.critical {
-                spec.criticality = Criticality::Critical;
-            }
-            spec.margins = Margins {
-                relative: m.relative_margin,
-                absolute: m.absolute_margin,
-            };
-            spec
-        })
-        .collect();
-    Ok((specs, options))
+    toml::from_str::<CanaryConfig>(&text)
+        .map_err(anyhow::Error::from)
+        .and_then(|c| Ok(c.into_parts()?))
+        .with_context(|| format!("invalid canary config {}", path.display()))
 }
 
 fn read_metrics(path: &Path) -> Result<FileSource> {
@@ -182,7 +104,11 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     let judgement = judge(&inputs, &options)
         .with_context(|| format!("cannot judge with {}", args.config.display()))?;
     let recorded_revision = record(&args, &judgement)?;
-    let mut output = output(&judgement, recorded_revision);
+    let mut output = Output {
+        judgement: JudgementView::new(&judgement),
+        recorded_revision,
+        rollback: None,
+    };
     if args.rollback_on_fail && judgement.verdict == Verdict::Fail {
         output.rollback = Some(rollback(&args)?);
     }
@@ -197,53 +123,20 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     })
 }
 
-fn output(judgement: &Judgement, recorded_revision: u64) -> Output {
-    Output {
-        verdict: judgement.verdict.to_string(),
-        score: judgement.score,
-        reasons: judgement.reasons.iter().map(ToString::to_string).collect(),
-        recorded_revision,
-        rollback: None,
-        metrics: judgement
-            .metrics
-            .iter()
-            .map(|m| MetricOutput {
-                name: m.spec.name.to_string(),
-                classification: m.classification.to_string(),
-                failed: m.is_failure(),
-                critical: m.spec.criticality == Criticality::Critical,
-                weight: m.spec.weight,
-                statistic: m.test.map(|t| t.statistic),
-                p_value: m.test.map(|t| t.p_value),
-                method: m.test.map(|t| t.method.to_string()),
-                shift: m.shift.map(|s| ShiftOutput {
-                    estimate: s.estimate,
-                    lower: s.lower,
-                    upper: s.upper,
-                }),
-                baseline: GroupOutput {
-                    n: m.baseline.n,
-                    median: m.baseline.median,
-                },
-                canary: GroupOutput {
-                    n: m.canary.n,
-                    median: m.canary.median,
-                },
-                reasons: m.reasons.iter().map(ToString::to_string).collect(),
-            })
-            .collect(),
-    }
-}
-
 fn print_text(args: &VerifyArgs, output: &Output) {
     println!(
         "verdict: {} (score {:.1}) for {} {} in {} against {}",
-        output.verdict, output.score, args.component, args.version, args.env, args.baseline
+        output.judgement.verdict,
+        output.judgement.score,
+        args.component,
+        args.version,
+        args.env,
+        args.baseline
     );
-    for r in &output.reasons {
+    for r in &output.judgement.reasons {
         println!("  - {r}");
     }
-    for m in &output.metrics {
+    for m in &output.judgement.metrics {
         let p = m
             .p_value
             .map_or_else(|| "-".to_owned(), |p| format!("{p:.4}"));
