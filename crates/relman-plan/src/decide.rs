@@ -129,19 +129,13 @@ pub enum Reason {
         /// Where the version comes from.
         from: FirstReleaseSource,
     },
-    /// The manifest already declares a version above the last release: the maintainers'
-    /// next version (`[bump] manifest = "follow"`, the default).
-    ManifestAhead {
-        /// The manifest's version, the next version.
-        version: Version,
-        /// The version the commits alone give.
-        computed: Version,
-    },
-    /// The unit's `CHANGELOG.md` already has a release section for a version above the last
-    /// release (a release commit checked out, or a release prepared by hand); followed as
-    /// [`Reason::ManifestAhead`] is, under the same setting.
-    ChangelogAhead {
-        /// The changelog's version, the next version.
+    /// The maintainers already wrote a version above the last release down: in the manifest
+    /// (as release-plz and cargo-release follow it) or, failing that, as the newest release
+    /// section of the unit's `CHANGELOG.md` (`[bump] manifest = "follow"`, the default).
+    Prepared {
+        /// Where the version was written.
+        by: PreparedBy,
+        /// That version, the next version.
         version: Version,
         /// The version the commits alone give.
         computed: Version,
@@ -153,6 +147,17 @@ pub enum Reason {
         /// Its next version.
         version: Version,
     },
+}
+
+/// Where the maintainers wrote a prepared version; part of [`Reason::Prepared`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PreparedBy {
+    /// The manifest's version.
+    Manifest,
+    /// The newest release section of the unit's `CHANGELOG.md`.
+    Changelog,
 }
 
 /// Where a first release's version comes from; part of [`Reason::FirstRelease`].
@@ -240,24 +245,21 @@ impl fmt::Display for Reason {
                     f.write_str("first release: the policy's bump of 0.0.0")
                 }
             },
-            Self::ManifestAhead { version, computed } => {
+            Self::Prepared {
+                by,
+                version,
+                computed,
+            } => {
+                let what = match by {
+                    PreparedBy::Manifest => format!("the manifest already declares {version}"),
+                    PreparedBy::Changelog => {
+                        format!("the changelog already has a section for {version}")
+                    }
+                };
                 if version == computed {
-                    write!(f, "the manifest already declares {version}")
+                    f.write_str(&what)
                 } else {
-                    write!(
-                        f,
-                        "the manifest already declares {version} (the commits alone give {computed})"
-                    )
-                }
-            }
-            Self::ChangelogAhead { version, computed } => {
-                if version == computed {
-                    write!(f, "the changelog already has a section for {version}")
-                } else {
-                    write!(
-                        f,
-                        "the changelog already has a section for {version} (the commits alone give {computed})"
-                    )
+                    write!(f, "{what} (the commits alone give {computed})")
                 }
             }
             Self::DependencyReleased {
@@ -452,27 +454,21 @@ pub fn decide<H: HistorySource + ?Sized>(
             let stable = matches!(options.channel, ReleaseChannel::Stable);
             let usable = |m: &&Version| follow && *m > v && (m.pre.is_empty() || !stable);
             let ahead = match unit.manifest.as_ref().filter(usable) {
-                Some(m) => Some((
-                    m,
-                    Reason::ManifestAhead {
-                        version: m.clone(),
-                        computed: computed.clone(),
-                    },
-                )),
-                None => unit.prepared.as_ref().filter(usable).map(|m| {
-                    (
-                        m,
-                        Reason::ChangelogAhead {
-                            version: m.clone(),
-                            computed: computed.clone(),
-                        },
-                    )
-                }),
+                Some(m) => Some((PreparedBy::Manifest, m)),
+                None => unit
+                    .prepared
+                    .as_ref()
+                    .filter(usable)
+                    .map(|m| (PreparedBy::Changelog, m)),
             };
             match ahead {
-                Some((m, reason)) => {
+                Some((by, m)) => {
                     bump = observed_bump(v, m);
-                    reasons.push(reason);
+                    reasons.push(Reason::Prepared {
+                        by,
+                        version: m.clone(),
+                        computed,
+                    });
                     (m.clone(), true)
                 }
                 None => (computed, bump != Bump::None),
