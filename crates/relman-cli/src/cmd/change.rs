@@ -446,6 +446,24 @@ pub(crate) fn append_checked(
     Ok(committed.map(|c| (c.revision.get(), c.state)))
 }
 
+/// Appends one event `kind` by `by`, now, to the state in `state` (checked against the ledger,
+/// retried on a concurrent writer); returns its revision. A refusal is an error naming `what`.
+pub(crate) fn record_event(
+    state: &Path,
+    by: Option<&PersonId>,
+    kind: EventKind,
+    what: &str,
+) -> Result<u64> {
+    let mut store = open_store(state)?;
+    let now = Utc::now();
+    match append_checked(&mut store, |_| {
+        Ok(Event::new(now, by.cloned(), kind.clone()))
+    })? {
+        Ok((revision, _)) => Ok(revision),
+        Err(e) => bail!("cannot record {what}: {}", refusal_message(&e)),
+    }
+}
+
 /// The message of a refusal, with a hint where one helps.
 pub(crate) fn refusal_message(e: &ApplyChangeEventError) -> String {
     match e {

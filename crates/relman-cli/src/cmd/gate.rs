@@ -219,8 +219,6 @@ pub fn run(args: GateArgs) -> Result<ExitCode> {
 
 /// Appends the verdict to the environment state; returns its revision.
 fn record(args: &CheckArgs, report: &relman_model::GateReport) -> Result<u64> {
-    let mut store = super::env::open_store(&args.store.state)?;
-    let now = chrono::Utc::now();
     let kind = EventKind::GateVerdictRecorded {
         release: args.release.clone(),
         change_request: args.change_request.clone(),
@@ -235,14 +233,5 @@ fn record(args: &CheckArgs, report: &relman_model::GateReport) -> Result<u64> {
             })
             .collect(),
     };
-    let result = super::change::append_checked(&mut store, |_| {
-        Ok(relman_env::Event::new(now, args.by.clone(), kind.clone()))
-    })?;
-    match result {
-        Ok((revision, _)) => Ok(revision),
-        Err(e) => anyhow::bail!(
-            "cannot record the verdict: {}",
-            super::change::refusal_message(&e)
-        ),
-    }
+    super::change::record_event(&args.store.state, args.by.as_ref(), kind, "the verdict")
 }

@@ -105,21 +105,10 @@ fn manifest(repo: &Path, manifest_path: Option<&Path>) -> anyhow::Result<PathBuf
         .ok()
         .and_then(|r| r.work_tree().map(Path::to_path_buf))
         .unwrap_or_else(|| repo.to_path_buf());
-    let Some(manifest) = manifest_path else {
-        return Ok(root.join("Cargo.toml"));
-    };
-    if manifest.file_name().and_then(|n| n.to_str()) != Some("Cargo.toml") {
-        bail!("--manifest-path {} is not a Cargo.toml", manifest.display());
+    match manifest_path {
+        Some(manifest) => crate::cmd::manifest_file(&root, manifest),
+        None => Ok(root.join("Cargo.toml")),
     }
-    let full = if manifest.is_absolute() {
-        manifest.to_path_buf()
-    } else {
-        root.join(manifest)
-    };
-    if !full.is_file() {
-        bail!("--manifest-path {}: no such file", full.display());
-    }
-    Ok(full)
 }
 
 /// Runs `relman graph`.

@@ -17,6 +17,26 @@ pub mod risk;
 pub mod schedule;
 pub mod verify;
 
+/// `--manifest-path` as `relman plan` and `relman graph` take it: a file named `Cargo.toml`,
+/// absolute or relative to the repository `root`, that exists; returns its full path.
+pub(crate) fn manifest_file(
+    root: &std::path::Path,
+    manifest: &std::path::Path,
+) -> anyhow::Result<std::path::PathBuf> {
+    if manifest.file_name().and_then(|n| n.to_str()) != Some("Cargo.toml") {
+        anyhow::bail!("--manifest-path {} is not a Cargo.toml", manifest.display());
+    }
+    let full = if manifest.is_absolute() {
+        manifest.to_path_buf()
+    } else {
+        root.join(manifest)
+    };
+    if !full.is_file() {
+        anyhow::bail!("--manifest-path {}: no such file", full.display());
+    }
+    Ok(full)
+}
+
 /// A point in time on the command line: RFC 3339 (`2026-12-01T09:00:00Z`), or a date
 /// (`2026-12-01`, midnight UTC), or a date and a time without a zone (`2026-12-01T09:00`, UTC).
 pub(crate) fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use relman_canary::config::CanaryConfig;
 use relman_canary::view::JudgementView;
@@ -189,8 +189,6 @@ fn rollback(args: &VerifyArgs) -> Result<String> {
 
 /// Appends the verdict to the environment state; returns its revision.
 fn record(args: &VerifyArgs, judgement: &Judgement) -> Result<u64> {
-    let mut store = super::env::open_store(&args.store.state)?;
-    let now = chrono::Utc::now();
     let kind = EventKind::CanaryVerdictRecorded {
         env: args.env.clone(),
         component: args.component.clone(),
@@ -219,14 +217,5 @@ fn record(args: &VerifyArgs, judgement: &Judgement) -> Result<u64> {
             })
             .collect(),
     };
-    let result = super::change::append_checked(&mut store, |_| {
-        Ok(relman_env::Event::new(now, args.by.clone(), kind.clone()))
-    })?;
-    match result {
-        Ok((revision, _)) => Ok(revision),
-        Err(e) => bail!(
-            "cannot record the verdict: {}",
-            super::change::refusal_message(&e)
-        ),
-    }
+    super::change::record_event(&args.store.state, args.by.as_ref(), kind, "the verdict")
 }

@@ -229,21 +229,10 @@ impl<H: relman_model::HistorySource> relman_model::HistorySource for Spinner<'_,
     }
 }
 
-/// `--manifest-path`: the Cargo.toml at the repository root (components are read from it at
-/// HEAD).
+/// `--manifest-path` for `relman plan`: a `Cargo.toml` ([`crate::cmd::manifest_file`]), and
+/// the one at the repository root (components are read from it at HEAD).
 fn check_manifest_path(root: &Path, manifest: &Path) -> anyhow::Result<()> {
-    let name = manifest.file_name().and_then(|n| n.to_str());
-    if name != Some("Cargo.toml") {
-        bail!("--manifest-path {} is not a Cargo.toml", manifest.display());
-    }
-    let full = if manifest.is_absolute() {
-        manifest.to_path_buf()
-    } else {
-        root.join(manifest)
-    };
-    if !full.is_file() {
-        bail!("--manifest-path {}: no such file", full.display());
-    }
+    let full = crate::cmd::manifest_file(root, manifest)?;
     if full.parent() != Some(root) {
         bail!(
             "--manifest-path {}: only the manifest at the repository root ({}) is supported",
