@@ -674,7 +674,9 @@ fn footer_start(line: &str) -> Option<(FooterToken, FooterSeparator, &str)> {
     } else {
         return None;
     };
-    let value = value.trim();
+    // Only the start is trimmed here: the whole value is trimmed once its continuation lines
+    // are joined, so a first line's trailing spaces survive as they would on any other line.
+    let value = value.trim_start();
     if value.is_empty() && !breaking {
         return None;
     }
@@ -685,7 +687,7 @@ fn footer_start(line: &str) -> Option<(FooterToken, FooterSeparator, &str)> {
 /// colon starts one only when the next line holds its text.
 fn footer_line<'a>(lines: &[&'a str], i: usize) -> Option<(FooterToken, FooterSeparator, &'a str)> {
     let start = footer_start(lines[i])?;
-    (!start.2.is_empty() || lines.get(i + 1).is_some_and(|l| !is_blank(l))).then_some(start)
+    (!is_blank(start.2) || lines.get(i + 1).is_some_and(|l| !is_blank(l))).then_some(start)
 }
 
 fn is_blank(line: &str) -> bool {
@@ -1093,6 +1095,16 @@ mod tests {
         assert_eq!(c.body.as_deref(), Some("body"));
         assert_eq!(c.footers[0].value, "one\n  two\n\nthree");
         assert_eq!(c.footers[1].value, "#4");
+    }
+
+    #[test]
+    fn a_first_line_keeps_its_trailing_spaces_like_any_other_line() {
+        // Found by the fuzz harness: the value moved onto the footer's first line by the
+        // rendering must parse back the same.
+        let message = "fix: a\n\nBREAKING CHANGE:\nnote:  \nmore";
+        let c = ConventionalCommit::parse(message).expect("valid");
+        assert_eq!(c.footers[0].value, "note:  \nmore");
+        assert_eq!(ConventionalCommit::parse(&c.to_string()), Ok(c));
     }
 
     #[test]
