@@ -15,8 +15,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
+use crate::query::QueryTemplate;
 use crate::{Criticality, Direction, JudgeOptions, Margins, MetricName, MetricSpec, NoDataPolicy};
 
 /// The configuration of a canary judgement: the judge's options (each optional, defaulting to
@@ -55,18 +58,48 @@ pub struct MetricConfig {
     pub relative_margin: Option<f64>,
     /// The absolute change allowed.
     pub absolute_margin: Option<f64>,
+    /// The PromQL query of the metric for a Prometheus source, with `${version}` (and
+    /// `${component}`, `${env}`) standing for each group's values.
+    pub query: Option<QueryTemplate>,
 }
 
 /// Returned by [`CanaryConfig::into_parts`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CanaryConfigError {
     /// No `[[metrics]]`: nothing would be judged.
     #[error("no [[metrics]], so nothing would be judged")]
     NoMetrics,
+    /// A metric without `query`, asked for by [`CanaryConfig::queries`].
+    #[error("metric {metric} has no `query`, which a Prometheus source needs")]
+    MissingQuery {
+        /// The metric.
+        metric: MetricName,
+    },
 }
 
 impl CanaryConfig {
+    /// The query template of every metric, for a Prometheus source.
+    ///
+    /// # Errors
+    ///
+    /// [`CanaryConfigError::NoMetrics`] without metrics; [`CanaryConfigError::MissingQuery`]
+    /// naming the first metric without a `query`.
+    pub fn queries(&self) -> Result<BTreeMap<MetricName, QueryTemplate>, CanaryConfigError> {
+        if self.metrics.is_empty() {
+            return Err(CanaryConfigError::NoMetrics);
+        }
+        self.metrics
+            .iter()
+            .map(|m| match &m.query {
+                Some(q) => Ok((m.name.clone(), q.clone())),
+                None => Err(CanaryConfigError::MissingQuery {
+                    metric: m.name.clone(),
+                }),
+            })
+            .collect()
+    }
+
     /// The metric specs and the judge's options.
     ///
     /// # Errors
@@ -114,6 +147,26 @@ mod tests {
         )
         .expect_err("unknown key");
         assert!(err.to_string().contains("wieght"), "{err}");
+    }
+
+    #[test]
+    fn queries_are_parsed_and_required_by_name() {
+        let config: CanaryConfig = serde_json::from_str(
+            r#"{"metrics": [{"name": "x", "bad": "increase", "query": "up{v=\"${version}\"}"},
+                            {"name": "y", "bad": "increase"}]}"#,
+        )
+        .expect("valid");
+        assert_eq!(
+            config.queries(),
+            Err(CanaryConfigError::MissingQuery {
+                metric: "y".parse().expect("name")
+            })
+        );
+        let err = serde_json::from_str::<CanaryConfig>(
+            r#"{"metrics": [{"name": "x", "bad": "increase", "query": "up{v=\"${vresion}\"}"}]}"#,
+        )
+        .expect_err("unknown placeholder");
+        assert!(err.to_string().contains("${vresion}"), "{err}");
     }
 
     #[test]

@@ -23,8 +23,10 @@
 //!   Hodges–Lehmann estimate with its confidence interval) and [`stats::median`].
 //! - [`source`]: the [`MetricSource`] port (the samples of a metric for the baseline and the
 //!   canary) and [`FileSource`], the records of a CSV or JSON metrics file parsed from text,
-//!   with [`ParseMetricsError`] naming the line and column at fault. A Prometheus source can be
-//!   added as another implementation of the trait; none is written yet.
+//!   with [`ParseMetricsError`] naming the line and column at fault.
+//! - `prometheus` (feature `prometheus`): `PrometheusSource`, the same samples read with range
+//!   queries from a Prometheus server, one [`query::QueryTemplate`] per metric rendered with
+//!   each group's version.
 //!
 //! See `docs/canary.md` for the statistics and the formats.
 //!
@@ -46,11 +48,16 @@
 //!
 //! # Features
 //!
-//! None.
+//! - `prometheus`: the `prometheus` module, a [`MetricSource`] over Prometheus's HTTP API
+//!   (with `ureq`, plain HTTP).
+//! - `prometheus-tls`: the same for `https://` servers (rustls).
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod judge;
+#[cfg(feature = "prometheus")]
+pub mod prometheus;
+pub mod query;
 pub mod source;
 pub mod stats;
 pub mod view;

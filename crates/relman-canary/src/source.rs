@@ -2,9 +2,9 @@
 //! metrics file (CSV or JSON) parsed from text.
 //!
 //! A source answers one question: the samples of a metric for the baseline and for the canary.
-//! How it tells the two apart is its own business: [`FileSource`] reads a `group` column; a
-//! Prometheus source (not written yet) would hold the server, the time range and one label
-//! selector per group, and run one range query per group in [`MetricSource::samples`]. The judge
+//! How it tells the two apart is its own business: [`FileSource`] reads a `group` column; the
+//! Prometheus source (feature `prometheus`) holds the server, the time range and one query per
+//! metric rendered with each group's version, and runs one range query per group. The judge
 //! never sees the source, only the [`Samples`].
 //!
 //! # Formats

@@ -384,3 +384,124 @@ fn a_failing_canary_can_roll_back_to_the_previous_version() {
     assert_eq!(out.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&out.stdout).contains("rollback:"));
 }
+
+/// `--prometheus`: the same judgement from a real Prometheus server holding the samples, and a
+/// server that refuses a query exits 2 naming the metric.
+#[test]
+fn samples_are_read_from_a_real_prometheus_server() {
+    use relman_test_support::prometheus::{Prometheus, Sample};
+    let dir = setup();
+    let now = chrono::Utc::now().timestamp();
+    let start = (now - 3600) / 60 * 60;
+    let mut samples = Vec::new();
+    for i in 0..20_i64 {
+        let wiggle = (i as f64 - 10.0) * 0.7;
+        for (version, latency) in [("1.2.0", 100.0), ("1.3.0", 180.0)] {
+            let labels = vec![("version".to_owned(), version.to_owned())];
+            let at = u64::try_from(start + i * 60).expect("after 1970");
+            samples.push(Sample {
+                metric: "latency_ms".into(),
+                labels: labels.clone(),
+                value: latency + wiggle,
+                at,
+            });
+            samples.push(Sample {
+                metric: "rps".into(),
+                labels,
+                value: 500.0 + wiggle,
+                at,
+            });
+        }
+    }
+    let server = Prometheus::start(&samples);
+    let config = r#"
+[[metrics]]
+name = "latency_ms"
+bad = "increase"
+critical = true
+query = 'latency_ms{version="${version}"}'
+
+[[metrics]]
+name = "throughput"
+bad = "decrease"
+query = 'rps{version="${version}"}'
+"#;
+    std::fs::write(dir.path().join("prom.toml"), config).expect("write config");
+    let run = |config: &str| {
+        relman()
+            .args([
+                "verify",
+                "--env",
+                "canary",
+                "--component",
+                "api",
+                "--version",
+                "1.3.0",
+                "--baseline",
+                "1.2.0",
+                "--format",
+                "json",
+                "--step",
+                "60",
+            ])
+            .args(["--prometheus", server.url()])
+            .args([
+                "--start",
+                &chrono::DateTime::from_timestamp(start, 0)
+                    .expect("time")
+                    .to_rfc3339(),
+            ])
+            .args([
+                "--end",
+                &chrono::DateTime::from_timestamp(start + 19 * 60, 0)
+                    .expect("time")
+                    .to_rfc3339(),
+            ])
+            .arg("--config")
+            .arg(dir.path().join(config))
+            .arg("--state")
+            .arg(dir.path().join("state"))
+            .output()
+            .expect("run relman")
+    };
+    let out = run("prom.toml");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    assert_eq!(json["verdict"], "fail");
+    assert_eq!(json["metrics"][0]["classification"], "high");
+    assert_eq!(json["metrics"][0]["baseline"]["n"], 20);
+    assert_eq!(json["metrics"][0]["canary"]["n"], 20);
+    assert_eq!(json["metrics"][1]["classification"], "pass");
+    let history = history(&dir.path().join("state"));
+    let recorded = &history
+        .as_array()
+        .expect("a list")
+        .last()
+        .expect("an event")["event"];
+    assert_eq!(recorded["verdict"], "fail");
+
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        config.replace("rps{version=\"${version}\"}", "rate(rps[1m]"),
+    )
+    .expect("write config");
+    let out = run("bad.toml");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("refused the query of throughput"),
+        "{stderr}"
+    );
+
+    // A metric without `query` cannot be read from Prometheus.
+    std::fs::write(dir.path().join("noquery.toml"), CONFIG).expect("write config");
+    let out = run("noquery.toml");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("latency_ms has no `query`"), "{stderr}");
+}

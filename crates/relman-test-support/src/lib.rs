@@ -40,6 +40,7 @@
 
 pub mod fuzz;
 pub mod markdown;
+pub mod prometheus;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

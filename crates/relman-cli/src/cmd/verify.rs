@@ -8,9 +8,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use relman_canary::config::CanaryConfig;
+use relman_canary::prometheus::{PrometheusSource, QueryRange};
+use relman_canary::query::QueryVars;
 use relman_canary::view::JudgementView;
 use relman_canary::{
-    Classification, FileSource, JudgeOptions, Judgement, MetricSource, MetricSpec, Verdict, judge,
+    Classification, FileSource, Judgement, MetricSource, MetricSpec, Verdict, judge,
 };
 use relman_env::{CanaryClassification, CanaryMetricOutcome, CanaryVerdict, EventKind, Figure};
 use relman_model::{ComponentId, EnvironmentId, PersonId};
@@ -21,8 +23,10 @@ use serde::Serialize;
 ///
 /// Each metric of `--config` is tested with the two-sided Mann–Whitney U test on the samples
 /// of `--metrics` (CSV with the header `metric,group,value`, or JSON records when the file ends
-/// in `.json`). Exits 0 when the verdict is pass, 1 when it is marginal or fail, 2 when an
-/// input is invalid (a malformed metrics file, an unknown key in the config).
+/// in `.json`), or on range queries to `--prometheus` (each metric's `query`, with
+/// `${version}` standing for `--baseline` and `--version`). Exits 0 when the verdict is pass,
+/// 1 when it is marginal or fail, 2 when an input is invalid (a malformed metrics file, an
+/// unknown key in the config) or Prometheus cannot answer.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The environment the canary runs in.
@@ -38,13 +42,27 @@ pub struct VerifyArgs {
     #[arg(long)]
     baseline: Version,
     /// A TOML file with `[[metrics]]` tables (name, bad = "increase" | "decrease", critical,
-    /// weight, relative_margin, absolute_margin) and optional alpha, pass_score,
-    /// marginal_score, no_data = "exclude" | "fail".
+    /// weight, relative_margin, absolute_margin, and `query` for `--prometheus`) and optional
+    /// alpha, pass_score, marginal_score, no_data = "exclude" | "fail".
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
     /// The samples: CSV (`metric,group,value`) or, ending in `.json`, JSON records.
-    #[arg(long, value_name = "FILE")]
-    metrics: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "prometheus")]
+    metrics: Option<PathBuf>,
+    /// Read the samples from this Prometheus server (`http://HOST:PORT`) instead: one range
+    /// query per metric and version.
+    #[arg(long, value_name = "URL", conflicts_with = "metrics")]
+    prometheus: Option<String>,
+    /// With `--prometheus`: the start of the range (RFC 3339 or YYYY-MM-DD; default 30 minutes
+    /// before `--end`).
+    #[arg(long, value_parser = super::parse_time, requires = "prometheus")]
+    start: Option<chrono::DateTime<chrono::Utc>>,
+    /// With `--prometheus`: the end of the range (default now).
+    #[arg(long, value_parser = super::parse_time, requires = "prometheus")]
+    end: Option<chrono::DateTime<chrono::Utc>>,
+    /// With `--prometheus`: seconds between the points of the range.
+    #[arg(long, default_value_t = 60, requires = "prometheus")]
+    step: u64,
     #[command(flatten)]
     store: super::change::StoreOptions,
     /// Who records the verdict.
@@ -76,14 +94,48 @@ struct Output {
     rollback: Option<String>,
 }
 
-fn read_config(path: &Path) -> Result<(Vec<MetricSpec>, JudgeOptions)> {
+fn read_config(path: &Path) -> Result<CanaryConfig> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     toml::from_str::<CanaryConfig>(&text)
-        .map_err(anyhow::Error::from)
-        .and_then(|c| Ok(c.into_parts()?))
         .with_context(|| format!("invalid canary config {}", path.display()))
 }
+
+/// The samples of every metric: from `--metrics`, or from `--prometheus`.
+fn collect(args: &VerifyArgs, config: &CanaryConfig, specs: &[MetricSpec]) -> Result<Inputs> {
+    let invalid = || format!("invalid canary config {}", args.config.display());
+    let Some(url) = &args.prometheus else {
+        let path = args
+            .metrics
+            .as_deref()
+            .context("--metrics or --prometheus is required")?;
+        let Ok(inputs) = read_metrics(path)?.collect(specs);
+        return Ok(inputs);
+    };
+    let queries = config.queries().with_context(invalid)?;
+    let end = args.end.unwrap_or_else(chrono::Utc::now);
+    let start = args.start.unwrap_or(end - chrono::Duration::minutes(30));
+    let seconds = |t: chrono::DateTime<chrono::Utc>| u64::try_from(t.timestamp()).unwrap_or(0);
+    let range = QueryRange::new(seconds(start), seconds(end), args.step)
+        .context("invalid --start, --end or --step")?;
+    let vars = |version: &Version| {
+        QueryVars::new(
+            version.to_string(),
+            args.component.as_str(),
+            args.env.as_str(),
+        )
+    };
+    let source = PrometheusSource::new(
+        url,
+        range,
+        queries,
+        vars(&args.baseline),
+        vars(&args.version),
+    )?;
+    Ok(source.collect(specs)?)
+}
+
+type Inputs = Vec<(MetricSpec, relman_canary::Samples)>;
 
 fn read_metrics(path: &Path) -> Result<FileSource> {
     let text =
@@ -98,9 +150,12 @@ fn read_metrics(path: &Path) -> Result<FileSource> {
 
 /// Runs `relman verify`.
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
-    let (specs, options) = read_config(&args.config)?;
-    let source = read_metrics(&args.metrics)?;
-    let Ok(inputs) = source.collect(&specs);
+    let config = read_config(&args.config)?;
+    let (specs, options) = config
+        .clone()
+        .into_parts()
+        .with_context(|| format!("invalid canary config {}", args.config.display()))?;
+    let inputs = collect(&args, &config, &specs)?;
     let judgement = judge(&inputs, &options)
         .with_context(|| format!("cannot judge with {}", args.config.display()))?;
     let recorded_revision = record(&args, &judgement)?;
