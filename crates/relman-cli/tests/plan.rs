@@ -200,22 +200,32 @@ fn check_plan(plan: &Value) {
     } else {
         assert!(ids.contains("approve"));
         assert!(!critical.is_empty());
-        // One chain without gaps from the start to the end of the schedule.
-        let by_id = |id: &str| -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+        // One chain without gaps in working time from the start to the end of the schedule.
+        let by_id = |id: &str| -> (i64, i64, chrono::DateTime<chrono::Utc>) {
             let t = tasks
                 .iter()
                 .find(|t| t["id"] == id)
                 .unwrap_or_else(|| panic!("critical task {id} not in the schedule"));
-            (
-                t["start"].as_str().expect("start").parse().expect("date"),
-                t["finish"].as_str().expect("finish").parse().expect("date"),
-            )
+            let offset = t["offset_hours"].as_i64().expect("offset");
+            let finish = t["finish"].as_str().expect("finish").parse().expect("date");
+            (offset, offset + t["hours"].as_i64().expect("hours"), finish)
         };
         let chain: Vec<_> = critical
             .iter()
             .map(|c| by_id(c.as_str().expect("id")))
             .collect();
-        assert_eq!(chain[0].0, start, "{critical:?}");
+        assert_eq!(chain[0].0, 0, "{critical:?}");
+        let first = tasks
+            .iter()
+            .find(|t| t["id"] == critical[0])
+            .expect("first task");
+        let first_start: chrono::DateTime<chrono::Utc> = first["start"]
+            .as_str()
+            .expect("start")
+            .parse()
+            .expect("date");
+        // Hour 0 is the first working hour from the start.
+        assert!(first_start >= start, "{first_start} before {start}");
         for pair in chain.windows(2) {
             assert_eq!(pair[0].1, pair[1].0, "{critical:?}");
         }
@@ -224,7 +234,11 @@ fn check_plan(plan: &Value) {
             .expect("finish")
             .parse()
             .expect("date");
-        assert_eq!(chain[chain.len() - 1].1, finish, "{critical:?}");
+        assert_eq!(chain[chain.len() - 1].2, finish, "{critical:?}");
+        assert_eq!(
+            chain[chain.len() - 1].1,
+            schedule["makespan_hours"].as_i64().expect("makespan")
+        );
     }
 
     // The change request is bound to the digest of the plan without it.
@@ -234,19 +248,14 @@ fn check_plan(plan: &Value) {
     let digest = content_digest(plan);
     assert_eq!(cr["digest"].as_str(), Some(digest.as_str()), "{cr}");
     assert_eq!(plan["digest"].as_str(), Some(digest.as_str()));
-    assert_eq!(plan["schema_version"], 1);
+    assert_eq!(plan["schema_version"], 2);
 }
 
 /// The documented content digest (docs/release-plan.md): SHA-256 of the compact, key-sorted
 /// JSON without `repository`, `config`, `start`, `digest`, `change_request`, each component's
-/// `changelog`, the schedule's `finish`, and with each task's `start`/`finish` replaced by
-/// `offset_minutes` from `start`.
+/// `changelog`, the schedule's `finish`, and each task's `start`/`finish` (each task keeps
+/// its `offset_hours` in working time).
 fn content_digest(plan: &Value) -> String {
-    let start: chrono::DateTime<chrono::Utc> = plan["start"]
-        .as_str()
-        .expect("start")
-        .parse()
-        .expect("date");
     let mut body = plan.clone();
     let map = body.as_object_mut().expect("object");
     for key in ["repository", "config", "start", "digest", "change_request"] {
@@ -259,11 +268,8 @@ fn content_digest(plan: &Value) -> String {
     schedule.remove("finish");
     for task in schedule["tasks"].as_array_mut().expect("tasks") {
         let t = task.as_object_mut().expect("task");
-        let at: chrono::DateTime<chrono::Utc> =
-            t["start"].as_str().expect("start").parse().expect("date");
         t.remove("start");
         t.remove("finish");
-        t.insert("offset_minutes".into(), (at - start).num_minutes().into());
     }
     format!("{:x}", Sha256::digest(body.to_string().as_bytes()))
 }
@@ -512,7 +518,7 @@ stage = "deploy"
 environment = "prod"
 duration = 1
 resources = ["prod"]
-window = { not_before = "2026-12-02T09:00:00Z" }
+window = { not_before = "2026-12-03T13:00:00Z" }
 "#,
     ));
     let repo = history.path();
@@ -534,14 +540,15 @@ window = { not_before = "2026-12-02T09:00:00Z" }
             ("test-pkg".to_owned(), 5),
         ]
     );
-    // The window holds the production deploy until the next day (hour 24).
+    // The window holds the production deploy until the third day, 13:00 (working hour 20).
     let prod = plan["schedule"]["tasks"]
         .as_array()
         .expect("tasks")
         .iter()
         .find(|t| t["id"] == "deploy-prod-pkg")
         .expect("prod deploy");
-    assert_eq!(prod["start"], "2026-12-02T09:00:00Z");
+    assert_eq!(prod["start"], "2026-12-03T13:00:00Z");
+    assert_eq!(prod["offset_hours"], 20);
 
     // A flag overrides the configured duration.
     let out = relman(repo, &["--format", "json", "--build-hours", "7"]);

@@ -196,6 +196,65 @@ impl Calendar {
         self.walk(origin, work, true)
     }
 
+    /// The working time from `from` to `to` (zero when `to` is not after `from`): the inverse
+    /// of [`finish_after`](Self::finish_after), so that an instant such as a window's start can
+    /// be turned into plan time. Spans beyond 400 years saturate at 400 years of working time.
+    ///
+    /// ```
+    /// use chrono::{NaiveTime, TimeDelta, TimeZone, Utc, Weekday};
+    /// use relman_graph::Calendar;
+    ///
+    /// let nine_to_five = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+    /// let c = Calendar::new(vec![Weekday::Mon, Weekday::Tue], nine_to_five(9), nine_to_five(17), vec![])?;
+    /// // Monday 2026-01-05 15:00 to Tuesday 10:00: two hours on Monday, one on Tuesday.
+    /// let from = Utc.with_ymd_and_hms(2026, 1, 5, 15, 0, 0).unwrap();
+    /// let to = Utc.with_ymd_and_hms(2026, 1, 6, 10, 0, 0).unwrap();
+    /// assert_eq!(c.work_between(from, to), TimeDelta::hours(3));
+    /// assert_eq!(c.finish_after(from, c.work_between(from, to)), to);
+    /// # Ok::<(), relman_graph::BuildCalendarError>(())
+    /// ```
+    pub fn work_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> TimeDelta {
+        const MAX_DAYS: i64 = 400 * 366;
+        let mut total = TimeDelta::zero();
+        if to <= from {
+            return total;
+        }
+        let mut date = from.date_naive();
+        let last = to.date_naive();
+        let mut ivs = Vec::new();
+        let week_work = self.day_length() * self.working_days.len() as i32;
+        let last_blackout = self.blackouts.iter().map(|b| b.to).max();
+        let mut days = 0;
+        while date <= last && days < MAX_DAYS {
+            // whole weeks in the middle, once no blackout lies ahead
+            if date > from.date_naive()
+                && last_blackout.is_none_or(|b| b.date_naive() < date)
+                && (last - date).num_days() > 14
+            {
+                let weeks = (last - date).num_days() / 7 - 1;
+                total += week_work * i32::try_from(weeks).unwrap_or(i32::MAX);
+                days += weeks * 7;
+                match date.checked_add_days(chrono::Days::new(7 * weeks.unsigned_abs())) {
+                    Some(d) => date = d,
+                    None => break,
+                }
+            }
+            self.day_intervals(date, &mut ivs);
+            for &(a, b) in &ivs {
+                let (a, b) = (a.max(from), b.min(to));
+                if b > a {
+                    total += b - a;
+                }
+            }
+            match date.succ_opt() {
+                Some(d) => date = d,
+                None => break,
+            }
+            days += 1;
+        }
+        total
+    }
+
     /// Length of one working day.
     pub fn day_length(&self) -> TimeDelta {
         self.day_end - self.day_start
@@ -247,6 +306,35 @@ mod tests {
                 .single()
                 .expect("date")
         );
+    }
+
+    #[test]
+    fn work_between_inverts_finish_after() {
+        let c = weekdays();
+        let h = TimeDelta::hours;
+        assert_eq!(c.work_between(at(5, 9), at(5, 17)), h(8));
+        assert_eq!(c.work_between(at(5, 17), at(5, 9)), h(0));
+        // over the freeze: Wednesday 9-12, Thursday 12-17
+        assert_eq!(c.work_between(at(7, 0), at(9, 0)), h(8));
+        // a weekend in the middle, nights and mornings outside working hours
+        assert_eq!(c.work_between(at(9, 3), at(12, 23)), h(16));
+        for hours in [0, 1, 7, 8, 9, 40, 41, 333, 4000] {
+            let end = c.finish_after(at(5, 9), h(hours));
+            assert_eq!(c.work_between(at(5, 9), end), h(hours), "{hours} hours");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn work_between_counts_what_finish_after_walked(
+            start_hour in 0_i64..24 * 60,
+            hours in 0_i64..5_000,
+        ) {
+            let c = weekdays();
+            let origin = at(1, 0) + TimeDelta::hours(start_hour);
+            let end = c.finish_after(origin, TimeDelta::hours(hours));
+            proptest::prop_assert_eq!(c.work_between(origin, end), TimeDelta::hours(hours));
+        }
     }
 
     #[test]

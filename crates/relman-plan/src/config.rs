@@ -47,6 +47,50 @@ pub struct PipelineConfig {
     pub resources: Option<BTreeMap<String, u32>>,
     /// The stages; empty means the default pipeline.
     pub stages: Vec<StageConfig>,
+    /// Schedule at any hour of any day instead of in working hours.
+    pub around_the_clock: bool,
+    /// The working hours stage durations count and tasks run in (UTC); `None` means
+    /// [`WorkingHoursConfig::default`], Monday to Friday, 09:00 to 17:00.
+    pub working_hours: Option<WorkingHoursConfig>,
+}
+
+/// `[pipeline.working_hours]`: when the release pipeline's tasks run, so that nothing is
+/// scheduled at night or at the weekend unless asked (`around_the_clock = true`). Times are UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkingHoursConfig {
+    /// The working days (`"Mon"`, `"Tuesday"`, …).
+    pub days: Vec<chrono::Weekday>,
+    /// The start of a working day, `HH:MM` (UTC).
+    #[serde(deserialize_with = "clock_time")]
+    pub from: chrono::NaiveTime,
+    /// The end of a working day, `HH:MM` (UTC).
+    #[serde(deserialize_with = "clock_time")]
+    pub to: chrono::NaiveTime,
+}
+
+impl Default for WorkingHoursConfig {
+    fn default() -> Self {
+        use chrono::Weekday::{Fri, Mon, Thu, Tue, Wed};
+        let hour = |h| chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
+        Self {
+            days: vec![Mon, Tue, Wed, Thu, Fri],
+            from: hour(9),
+            to: hour(17),
+        }
+    }
+}
+
+/// A time of day, `HH:MM` or `HH:MM:SS`.
+fn clock_time<'de, D>(deserializer: D) -> Result<chrono::NaiveTime, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error as _;
+    let text = String::deserialize(deserializer)?;
+    chrono::NaiveTime::parse_from_str(&text, "%H:%M")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(&text, "%H:%M:%S"))
+        .map_err(|_| D::Error::custom(format!("{text:?} is not a time of day (HH:MM)")))
 }
 
 /// `[[pipeline.stages]]`: one stage, run once per released component (`approve`: once per
@@ -136,7 +180,8 @@ pub const MAX_STAGE_HOURS: i64 = 10_000;
 
 /// A semantic error in `[pipeline]`: the key at fault (e.g. `pipeline.stages[2].duration`) and
 /// why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key}: {reason}")]
 pub struct PipelineProblem {
     /// The full key, relative to the relman table.
     pub key: String,
@@ -168,6 +213,33 @@ impl PipelineConfig {
         ]
     }
 
+    /// The working-time calendar of the pipeline: `None` with `around_the_clock`, else the
+    /// configured or default working hours.
+    ///
+    /// # Errors
+    ///
+    /// A [`PipelineProblem`] for both `around_the_clock` and `working_hours`, no working day,
+    /// or a working day that ends before it starts.
+    pub fn calendar(&self) -> Result<Option<relman_graph::Calendar>, PipelineProblem> {
+        let key = "pipeline.working_hours".to_owned();
+        if self.around_the_clock {
+            if self.working_hours.is_some() {
+                return Err(PipelineProblem {
+                    key,
+                    reason: "set either around_the_clock or working_hours, not both".into(),
+                });
+            }
+            return Ok(None);
+        }
+        let hours = self.working_hours.clone().unwrap_or_default();
+        relman_graph::Calendar::new(hours.days, hours.from, hours.to, Vec::new())
+            .map(Some)
+            .map_err(|e| PipelineProblem {
+                key,
+                reason: e.to_string(),
+            })
+    }
+
     /// The resources with their capacity: the configured ones or `production = 1`.
     pub fn resources_or_default(&self) -> BTreeMap<String, u32> {
         self.resources
@@ -184,6 +256,7 @@ impl PipelineConfig {
     /// The first [`PipelineProblem`], naming its key.
     pub fn validate(&self) -> Result<(), PipelineProblem> {
         let problem = |key: String, reason: String| Err(PipelineProblem { key, reason });
+        self.calendar()?;
         let resources = self.resources_or_default();
         for (name, capacity) in &resources {
             if name.parse::<relman_graph::ResourceId>().is_err() {
@@ -886,6 +959,72 @@ url = "https://jira.example.org/browse/{1}"
             BTreeMap::from([("production".to_owned(), 1)])
         );
         assert_eq!(config.pipeline.validate(), Ok(()));
+    }
+
+    #[test]
+    fn working_hours_default_to_weekdays_and_are_checked() {
+        use chrono::Weekday;
+        let default = parse_str("")
+            .expect("valid")
+            .pipeline
+            .calendar()
+            .expect("valid");
+        let day = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).expect("time");
+        let weekdays = relman_graph::Calendar::new(
+            vec![
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ],
+            day(9, 0),
+            day(17, 0),
+            Vec::new(),
+        )
+        .expect("valid");
+        assert_eq!(default, Some(weekdays));
+
+        let custom = parse_str(
+            "[pipeline.working_hours]\ndays = [\"Sat\", \"sunday\"]\nfrom = \"06:30\"\nto = \"10:00:00\"\n",
+        )
+        .expect("valid");
+        let expected = relman_graph::Calendar::new(
+            vec![Weekday::Sat, Weekday::Sun],
+            day(6, 30),
+            day(10, 0),
+            Vec::new(),
+        )
+        .expect("valid");
+        assert_eq!(custom.pipeline.calendar(), Ok(Some(expected)));
+
+        let always = parse_str("[pipeline]\naround_the_clock = true\n").expect("valid");
+        assert_eq!(always.pipeline.calendar(), Ok(None));
+
+        for (text, reason) in [
+            (
+                "[pipeline]\naround_the_clock = true\n[pipeline.working_hours]\nfrom = \"08:00\"\n",
+                "not both",
+            ),
+            ("[pipeline.working_hours]\ndays = []\n", "no working day"),
+            (
+                "[pipeline.working_hours]\nfrom = \"18:00\"\n",
+                "before it starts",
+            ),
+        ] {
+            let problem = parse_str(text)
+                .expect("parses")
+                .pipeline
+                .validate()
+                .expect_err(text);
+            assert_eq!(problem.key, "pipeline.working_hours");
+            assert!(problem.reason.contains(reason), "{text}: {problem}");
+        }
+        let e = parse_str("[pipeline.working_hours]\nfrom = \"9am\"\n").expect_err("bad time");
+        assert!(
+            e.to_string().contains("\"9am\" is not a time of day"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub fn starter_config(units: &[Unit], remote: Option<&str>) -> String {
     }
     t.push_str(
         "\n# [tags]\n\
-         # pattern = \"v{version}\"          # one repository-wide series, if yours has one\n\
+         # patterns = [\"v{version}\"]       # one repository-wide series, if yours has one\n\
          \n\
          # To override what was found for one component:\n\
          # [components.NAME]\n\
@@ -90,7 +90,14 @@ pub fn starter_config(units: &[Unit], remote: Option<&str>) -> String {
          # low = 1\n\
          # medium = 1\n\
          # high = 2\n\
-         # critical = 2\n",
+         # critical = 2\n\
+         \n\
+         [pipeline]\n\
+         # around_the_clock = false          # true: schedule release tasks at any hour\n\
+         # [pipeline.working_hours]          # when release tasks run (UTC)\n\
+         # days = [\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\"]\n\
+         # from = \"09:00\"\n\
+         # to = \"17:00\"\n",
     );
     t
 }
@@ -132,5 +139,35 @@ mod tests {
                 toml::from_str(&starter_config(&[], remote)).expect("valid TOML");
             assert_eq!(none, crate::Config::default(), "{remote:?}");
         }
+    }
+
+    /// Every commented setting is valid as it stands once uncommented (the defaults).
+    #[test]
+    fn every_commented_setting_is_valid_when_uncommented() {
+        let text = starter_config(&[], None);
+        let uncommented: String = text
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest)
+                    if rest.starts_with('[')
+                        || rest.split_once(" = ").is_some_and(|(k, _)| {
+                            k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                        }) =>
+                {
+                    rest
+                }
+                _ => line,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(uncommented.contains("\npatterns = "), "{uncommented}");
+        assert!(
+            uncommented.contains("\n[pipeline.working_hours]"),
+            "{uncommented}"
+        );
+        let config = crate::config::parse(std::path::Path::new("relman.toml"), &uncommented)
+            .unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
+        assert_eq!(config.pipeline.validate(), Ok(()));
+        assert_eq!(config.tags.patterns, ["v{version}"]);
     }
 }

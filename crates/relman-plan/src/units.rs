@@ -47,7 +47,7 @@ pub struct Unit {
     /// The version of the newest release section of its `CHANGELOG.md` (Keep a Changelog
     /// headings such as `## [1.3.0] - 2026-12-01` or `## 1.3.0 - 2026-12-01`) at the planned
     /// revision, when the file exists: a release the maintainers may have prepared already.
-    /// [`release_units`] leaves it `None`; [`crate::repo::Repository::units`] reads it.
+    /// [`release_units`] leaves it `None`; `Repository::units` (feature `git`) reads it.
     pub prepared: Option<Version>,
     /// The pattern of its next release tag, bound to the unit.
     pub pattern: TagPattern,

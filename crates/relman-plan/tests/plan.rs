@@ -134,13 +134,13 @@ fn an_edited_plan_fails_verification_naming_both_digests() {
         }
         other => panic!("expected a digest mismatch, got {other:?}"),
     }
-    let old = json.replace("\"schema_version\":1", "\"schema_version\":0");
+    let old = json.replace("\"schema_version\":2", "\"schema_version\":1");
     assert!(matches!(
         ReleasePlan::from_json(&old),
-        Err(ReadPlanError::SchemaVersion { found: 0, .. })
+        Err(ReadPlanError::SchemaVersion { found: 1, .. })
     ));
     assert!(matches!(
-        ReleasePlan::from_json("{\"schema_version\": 1,"),
+        ReleasePlan::from_json("{\"schema_version\": 2,"),
         Err(ReadPlanError::Syntax { line: 1, .. })
     ));
 }
@@ -174,7 +174,7 @@ proptest! {
             1 => edited.components[1].evidence[0].summary = format!("fix: other {n}"),
             2 => edited.components[0].changes += usize::try_from(n).expect("small"),
             3 => edited.schedule.tasks[0].hours += n,
-            _ => edited.schedule.tasks[1].start += Duration::hours(n),
+            _ => edited.schedule.tasks[1].offset_hours += n,
         }
         prop_assert_ne!(edited.content_digest(), base.digest.clone());
         prop_assert_eq!(edited.verify().is_err(), true);
@@ -216,5 +216,53 @@ fn the_report_names_the_release_in_one_line_and_folds_a_large_chart() {
             GANTT_FOLD_TASKS + 1
         )),
         "{html}"
+    );
+}
+
+/// By default nothing is scheduled outside weekday working hours (09:00 to 17:00 UTC);
+/// `around_the_clock` schedules continuously with the same working-time offsets.
+#[test]
+fn tasks_run_in_working_hours_unless_asked() {
+    use chrono::{Datelike, Timelike, Weekday};
+    // A Friday afternoon start: the approval runs over the weekend in working time.
+    let friday = 3 * 24 * 60 + 6 * 60; // 2026-12-04 15:00
+    let plan = make("/repo", friday);
+    assert_eq!(plan.start.weekday(), Weekday::Fri);
+    for t in &plan.schedule.tasks {
+        for (at, what) in [(t.start, "start"), (t.finish, "finish")] {
+            assert!(
+                !matches!(at.weekday(), Weekday::Sat | Weekday::Sun),
+                "{} {what}s at the weekend: {at}",
+                t.id
+            );
+            let minutes = at.hour() * 60 + at.minute();
+            assert!(
+                (9 * 60..=17 * 60).contains(&minutes),
+                "{} {what}s outside working hours: {at}",
+                t.id
+            );
+        }
+    }
+    let production = plan
+        .schedule
+        .tasks
+        .iter()
+        .find(|t| t.id == "deploy-production-core")
+        .expect("a production deploy");
+    assert!(production.start.date_naive() > plan.start.date_naive());
+
+    let always: Config = toml::from_str("[pipeline]\naround_the_clock = true\n").expect("valid");
+    let continuous = make_with(&always, "/repo", friday);
+    for (a, b) in plan.schedule.tasks.iter().zip(&continuous.schedule.tasks) {
+        assert_eq!(
+            (&a.id, a.offset_hours, a.hours),
+            (&b.id, b.offset_hours, b.hours)
+        );
+        assert_eq!(b.start, continuous.start + Duration::hours(b.offset_hours));
+    }
+    let last = continuous.schedule.finish.expect("a finish");
+    assert_eq!(
+        last,
+        continuous.start + Duration::hours(continuous.schedule.makespan_hours)
     );
 }

@@ -15,7 +15,7 @@ use super::PlanError;
 use super::model::{
     ChangeRequestDraft, PlanEvidence, PlannedComponent, ReleaseNotes, ReleasePlan, SCHEMA_VERSION,
 };
-use super::pipeline::{Scheduled, StageHours, schedule, schedule_output, stages};
+use super::pipeline::{PipelineError, Scheduled, StageHours, schedule, schedule_output, stages};
 use super::release_risk::release_risk;
 use crate::config::{Config, PropagationSetting};
 use crate::decide::{DecideOptions, Decision, decide, propagate};
@@ -157,6 +157,11 @@ pub fn plan<H: HistorySource + ?Sized>(
         &graph,
         &waves,
         options.start,
+        config
+            .pipeline
+            .calendar()
+            .map_err(PipelineError::from)?
+            .as_ref(),
     )?;
     let schedule = schedule_output(scheduled.as_ref());
 

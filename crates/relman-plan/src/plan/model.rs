@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 /// The version of the `release-plan.json` schema this crate writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A release plan: the components to release with their next versions and evidence, the
 /// release waves, the release risk, the task schedule and the change request draft bound to
@@ -152,7 +152,10 @@ pub struct PlanTask {
     pub start: DateTime<Utc>,
     /// When it ends.
     pub finish: DateTime<Utc>,
-    /// Its duration.
+    /// When it starts in plan time: working hours from the plan's start (the pipeline's
+    /// working hours, or every hour with `around_the_clock`).
+    pub offset_hours: i64,
+    /// Its duration, in working hours.
     pub hours: i64,
     /// Whether it has no slack.
     pub critical: bool,
@@ -261,8 +264,8 @@ impl ReleasePlan {
     /// The content digest: SHA-256 of the canonical JSON (compact, object keys sorted) of the
     /// plan without `digest`, `change_request`, and what depends on where or when it was
     /// made: `repository`, `config`, `start`, each component's `changelog` preview (dated by
-    /// `start`), the schedule's `finish` and each task's `start` and `finish` (replaced by
-    /// `offset_minutes` from `start`; durations stay). Two runs of the same
+    /// `start`), the schedule's `finish` and each task's `start` and `finish` (its
+    /// `offset_hours` in working time and its duration stay). Two runs of the same
     /// plan on different checkouts, or a minute apart, have the same digest; a changed version,
     /// change, evidence, risk or task changes it.
     pub fn content_digest(&self) -> String {
@@ -281,13 +284,9 @@ impl ReleasePlan {
             if let Some(schedule) = map.get_mut("schedule").and_then(|s| s.as_object_mut()) {
                 schedule.remove("finish");
                 if let Some(tasks) = schedule.get_mut("tasks").and_then(|t| t.as_array_mut()) {
-                    for (task, planned) in tasks.iter_mut().zip(&self.schedule.tasks) {
-                        if let Some(t) = task.as_object_mut() {
-                            t.remove("start");
-                            t.remove("finish");
-                            let offset = (planned.start - self.start).num_minutes();
-                            t.insert("offset_minutes".into(), offset.into());
-                        }
+                    for t in tasks.iter_mut().filter_map(|t| t.as_object_mut()) {
+                        t.remove("start");
+                        t.remove("finish");
                     }
                 }
             }

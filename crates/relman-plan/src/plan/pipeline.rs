@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use relman_graph::{
-    ComponentGraph, Plan, Precedence, Resource, ResourceId, SearchOptions, Task, TaskId, TimeScale,
-    TimeUnit,
+    Calendar, ComponentGraph, Plan, Precedence, Resource, ResourceId, SearchOptions, Task, TaskId,
+    TimeScale, TimeUnit,
 };
 
 use super::model::{PlanSchedule, PlanTask};
@@ -68,6 +68,9 @@ pub enum PipelineError {
     /// The pipeline cannot be scheduled.
     #[error("cannot schedule the release pipeline")]
     Schedule(#[source] relman_graph::ScheduleError),
+    /// The configured working hours are invalid.
+    #[error(transparent)]
+    WorkingHours(#[from] crate::config::PipelineProblem),
 }
 
 /// The stages of the pipeline: `[pipeline]` of the configuration (or its defaults) with the
@@ -127,6 +130,8 @@ pub fn stages(
 /// depends on), one `approve`, then per component the deploy stages in the listed order; the last
 /// deploy stage follows the dependency order. A stage holds one unit of each of its resources;
 /// its window becomes the tasks' release (earliest start) and deadline (latest finish).
+/// With a `calendar`, durations and windows count its working time, and every task starts and
+/// ends inside its working hours.
 ///
 /// # Errors
 ///
@@ -137,6 +142,7 @@ pub fn schedule(
     graph: &ComponentGraph,
     waves: &[Vec<String>],
     start: DateTime<Utc>,
+    calendar: Option<&Calendar>,
 ) -> Result<Option<Scheduled>, PipelineError> {
     let order: Vec<&String> = waves.iter().flatten().collect();
     if order.is_empty() {
@@ -177,7 +183,10 @@ pub fn schedule(
             t = t.with_demand(r.parse().map_err(|_| PipelineError::Id(r.clone()))?, 1);
         }
         if let Some(w) = &stage.window {
-            let hours = |at: DateTime<Utc>| (at - start).num_seconds();
+            let hours = |at: DateTime<Utc>| match calendar {
+                Some(c) if at >= start => c.work_between(start, at).num_seconds(),
+                _ => (at - start).num_seconds(),
+            };
             if let Some(from) = w.not_before {
                 // Round up to a whole hour after the start.
                 t.release = hours(from).max(0).div_euclid(3600)
@@ -238,7 +247,10 @@ pub fn schedule(
     Ok(Some(Scheduled {
         plan,
         schedule: out.schedule,
-        scale: TimeScale::new(start, TimeUnit::Hour),
+        scale: match calendar {
+            Some(c) => TimeScale::with_calendar(start, TimeUnit::Hour, c.clone()),
+            None => TimeScale::new(start, TimeUnit::Hour),
+        },
     }))
 }
 
@@ -261,6 +273,7 @@ pub(super) fn schedule_output(s: Option<&Scheduled>) -> PlanSchedule {
             id: t.id.clone(),
             start: t.start_at,
             finish: t.finish_at,
+            offset_hours: t.start,
             hours: t.finish - t.start,
             critical: t.critical,
         })
