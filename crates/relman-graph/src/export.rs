@@ -446,6 +446,125 @@ fn xml(s: &str) -> String {
 ///
 /// If `schedule` has fewer entries than the plan has tasks.
 pub fn to_svg(plan: &Plan, schedule: &Schedule, scale: &TimeScale, shades: &[Shade]) -> String {
+    let rows = (0..plan.tasks().len())
+        .map(|j| GanttRow::Tasks(plan.tasks()[j].id.as_str().to_owned(), vec![j]))
+        .collect();
+    render_svg(plan, schedule, scale, shades, rows)
+}
+
+/// A labelled group of tasks for [`to_svg_grouped`] (a release wave, a component).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GanttGroup {
+    /// The group's heading.
+    pub label: String,
+    /// Its tasks, in the order of their rows.
+    pub tasks: Vec<TaskId>,
+}
+
+impl GanttGroup {
+    /// A group of `tasks` under `label`.
+    pub fn new(label: impl Into<String>, tasks: Vec<TaskId>) -> Self {
+        Self {
+            label: label.into(),
+            tasks,
+        }
+    }
+}
+
+/// How [`to_svg_grouped`] lays out its groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GanttLayout {
+    /// A heading row per group, then one row per task.
+    Expanded,
+    /// One row per group, labelled with the group and holding the bars of all its tasks: a
+    /// summary that stays readable with many groups (tasks of a group should not overlap).
+    Collapsed,
+}
+
+/// [`to_svg`] with the rows in `groups`: each group a heading and its tasks
+/// ([`GanttLayout::Expanded`]) or one summary row ([`GanttLayout::Collapsed`]). Tasks in no
+/// group follow, one row each; unknown ids and repeated tasks are left out.
+///
+/// ```
+/// use relman_graph::{GanttGroup, GanttLayout, Plan, Precedence, Task, TimeScale, TimeUnit};
+///
+/// let id = |s: &str| s.parse().unwrap();
+/// let plan = Plan::new(
+///     vec![Task::new(id("build-api"), 2), Task::new(id("deploy-api"), 1)],
+///     vec![],
+///     vec![Precedence::finish_to_start(id("build-api"), id("deploy-api"))],
+/// )?;
+/// let schedule = relman_graph::generate(&plan, relman_graph::Scheme::Serial, relman_graph::PriorityRule::Lft)?;
+/// let scale = TimeScale::new("2026-12-01T09:00:00Z".parse()?, TimeUnit::Hour);
+/// let groups = [GanttGroup::new("wave 1 · api", vec![id("build-api"), id("deploy-api")])];
+/// let svg = relman_graph::to_svg_grouped(&plan, &schedule, &scale, &[], &groups, GanttLayout::Collapsed);
+/// assert!(svg.contains(">wave 1 · api</text>"));
+/// assert_eq!(svg.matches("<rect x=").count(), 2, "both bars on one row");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Panics
+///
+/// If `schedule` has fewer entries than the plan has tasks.
+pub fn to_svg_grouped(
+    plan: &Plan,
+    schedule: &Schedule,
+    scale: &TimeScale,
+    shades: &[Shade],
+    groups: &[GanttGroup],
+    layout: GanttLayout,
+) -> String {
+    let index: std::collections::HashMap<&str, usize> = plan
+        .tasks()
+        .iter()
+        .enumerate()
+        .map(|(j, t)| (t.id.as_str(), j))
+        .collect();
+    let mut placed = vec![false; plan.tasks().len()];
+    let mut rows = Vec::new();
+    for g in groups {
+        let members: Vec<usize> = g
+            .tasks
+            .iter()
+            .filter_map(|t| index.get(t.as_str()).copied())
+            .filter(|&j| !std::mem::replace(&mut placed[j], true))
+            .collect();
+        match layout {
+            GanttLayout::Collapsed => rows.push(GanttRow::Tasks(g.label.clone(), members)),
+            GanttLayout::Expanded => {
+                rows.push(GanttRow::Heading(g.label.clone()));
+                rows.extend(
+                    members
+                        .into_iter()
+                        .map(|j| GanttRow::Tasks(plan.tasks()[j].id.as_str().to_owned(), vec![j])),
+                );
+            }
+        }
+    }
+    for (j, done) in placed.iter().enumerate() {
+        if !done {
+            rows.push(GanttRow::Tasks(
+                plan.tasks()[j].id.as_str().to_owned(),
+                vec![j],
+            ));
+        }
+    }
+    render_svg(plan, schedule, scale, shades, rows)
+}
+
+/// One row of a Gantt chart: a heading, or a label with the bars of some tasks.
+enum GanttRow {
+    Heading(String),
+    Tasks(String, Vec<usize>),
+}
+
+fn render_svg(
+    plan: &Plan,
+    schedule: &Schedule,
+    scale: &TimeScale,
+    shades: &[Shade],
+    rows: Vec<GanttRow>,
+) -> String {
     let crit = critical_tasks(plan, schedule);
     let tasks = plan.tasks();
     // the chart spans the schedule and every shade that starts inside it or after it
@@ -454,16 +573,18 @@ pub fn to_svg(plan: &Plan, schedule: &Schedule, scale: &TimeScale, shades: &[Sha
         .max(shades.iter().map(|s| s.to).max().unwrap_or(0))
         .max(1);
     let label_w = 12
-        + 7 * tasks
+        + 7 * rows
             .iter()
-            .map(|t| t.id.as_str().chars().count())
+            .map(|r| match r {
+                GanttRow::Heading(l) | GanttRow::Tasks(l, _) => l.chars().count(),
+            })
             .max()
             .unwrap_or(4)
             .min(40) as i64;
     let px = (800 / makespan).clamp(4, 60);
     let (top, row) = (40i64, 24i64);
     let width = label_w + makespan * px + 40;
-    let height = top + row * tasks.len() as i64 + 20;
+    let height = top + row * rows.len() as i64 + 20;
     let x = |t: i64| label_w + t * px;
     let mut o = String::new();
     let _ = writeln!(
@@ -509,46 +630,63 @@ pub fn to_svg(plan: &Plan, schedule: &Schedule, scale: &TimeScale, shades: &[Sha
         );
         t += step;
     }
-    for (j, task) in tasks.iter().enumerate() {
-        let y = top + row * j as i64;
-        let color = if crit[j] { "#d62728" } else { "#1f77b4" };
-        let (s, f) = (schedule.starts[j], schedule.starts[j] + task.duration);
-        let title = format!(
-            "{}: {} → {}",
-            task.id,
-            scale.start(s).format("%Y-%m-%d %H:%M"),
-            scale.task_finish(s, task.duration).format("%Y-%m-%d %H:%M")
-        );
-        let _ = writeln!(
-            o,
-            r##"<text x="4" y="{}" fill="#000">{}</text>"##,
-            y + 16,
-            xml(task.id.as_str())
-        );
-        if task.duration == 0 {
-            let (cx, cy) = (x(s), y + 12);
-            let _ = writeln!(
-                o,
-                r#"<polygon points="{},{} {},{} {},{} {},{}" fill="{color}"><title>{}</title></polygon>"#,
-                cx,
-                cy - 7,
-                cx + 7,
-                cy,
-                cx,
-                cy + 7,
-                cx - 7,
-                cy,
-                xml(&title)
+    for (r, line) in rows.iter().enumerate() {
+        let y = top + row * r as i64;
+        let members = match line {
+            GanttRow::Heading(label) => {
+                let _ = writeln!(
+                    o,
+                    r##"<text x="4" y="{}" fill="#000" font-weight="bold">{}</text>"##,
+                    y + 16,
+                    xml(label)
+                );
+                continue;
+            }
+            GanttRow::Tasks(label, members) => {
+                let _ = writeln!(
+                    o,
+                    r##"<text x="4" y="{}" fill="#000">{}</text>"##,
+                    y + 16,
+                    xml(label)
+                );
+                members
+            }
+        };
+        for &j in members {
+            let task = &tasks[j];
+            let color = if crit[j] { "#d62728" } else { "#1f77b4" };
+            let (s, f) = (schedule.starts[j], schedule.starts[j] + task.duration);
+            let title = format!(
+                "{}: {} → {}",
+                task.id,
+                scale.start(s).format("%Y-%m-%d %H:%M"),
+                scale.task_finish(s, task.duration).format("%Y-%m-%d %H:%M")
             );
-        } else {
-            let _ = writeln!(
-                o,
-                r#"<rect x="{}" y="{}" width="{}" height="16" rx="3" fill="{color}"><title>{}</title></rect>"#,
-                x(s),
-                y + 4,
-                (f - s) * px,
-                xml(&title)
-            );
+            if task.duration == 0 {
+                let (cx, cy) = (x(s), y + 12);
+                let _ = writeln!(
+                    o,
+                    r#"<polygon points="{},{} {},{} {},{} {},{}" fill="{color}"><title>{}</title></polygon>"#,
+                    cx,
+                    cy - 7,
+                    cx + 7,
+                    cy,
+                    cx,
+                    cy + 7,
+                    cx - 7,
+                    cy,
+                    xml(&title)
+                );
+            } else {
+                let _ = writeln!(
+                    o,
+                    r#"<rect x="{}" y="{}" width="{}" height="16" rx="3" fill="{color}"><title>{}</title></rect>"#,
+                    x(s),
+                    y + 4,
+                    (f - s) * px,
+                    xml(&title)
+                );
+            }
         }
     }
     o.push_str("</svg>\n");

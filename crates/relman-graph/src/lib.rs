@@ -30,7 +30,7 @@
 //! - [`Calendar`]: working days and hours minus [`Blackout`] (freeze) windows; a
 //!   [`TimeScale`] with a calendar maps plan time to dates so that no task runs in a blackout.
 //! - Exports over a [`TimeScale`]: [`to_mermaid`], [`task_dot`] / [`component_dot`],
-//!   [`to_svg`], [`to_ics`] (RFC 5545) and [`ScheduleReport`] (JSON); [`critical_tasks`] marks
+//!   [`to_svg`] (or [`to_svg_grouped`] by wave and component), [`to_ics`] (RFC 5545) and [`ScheduleReport`] (JSON); [`critical_tasks`] marks
 //!   the critical chain of a resource-constrained schedule and [`critical_chain`] walks one
 //!   path through it.
 //! - [`PlanFile`]: the plan files of `docs/schedule-plan.md` (serde); [`PlanFile::schedule`]
@@ -75,8 +75,9 @@ pub use components::{
 };
 pub use cpm::{CriticalPath, critical_path, waves};
 pub use export::{
-    ScheduleReport, Shade, TaskReport, TimeScale, TimeUnit, component_dot, component_mermaid,
-    critical_chain, critical_tasks, task_dot, to_ics, to_mermaid, to_svg,
+    GanttGroup, GanttLayout, ScheduleReport, Shade, TaskReport, TimeScale, TimeUnit, component_dot,
+    component_mermaid, critical_chain, critical_tasks, task_dot, to_ics, to_mermaid, to_svg,
+    to_svg_grouped,
 };
 pub use plan::{
     BuildPlanError, MAX_TIME, ParseIdError, Plan, Precedence, PrecedenceKind, Resource, ResourceId,

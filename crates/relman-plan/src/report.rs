@@ -27,6 +27,9 @@ pub struct ReportInput<'a> {
     pub plan: &'a ReleasePlan,
     /// The Gantt chart of the schedule, an SVG document.
     pub gantt_svg: String,
+    /// A summary chart (one row per component) shown above a large chart, which is then
+    /// folded ([`GANTT_FOLD_TASKS`]); see [`ReportInput::with_gantt_summary`].
+    pub gantt_summary_svg: Option<String>,
     /// The environment state, when a store was read.
     pub env: Option<&'a EnvState>,
     /// Quality-gate verdicts; empty means none recorded.
@@ -157,10 +160,19 @@ impl<'a> ReportInput<'a> {
         Self {
             plan,
             gantt_svg,
+            gantt_summary_svg: None,
             env,
             gates,
             approvals,
         }
+    }
+
+    /// The report with `svg` as the summary chart of a large schedule (for example
+    /// [`PlannedRelease::gantt_svg`](crate::plan::PlannedRelease::gantt_svg) collapsed).
+    #[must_use]
+    pub fn with_gantt_summary(mut self, svg: String) -> Self {
+        self.gantt_summary_svg = Some(svg);
+        self
     }
 }
 
@@ -655,6 +667,9 @@ tr:nth-child(even) td{background:#fbfcfd}
 footer{margin-top:2rem;color:#57606a;font-size:.8rem}
 ";
 
+/// The Gantt chart of a plan that schedules nothing.
+pub const EMPTY_GANTT_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"320\" height=\"40\"><text x=\"10\" y=\"25\">nothing to schedule</text></svg>\n";
+
 /// Above this many tasks, `report.html` folds the Gantt chart behind a summary line.
 pub const GANTT_FOLD_TASKS: usize = 40;
 
@@ -712,6 +727,12 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
                     // line, opened on demand.
                     let tasks = input.plan.schedule.tasks.len();
                     let fold = tasks > GANTT_FOLD_TASKS;
+                    if let (true, Some(summary)) = (fold, &input.gantt_summary_svg) {
+                        t.push_str("<p>One row per component; open the full chart below for each task.</p>\n");
+                        t.push_str("<div class=\"gantt\">\n");
+                        t.push_str(inline_svg(summary));
+                        t.push_str("</div>\n");
+                    }
                     if fold {
                         let _ = writeln!(
                             t,

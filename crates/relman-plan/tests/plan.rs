@@ -206,16 +206,64 @@ fn the_report_names_the_release_in_one_line_and_folds_a_large_chart() {
     large.schedule.tasks = vec![task; GANTT_FOLD_TASKS + 1];
     let input = ReportInput::new(
         &large,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>".into(),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"full\"/>".into(),
         None,
-    );
+    )
+    .with_gantt_summary("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"summary\"/>".into());
     let html = render_html(&input);
-    assert!(
-        html.contains(&format!(
+    let details = html
+        .find(&format!(
             "<details><summary>Gantt chart: {} tasks",
             GANTT_FOLD_TASKS + 1
-        )),
-        "{html}"
+        ))
+        .unwrap_or_else(|| panic!("a folded chart: {html}"));
+    let summary = html.find("id=\"summary\"").expect("the summary chart");
+    let full = html.find("id=\"full\"").expect("the full chart");
+    assert!(summary < details && details < full, "{html}");
+}
+
+/// The Gantt chart is grouped by release wave and component: headings and task rows when
+/// expanded, one row per component when collapsed.
+#[test]
+fn the_gantt_chart_is_grouped_by_wave_and_component() {
+    use relman_graph::GanttLayout;
+    let h = history();
+    let members = [
+        member("core", "0.1.0"),
+        depends(member("cli", "0.1.0"), "core", "^0.1"),
+    ];
+    let config = Config::default();
+    let u = units(&config, &members, &h);
+    let start = Utc
+        .with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+        .single()
+        .expect("a valid time");
+    let options = PlanOptions::new(start, Revision::head(), "c0005");
+    let built = plan(&h.memory, &u, &config, &options).expect("planned");
+    let expanded = built.gantt_svg(GanttLayout::Expanded);
+    let at = |svg: &str, text: &str| {
+        svg.find(&format!(">{text}</text>"))
+            .unwrap_or_else(|| panic!("{text} missing: {svg}"))
+    };
+    let order = [
+        "release approval",
+        "approve",
+        "wave 1 · core",
+        "build-core",
+        "deploy-production-core",
+        "wave 2 · cli",
+        "build-cli",
+        "deploy-production-cli",
+    ];
+    let positions: Vec<usize> = order.iter().map(|t| at(&expanded, t)).collect();
+    assert!(positions.windows(2).all(|p| p[0] < p[1]), "{expanded}");
+    let collapsed = built.gantt_svg(GanttLayout::Collapsed);
+    assert!(!collapsed.contains(">build-core</text>"), "{collapsed}");
+    at(&collapsed, "wave 2 · cli");
+    // Every task keeps its bar in both layouts.
+    assert_eq!(
+        collapsed.matches("<rect x=").count(),
+        expanded.matches("<rect x=").count()
     );
 }
 

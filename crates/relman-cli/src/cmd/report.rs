@@ -24,6 +24,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 use relman_env::EnvState;
 use relman_env::store::JournalStore;
+use relman_graph::GanttLayout;
 use relman_plan::plan::ReleasePlan;
 use relman_plan::report::{ReportInput, render_html, render_markdown};
 
@@ -72,8 +73,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         Some(dir) => Some(load_env(dir)?),
         None => None,
     };
-    let (plan, svg) = match &args.plan {
-        Some(file) => read_plan(file)?,
+    let (plan, svg, summary) = match &args.plan {
+        Some(file) => {
+            let (plan, svg) = read_plan(file)?;
+            (plan, svg, None)
+        }
         None => {
             let built = super::plan::plan_for_report(
                 &args.repo,
@@ -81,11 +85,15 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 args.config.as_deref(),
                 start,
             )?;
-            let svg = super::plan::gantt_svg(&built);
-            (built.plan, svg)
+            let svg = built.gantt_svg(GanttLayout::Expanded);
+            let summary = built.gantt_svg(GanttLayout::Collapsed);
+            (built.plan, svg, Some(summary))
         }
     };
-    let input = ReportInput::new(&plan, svg, env.as_ref());
+    let mut input = ReportInput::new(&plan, svg, env.as_ref());
+    if let Some(summary) = summary {
+        input = input.with_gantt_summary(summary);
+    }
     let text = match args.format {
         ReportFormat::Markdown => render_markdown(&input),
         ReportFormat::Html => render_html(&input),
@@ -111,7 +119,7 @@ pub(crate) fn read_plan(file: &Path) -> anyhow::Result<(ReleasePlan, String)> {
         .parent()
         .map(|dir| dir.join("gantt.svg"))
         .and_then(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_else(super::plan::empty_svg);
+        .unwrap_or_else(|| relman_plan::report::EMPTY_GANTT_SVG.to_owned());
     Ok((plan, svg))
 }
 

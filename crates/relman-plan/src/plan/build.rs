@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use relman_changelog::{ReleaseInput, SectionLabel};
-use relman_graph::ComponentGraph;
+use relman_graph::{ComponentGraph, GanttLayout};
 use relman_model::{
     ApprovalRule, Bump, ChangeKind, ChangeRequest, Digest, HistorySource, Revision, Version,
 };
@@ -68,6 +68,21 @@ pub struct PlannedRelease {
     pub scheduled: Option<Scheduled>,
     /// The release notes of each released unit, in unit order.
     pub notes: Vec<ReleaseNotes>,
+}
+
+impl PlannedRelease {
+    /// The Gantt chart of the schedule as an SVG document, grouped by release wave and
+    /// component ([`GanttLayout::Expanded`]: a heading per component, a row per task;
+    /// [`GanttLayout::Collapsed`]: one row per component); a placeholder when nothing is
+    /// scheduled.
+    pub fn gantt_svg(&self, layout: GanttLayout) -> String {
+        match &self.scheduled {
+            Some(s) => {
+                relman_graph::to_svg_grouped(&s.plan, &s.schedule, &s.scale, &[], &s.groups, layout)
+            }
+            None => crate::report::EMPTY_GANTT_SVG.to_owned(),
+        }
+    }
 }
 
 /// One unit with its decision.

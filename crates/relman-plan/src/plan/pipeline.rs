@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use relman_graph::{
-    Calendar, ComponentGraph, Plan, Precedence, Resource, ResourceId, SearchOptions, Task, TaskId,
-    TimeScale, TimeUnit,
+    Calendar, ComponentGraph, GanttGroup, Plan, Precedence, Resource, ResourceId, SearchOptions,
+    Task, TaskId, TimeScale, TimeUnit,
 };
 
 use super::model::{PlanSchedule, PlanTask};
@@ -22,6 +22,9 @@ pub struct Scheduled {
     pub schedule: relman_graph::Schedule,
     /// Hours from the plan's start.
     pub scale: TimeScale,
+    /// The tasks grouped for the Gantt chart: the approval, then per release wave each
+    /// component's build, test and deploys.
+    pub groups: Vec<GanttGroup>,
 }
 
 /// Durations that replace the pipeline's (`relman plan --build-hours` and friends), in hours.
@@ -216,6 +219,17 @@ pub fn schedule(
         }
     }
     tasks.push(task(approve.clone(), stage_of(StageKind::Approve))?);
+    let mut groups = vec![GanttGroup::new("release approval", vec![approve.clone()])];
+    for (w, wave) in waves.iter().enumerate() {
+        for name in wave {
+            let mut ids = vec![id(format!("build-{name}"))?, id(format!("test-{name}"))?];
+            for stage in &deploys {
+                let env = stage.environment.as_deref().unwrap_or_default();
+                ids.push(id(format!("deploy-{env}-{name}"))?);
+            }
+            groups.push(GanttGroup::new(format!("wave {} · {name}", w + 1), ids));
+        }
+    }
     for name in &order {
         let mut previous = approve.clone();
         for (k, stage) in deploys.iter().enumerate() {
@@ -251,6 +265,7 @@ pub fn schedule(
             Some(c) => TimeScale::with_calendar(start, TimeUnit::Hour, c.clone()),
             None => TimeScale::new(start, TimeUnit::Hour),
         },
+        groups,
     }))
 }
 

@@ -21,7 +21,6 @@
 
 mod output;
 
-pub(crate) use output::{empty_svg, gantt_svg};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

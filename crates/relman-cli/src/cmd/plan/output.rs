@@ -5,18 +5,10 @@ use std::path::Path;
 use anyhow::Context as _;
 use relman_env::EnvState;
 
+use relman_graph::GanttLayout;
 use relman_plan::plan::PlannedRelease;
 use relman_plan::plan::render::render_release_notes;
 use relman_plan::report::{self, ReportInput};
-
-/// The Gantt chart of the plan's schedule as an SVG document (a placeholder when nothing is
-/// scheduled).
-pub(crate) fn gantt_svg(built: &PlannedRelease) -> String {
-    match &built.scheduled {
-        Some(s) => relman_graph::to_svg(&s.plan, &s.schedule, &s.scale, &[]),
-        None => empty_svg(),
-    }
-}
 
 /// Writes `release-plan.md`, `release-plan.json`, `gantt.svg`, `gantt.mmd`, `release.ics` and
 /// `release-notes.md`, `report.md` and `report.html` to `dir` (created if missing); `json` and
@@ -34,7 +26,7 @@ pub(super) fn write_files(
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let title = out.change_request.title.clone();
     let start = out.start;
-    let svg = gantt_svg(built);
+    let svg = built.gantt_svg(GanttLayout::Expanded);
     let (mmd, ics) = match scheduled {
         Some(s) => (
             relman_graph::to_mermaid(&s.plan, &s.schedule, &s.scale, &title),
@@ -54,7 +46,8 @@ pub(super) fn write_files(
         None => (empty_mermaid(&title), empty_ics()),
     };
     let notes = render_release_notes(&built.notes);
-    let report = ReportInput::new(out, svg.clone(), env);
+    let report = ReportInput::new(out, svg.clone(), env)
+        .with_gantt_summary(built.gantt_svg(GanttLayout::Collapsed));
     let report_md = report::render_markdown(&report);
     let report_html = report::render_html(&report);
     for (name, text) in [
@@ -75,10 +68,6 @@ pub(super) fn write_files(
         dir.display()
     );
     Ok(())
-}
-
-pub(crate) fn empty_svg() -> String {
-    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"320\" height=\"40\"><text x=\"10\" y=\"25\">nothing to schedule</text></svg>\n".to_owned()
 }
 
 fn empty_mermaid(title: &str) -> String {
