@@ -421,7 +421,7 @@ impl HistorySource for GitRepository {
     ) -> Result<(), Self::Error> {
         let mut options = self.options.clone();
         if !scope.is_whole_repository() {
-            options.paths(scope.paths.clone());
+            options.scope(scope);
         }
         if scope.diff_stats {
             options.diff(crate::DiffStats::Compute);

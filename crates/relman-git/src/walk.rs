@@ -79,6 +79,9 @@ pub struct WalkOptions {
     /// (directories or files, `/`-separated, relative to the root; `""` or `"."` is the root).
     /// Empty: every commit.
     pub paths: Vec<String>,
+    /// Paths below [`paths`](Self::paths) whose changes do not count (nested packages): a
+    /// commit that changes only these is left out.
+    pub excluded: Vec<String>,
     /// Threads that read commits (each opens its own handle on the repository); 0 and 1 read
     /// on the calling thread only. Output order does not depend on it.
     pub threads: usize,
@@ -92,6 +95,7 @@ impl Default for WalkOptions {
             mailmap: MailmapUse::default(),
             diff: DiffStats::default(),
             paths: Vec::new(),
+            excluded: Vec::new(),
             threads: 1,
         }
     }
@@ -131,6 +135,29 @@ impl WalkOptions {
     /// Sets [`WalkOptions::paths`].
     pub fn paths(&mut self, paths: Vec<String>) -> &mut Self {
         self.paths = paths;
+        self
+    }
+
+    /// Sets [`paths`](Self::paths) and [`excluded`](Self::excluded) from `scope` (every commit
+    /// for a scope of the whole repository).
+    pub fn scope(&mut self, scope: &relman_model::WalkScope) -> &mut Self {
+        if scope.is_whole_repository() {
+            self.paths = Vec::new();
+            self.excluded = Vec::new();
+        } else {
+            self.paths = if scope.paths.is_empty() {
+                vec![String::new()]
+            } else {
+                scope.paths.clone()
+            };
+            self.excluded.clone_from(&scope.excluded);
+        }
+        self
+    }
+
+    /// Sets [`WalkOptions::excluded`].
+    pub fn excluded(&mut self, excluded: Vec<String>) -> &mut Self {
+        self.excluded = excluded;
         self
     }
 
@@ -369,13 +396,16 @@ impl GitRepository {
 /// Commits are read straight from the object database and parsed here: libgit2's object
 /// cache would otherwise keep every commit of the walk alive (up to 256 MiB), so memory would
 /// grow with the repository instead of the output.
+/// Per path (or entry outside the excluded paths), its id in a tree; see `Reader::path_ids`.
+type PathIds = Vec<(String, Option<Oid>)>;
+
 struct Reader<'r> {
     repo: &'r Repository,
     odb: Odb<'r>,
     mailmap: Option<Mailmap>,
     /// The path entry ids of the last parent looked at: in `git log` order the parent is
     /// usually the next commit.
-    cache: std::cell::Cell<Option<(Oid, Vec<Option<Oid>>)>>,
+    cache: std::cell::Cell<Option<(Oid, PathIds)>>,
 }
 
 /// The parts of a commit the walk needs, borrowed from its raw object.
@@ -542,7 +572,9 @@ impl<'r> Reader<'r> {
                 out.push(None);
                 continue;
             }
-            if !options.paths.is_empty() && !self.touches(&links, &options.paths)? {
+            if !options.paths.is_empty()
+                && !self.touches(&links, &options.paths, &options.excluded)?
+            {
                 out.push(None);
                 continue;
             }
@@ -596,37 +628,101 @@ impl<'r> Reader<'r> {
         tree_of(self.repo, &self.odb, oid)
     }
 
-    fn path_ids(tree: &Tree<'_>, paths: &[String]) -> Vec<Option<Oid>> {
-        paths
-            .iter()
-            .map(|p| {
-                let p = p.trim_end_matches('/');
-                if p.is_empty() || p == "." {
-                    Some(tree.id())
-                } else {
-                    tree.get_path(Path::new(p)).ok().map(|e| e.id())
-                }
-            })
-            .collect()
+    /// What decides whether a commit touches `paths` outside `excluded`: per path its entry
+    /// id, or, where excluded paths lie below it, the ids of its entries outside them (found by
+    /// descending only along the excluded paths).
+    fn path_ids(
+        &self,
+        tree: &Tree<'_>,
+        paths: &[String],
+        excluded: &[String],
+    ) -> Result<PathIds, ReadHistoryError> {
+        let mut out = Vec::with_capacity(paths.len());
+        for p in paths {
+            let p = p.trim_end_matches('/');
+            let p = if p == "." { "" } else { p };
+            let below: Vec<&str> = excluded
+                .iter()
+                .map(|e| e.trim_end_matches('/'))
+                .filter(|e| p.is_empty() || e.strip_prefix(p).is_some_and(|r| r.starts_with('/')))
+                .collect();
+            let id = if p.is_empty() {
+                Some(tree.id())
+            } else {
+                tree.get_path(Path::new(p)).ok().map(|e| e.id())
+            };
+            if below.is_empty() {
+                out.push((p.to_owned(), id));
+            } else {
+                self.ids_outside(id, p, &below, &mut out)?;
+            }
+        }
+        Ok(out)
     }
 
-    /// Whether the commit's tree differs from its first parent's under one of `paths`: the
-    /// entry ids of the paths are compared, which is exact (trees are content-addressed) and
-    /// needs no diff. The ids of the last parent seen are kept for the next commit.
-    fn touches(&self, links: &Links, paths: &[String]) -> Result<bool, ReadHistoryError> {
+    /// Pushes the ids of the entries of tree `id` (at `prefix`) outside `excluded`.
+    fn ids_outside(
+        &self,
+        id: Option<Oid>,
+        prefix: &str,
+        excluded: &[&str],
+        out: &mut PathIds,
+    ) -> Result<(), ReadHistoryError> {
+        let Some(tree) = id.and_then(|id| self.repo.find_tree(id).ok()) else {
+            out.push((prefix.to_owned(), id));
+            return Ok(());
+        };
+        for entry in tree.iter() {
+            let name = String::from_utf8_lossy(entry.name_bytes());
+            let full = if prefix.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            if excluded.contains(&full.as_str()) {
+                continue;
+            }
+            let nested = excluded.iter().any(|e| {
+                e.strip_prefix(full.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+            });
+            if nested && entry.kind() == Some(git2::ObjectType::Tree) {
+                self.ids_outside(Some(entry.id()), &full, excluded, out)?;
+            } else {
+                out.push((full, Some(entry.id())));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the commit's tree differs from its first parent's under one of `paths` and
+    /// outside `excluded`: the entry ids of the paths are compared, which is exact (trees are
+    /// content-addressed) and needs no diff. The ids of the last parent seen are kept for the
+    /// next commit.
+    fn touches(
+        &self,
+        links: &Links,
+        paths: &[String],
+        excluded: &[String],
+    ) -> Result<bool, ReadHistoryError> {
         let reading = || ReadHistoryError::git("reading a tree");
         let own = match self.cache.take() {
             Some((oid, ids)) if oid == links.id => ids,
-            _ => Self::path_ids(&self.repo.find_tree(links.tree).map_err(reading())?, paths),
+            _ => self.path_ids(
+                &self.repo.find_tree(links.tree).map_err(reading())?,
+                paths,
+                excluded,
+            )?,
         };
         let parent = match links.first_parent {
             Some(pid) => {
                 let tree = self.repo.find_tree(self.tree_of(pid)?).map_err(reading())?;
-                let ids = Self::path_ids(&tree, paths);
+                let ids = self.path_ids(&tree, paths, excluded)?;
                 self.cache.set(Some((pid, ids.clone())));
                 ids
             }
-            None => vec![None; paths.len()],
+            // A root commit touches what it adds.
+            None => return Ok(own.iter().any(|(_, id)| id.is_some())),
         };
         Ok(own != parent)
     }

@@ -215,6 +215,29 @@ fn path_filters_and_diff_stats() {
     readme.paths(vec!["README".into(), "docs/".into()]);
     assert_eq!(summaries(&repo, "HEAD", &readme), ["feat: start"]);
 
+    // The root package without the packages nested below it.
+    let mut root = WalkOptions::new();
+    root.paths(vec![".".into()])
+        .excluded(vec!["crates/a".into(), "crates/ab/".into()]);
+    assert_eq!(summaries(&repo, "HEAD", &root), ["feat: start"]);
+    let mut crates = WalkOptions::new();
+    crates
+        .paths(vec!["crates".into()])
+        .excluded(vec!["crates/ab".into()]);
+    assert_eq!(
+        summaries(&repo, "HEAD", &crates),
+        ["refactor(a): rename", "fix(a): a only", "feat: start"]
+    );
+    // Through the scoped walk of the history source, as relman-plan asks for it.
+    let scope = relman_model::WalkScope::new().with_excluded(vec!["crates/a".into()]);
+    let mut seen = Vec::new();
+    repo.walk_scoped(&RevisionRange::default(), &scope, &mut |c| {
+        seen.push(c.summary);
+        ControlFlow::Continue(())
+    })
+    .expect("walks");
+    assert_eq!(seen, ["fix(ab): ab only", "feat: start"]);
+
     let mut stats = WalkOptions::new();
     stats.diff(DiffStats::Compute);
     let changes = {

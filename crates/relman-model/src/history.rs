@@ -238,14 +238,19 @@ impl NamedTag {
 }
 
 /// What a scoped walk ([`HistorySource::walk_scoped`]) visits: the changes that touch one of
-/// `paths` (all changes when `paths` is empty), with per-file diff stats when `diff_stats` is
-/// set.
+/// `paths` (all changes when `paths` is empty) outside every `excluded` path, with per-file diff
+/// stats when `diff_stats` is set. `excluded` is how a package at the root of a workspace leaves
+/// out the packages nested below it.
 ///
 /// ```
 /// use relman_model::history::WalkScope;
 /// let scope = WalkScope::new().with_paths(vec!["crates/api".into()]).with_diff_stats();
 /// assert!(scope.owns("crates/api/src/lib.rs"));
 /// assert!(!scope.owns("crates/api-client/src/lib.rs"));
+///
+/// let root = WalkScope::new().with_excluded(vec!["crates/api".into()]);
+/// assert!(root.owns("src/main.rs") && !root.owns("crates/api/src/lib.rs"));
+/// assert!(!root.is_whole_repository());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -255,6 +260,8 @@ pub struct WalkScope {
     pub paths: Vec<String>,
     /// Whether each visited change carries its per-file diff stats.
     pub diff_stats: bool,
+    /// Paths below `paths` that are out of scope (nested packages).
+    pub excluded: Vec<String>,
 }
 
 impl WalkScope {
@@ -277,16 +284,29 @@ impl WalkScope {
         self
     }
 
-    /// Whether the whole repository is in scope (no path, or only `.` or the empty path).
-    pub fn is_whole_repository(&self) -> bool {
-        self.paths
-            .iter()
-            .all(|p| p.trim_end_matches('/').is_empty() || p == ".")
+    /// Without the changes that touch only `excluded` paths (builder style).
+    #[must_use]
+    pub fn with_excluded(mut self, excluded: Vec<String>) -> Self {
+        self.excluded = excluded;
+        self
     }
 
-    /// Whether `path` is in scope: it is one of the paths or lies below one.
+    /// Whether the whole repository is in scope (no path, or only `.` or the empty path, and
+    /// nothing excluded).
+    pub fn is_whole_repository(&self) -> bool {
+        self.excluded.is_empty()
+            && self
+                .paths
+                .iter()
+                .all(|p| p.trim_end_matches('/').is_empty() || p == ".")
+    }
+
+    /// Whether `path` is in scope: it is one of the paths or lies below one, and is neither an
+    /// excluded path nor below one.
     pub fn owns(&self, path: &str) -> bool {
+        // An empty `excluded` excludes nothing (for `owns_path`, an empty list owns all).
         owns_path(&self.paths, path)
+            && (self.excluded.is_empty() || !owns_path(&self.excluded, path))
     }
 
     /// Whether `change` is in scope, judged by its diff stats (a change without diff stats is

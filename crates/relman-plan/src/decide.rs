@@ -348,7 +348,9 @@ pub fn decide<H: HistorySource + ?Sized>(
         last_tag.as_ref().map(|t| revision_of(&t.target)),
         options.to.clone(),
     );
-    let mut scope = WalkScope::new().with_paths(unit.paths.clone());
+    let mut scope = WalkScope::new()
+        .with_paths(unit.paths.clone())
+        .with_excluded(unit.excluded.clone());
     if options.diff_stats {
         scope = scope.with_diff_stats();
     }
@@ -615,7 +617,9 @@ fn learn<H: HistorySource + ?Sized>(
         .filter(|t| t.version.pre.is_empty())
         .collect();
     let from = stable.len().saturating_sub(LEARN_RELEASES + 1);
-    let scope = WalkScope::new().with_paths(unit.paths.clone());
+    let scope = WalkScope::new()
+        .with_paths(unit.paths.clone())
+        .with_excluded(unit.excluded.clone());
     let mut past = Past::default();
     for pair in stable[from..].windows(2) {
         let (a, b) = (pair[0], pair[1]);

@@ -383,20 +383,19 @@ fn sections(input: &ReportInput<'_>) -> Vec<(&'static str, Vec<Block>)> {
 
     // Schedule.
     let s = &b.schedule;
+    // Hour 0 is the first working hour at or after the plan's start.
+    let first = s.tasks.iter().map(|t| t.start).min().unwrap_or(b.start);
     let mut schedule = vec![Block::Para(match s.finish {
         Some(f) => format!(
-            "{} hours from {} to {}.",
+            "{} working hours, from {} to {}.",
             s.makespan_hours,
-            b.start.format("%Y-%m-%d %H:%M UTC"),
+            first.format("%Y-%m-%d %H:%M UTC"),
             f.format("%Y-%m-%d %H:%M UTC")
         ),
         None => "Nothing to schedule.".into(),
     })];
     if !s.critical_path.is_empty() {
-        schedule.push(Block::Para(format!(
-            "Critical path: {}.",
-            s.critical_path.join(" → ")
-        )));
+        schedule.push(Block::Para(critical_path_line(&s.critical_path)));
     }
     schedule.push(Block::Gantt);
     if !s.tasks.is_empty() {
@@ -419,6 +418,23 @@ fn sections(input: &ReportInput<'_>) -> Vec<(&'static str, Vec<Block>)> {
     }
     out.push(("Schedule", schedule));
     out
+}
+
+/// Critical paths longer than this are shown by their ends (the task table marks every task).
+const CRITICAL_PATH_SHOWN: usize = 12;
+
+/// `Critical path: a → b → c.`, or for a long path its first and last tasks and the count.
+fn critical_path_line(path: &[String]) -> String {
+    if path.len() <= CRITICAL_PATH_SHOWN {
+        return format!("Critical path: {}.", path.join(" → "));
+    }
+    let (head, tail) = (&path[..6], &path[path.len() - 3..]);
+    format!(
+        "Critical path ({} tasks, all marked in the task table): {} → … → {}.",
+        path.len(),
+        head.join(" → "),
+        tail.join(" → ")
+    )
 }
 
 /// What runs where: per component (those of the plan, then any others the store knows) the
@@ -708,6 +724,15 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
                     t.push_str("</ul>\n");
                 }
                 Block::Table(table) => {
+                    // A long task table is folded like the chart above it.
+                    let fold = title == "Schedule" && table.rows.len() > GANTT_FOLD_TASKS;
+                    if fold {
+                        let _ = writeln!(
+                            t,
+                            "<details><summary>Task table: {} tasks (open)</summary>",
+                            table.rows.len()
+                        );
+                    }
                     t.push_str("<table>\n<thead><tr>");
                     for h in header_cells(&table, &envs) {
                         let _ = write!(t, "<th>{}</th>", esc(&h));
@@ -721,6 +746,9 @@ pub fn render_html(input: &ReportInput<'_>) -> String {
                         t.push_str("</tr>\n");
                     }
                     t.push_str("</tbody>\n</table>\n");
+                    if fold {
+                        t.push_str("</details>\n");
+                    }
                 }
                 Block::Gantt => {
                     // A large schedule stays readable: the chart is folded behind a summary
@@ -768,6 +796,20 @@ fn inline_svg(svg: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_critical_path_is_shown_by_its_ends() {
+        let short: Vec<String> = (0..12).map(|i| format!("t{i}")).collect();
+        assert_eq!(
+            critical_path_line(&short),
+            format!("Critical path: {}.", short.join(" → "))
+        );
+        let long: Vec<String> = (0..40).map(|i| format!("t{i}")).collect();
+        assert_eq!(
+            critical_path_line(&long),
+            "Critical path (40 tasks, all marked in the task table): t0 → t1 → t2 → t3 → t4 → t5 → … → t37 → t38 → t39."
+        );
+    }
 
     #[test]
     fn escapes_html_and_markdown() {

@@ -42,6 +42,10 @@ pub struct Unit {
     /// The paths whose changes belong to the unit; empty means the whole repository (a unit
     /// tagged by a series that names no component covers the whole repository).
     pub paths: Vec<String>,
+    /// The paths of other units nested below [`paths`](Self::paths), whose changes belong to
+    /// those units and not to this one (the crates under a workspace's root package), as
+    /// release-plz and cargo-release count a package's changes.
+    pub excluded: Vec<String>,
     /// The version its manifest declares, if it has a manifest.
     pub manifest: Option<Version>,
     /// The version of the newest release section of its `CHANGELOG.md` (Keep a Changelog
@@ -358,8 +362,39 @@ pub fn release_units(
         }
         unit.dependencies = deps.into_values().collect();
     }
+    exclude_nested(&mut units);
     units.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(units)
+}
+
+/// Sets each unit's [`Unit::excluded`]: the paths of the other units that lie below its own.
+fn exclude_nested(units: &mut [Unit]) {
+    let norm = |p: &str| {
+        let p = p.trim_end_matches('/');
+        if p == "." {
+            String::new()
+        } else {
+            p.to_owned()
+        }
+    };
+    let all: Vec<(ComponentId, Vec<String>)> = units
+        .iter()
+        .map(|u| (u.id.clone(), u.paths.iter().map(|p| norm(p)).collect()))
+        .collect();
+    for unit in units.iter_mut() {
+        let own: Vec<String> = unit.paths.iter().map(|p| norm(p)).collect();
+        let scope = relman_model::WalkScope::new().with_paths(own.clone());
+        let mut excluded: Vec<String> = all
+            .iter()
+            .filter(|(id, _)| *id != unit.id)
+            .flat_map(|(_, paths)| paths.iter())
+            .filter(|p| !p.is_empty() && !own.contains(p) && scope.owns(p))
+            .cloned()
+            .collect();
+        excluded.sort();
+        excluded.dedup();
+        unit.excluded = excluded;
+    }
 }
 
 /// A unit of `parts` (at least one); `own_paths`: keep the members' paths (a unit tagged by a
@@ -383,6 +418,7 @@ fn unit(parts: Vec<&Component>, own_paths: bool) -> Unit {
         id,
         members,
         paths,
+        excluded: Vec::new(),
         manifest,
         prepared: None,
         releases: Vec::new(),
@@ -689,6 +725,40 @@ mod tests {
         assert!(split_tag("test").is_none());
         assert!(split_tag("v1.2").is_none());
         assert!(split_tag("abc1.2.3").is_none());
+    }
+
+    #[test]
+    fn a_unit_leaves_out_the_units_nested_below_it() {
+        let make = |name: &str, paths: &[&str]| {
+            let mut c = Component::new(name.parse().expect("id"), Version::new(0, 1, 0));
+            c.paths = paths.iter().map(|p| (*p).to_owned()).collect();
+            unit(vec![&c], true)
+        };
+        let mut units = vec![
+            make("root", &["."]),
+            make("api", &["crates/api/"]),
+            make("api-client", &["crates/api-client"]),
+            make("plugins", &["plugins"]),
+            make("plugin-a", &["plugins/a"]),
+            make("whole", &[]),
+        ];
+        exclude_nested(&mut units);
+        let excluded = |name: &str| {
+            units
+                .iter()
+                .find(|u| u.id.as_str() == name)
+                .map(|u| u.excluded.clone())
+                .expect("a unit")
+        };
+        let nested = ["crates/api", "crates/api-client", "plugins", "plugins/a"];
+        assert_eq!(excluded("root"), nested);
+        assert_eq!(excluded("whole"), nested);
+        assert_eq!(excluded("plugins"), ["plugins/a"]);
+        assert!(
+            excluded("api").is_empty(),
+            "crates/api-client is beside crates/api"
+        );
+        assert!(excluded("plugin-a").is_empty());
     }
 
     #[test]

@@ -220,6 +220,13 @@ fn the_report_names_the_release_in_one_line_and_folds_a_large_chart() {
     let summary = html.find("id=\"summary\"").expect("the summary chart");
     let full = html.find("id=\"full\"").expect("the full chart");
     assert!(summary < details && details < full, "{html}");
+    assert!(
+        html.contains(&format!(
+            "<details><summary>Task table: {} tasks",
+            GANTT_FOLD_TASKS + 1
+        )),
+        "{html}"
+    );
 }
 
 /// The Gantt chart is grouped by release wave and component: headings and task rows when

@@ -44,7 +44,7 @@ use relman_changelog::cut::{
 use relman_changelog::json::ChangelogJson;
 use relman_changelog::template::{BuiltinTemplate, Template};
 use relman_changelog::{Changelog, ChangelogContext, ReleaseInput};
-use relman_model::Revision;
+use relman_model::{Revision, WalkScope};
 use relman_plan::repo::Repository;
 use relman_plan::units::{Unit, primary_unit};
 
@@ -120,7 +120,11 @@ pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
         Some(name) => {
             let unit = find(&units, name)?;
             let mut options = repo.git().walk_options().clone();
-            options.paths.clone_from(&unit.paths);
+            options.scope(
+                &WalkScope::new()
+                    .with_paths(unit.paths.clone())
+                    .with_excluded(unit.excluded.clone()),
+            );
             repo.git_mut().set_walk_options(options);
             unit
         }
