@@ -9,6 +9,8 @@
 //! - only `relman-cli` uses clap or anyhow outside tests (dev-dependencies may use anyhow);
 //! - `relman-plan`, the composition layer, may use every engine, but `relman-git` only behind
 //!   its optional `git` feature, and never the CLI or the facade;
+//! - `relman-deploy`, the deployment executor, depends on no relman crate but `relman-model`
+//!   and `relman-env`;
 //! - `relman-test-support` is dev-only: unpublished, a dev-dependency of any crate, a normal
 //!   dependency of none, and it depends on no relman crate (it builds git repositories with the
 //!   `git` binary, so relman-git is tested against repositories it did not write);
@@ -22,6 +24,7 @@ use cargo_metadata::{DependencyKind, MetadataCommand};
 const MODEL: &str = "relman-model";
 const COMPOSITION: &str = "relman-plan";
 const TEST_SUPPORT: &str = "relman-test-support";
+const DEPLOY: &str = "relman-deploy";
 const LIBRARIES: [&str; 8] = [
     "relman-model",
     "relman-graph",
@@ -55,6 +58,10 @@ fn violations(edges: &[Edge]) -> Vec<String> {
         } else if from == MODEL && relman_dep {
             out.push(format!(
                 "{from} must not depend on {to}: relman-model depends on no relman crate"
+            ));
+        } else if from == DEPLOY && relman_dep && to != MODEL && to != "relman-env" {
+            out.push(format!(
+                "{from} must not depend on {to}: relman-deploy depends only on relman-model and relman-env"
             ));
         } else if LIBRARIES.contains(&from) && relman_dep && to != MODEL {
             out.push(format!(
@@ -128,6 +135,7 @@ fn rule_checker_catches_forbidden_edges() {
         e("relman-test-support", "relman-git", false),
         e("relman-evidence", "relman-env", false),
         e("relman-canary", "relman-env", false),
+        e("relman-deploy", "relman-plan", false),
         // allowed
         e("relman-graph", "relman-model", false),
         e("relman-git", "git2", false),
@@ -140,9 +148,10 @@ fn rule_checker_catches_forbidden_edges() {
         e("relman-evidence", "relman-model", false),
         e("relman-cli", "relman-evidence", false),
         e("relman-canary", "relman-model", false),
+        e("relman-deploy", "relman-env", false),
     ];
     let broken = violations(&edges);
-    assert_eq!(broken.len(), 9, "{broken:#?}");
+    assert_eq!(broken.len(), 10, "{broken:#?}");
     assert!(broken[0].starts_with("relman-model must not depend on relman-graph"));
     assert!(
         broken
@@ -251,7 +260,7 @@ fn the_composition_layer_links_git_only_behind_its_feature() {
 fn libraries_do_not_read_clock_env_or_terminal() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = BTreeMap::new();
-    for lib in LIBRARIES.iter().chain(&[COMPOSITION]) {
+    for lib in LIBRARIES.iter().chain(&[COMPOSITION, DEPLOY]) {
         let mut paths = Vec::new();
         rust_files(&root.join("crates").join(lib).join("src"), &mut paths);
         assert!(!paths.is_empty(), "{lib} has sources");

@@ -350,6 +350,112 @@ pub enum EventKind {
         /// One outcome per metric.
         metrics: Vec<CanaryMetricOutcome>,
     },
+    /// A command of a deployment run by `relman deploy` finished: which step, how it ended and
+    /// the tail of its output. Recorded just before the deployment's outcome (or after it, for
+    /// the `post` hook).
+    DeployCommandFinished {
+        /// Where.
+        env: EnvironmentId,
+        /// What.
+        component: ComponentId,
+        /// Which version the command deployed or checked.
+        version: Version,
+        /// Which step of the deployment.
+        step: DeployStep,
+        /// How many times it ran (a health check's attempts; 1 otherwise).
+        #[serde(default = "one")]
+        attempts: u32,
+        /// How its last run ended.
+        status: CommandStatus,
+        /// The tail of its combined stdout and stderr (bounded, control characters escaped).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        output: String,
+    },
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A step of a deployment run by `relman deploy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DeployStep {
+    /// The hook run before the deploy command.
+    Pre,
+    /// The deploy command.
+    Deploy,
+    /// The health check.
+    Health,
+    /// The hook run after a successful deployment.
+    Post,
+}
+
+impl DeployStep {
+    /// The step as written in JSON (`pre`, `deploy`, `health`, `post`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DeployStep::Pre => "pre",
+            DeployStep::Deploy => "deploy",
+            DeployStep::Health => "health",
+            DeployStep::Post => "post",
+        }
+    }
+}
+
+impl std::fmt::Display for DeployStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// How a command ended.
+///
+/// JSON: `{"status": "exited", "code": 0}`, `{"status": "signaled", "signal": 9}`,
+/// `{"status": "timed_out", "after_ms": 30000}` or `{"status": "not_started", "reason": "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CommandStatus {
+    /// It exited with this code (0 is success).
+    Exited {
+        /// The exit code.
+        code: i32,
+    },
+    /// A signal ended it.
+    Signaled {
+        /// The signal number.
+        signal: i32,
+    },
+    /// It ran past its timeout and was killed.
+    TimedOut {
+        /// The timeout, in milliseconds.
+        after_ms: u64,
+    },
+    /// It could not be started (no such program, not executable).
+    NotStarted {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl CommandStatus {
+    /// Whether the command succeeded (exited with 0).
+    pub fn is_success(&self) -> bool {
+        matches!(self, CommandStatus::Exited { code: 0 })
+    }
+}
+
+impl std::fmt::Display for CommandStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommandStatus::Exited { code } => write!(f, "exited with {code}"),
+            CommandStatus::Signaled { signal } => write!(f, "killed by signal {signal}"),
+            CommandStatus::TimedOut { after_ms } => write!(f, "timed out after {after_ms} ms"),
+            CommandStatus::NotStarted { reason } => write!(f, "could not start: {reason}"),
+        }
+    }
 }
 
 impl EventKind {
@@ -385,6 +491,7 @@ impl EventKind {
             EventKind::ChangeRequestCanceled { .. } => "change_request_canceled",
             EventKind::GateVerdictRecorded { .. } => "gate_verdict_recorded",
             EventKind::CanaryVerdictRecorded { .. } => "canary_verdict_recorded",
+            EventKind::DeployCommandFinished { .. } => "deploy_command_finished",
         }
     }
 
@@ -426,7 +533,8 @@ impl EventKind {
             | EventKind::IncidentOpened { env, .. }
             | EventKind::DesiredStateSet { env, .. }
             | EventKind::ObservedStateReported { env, .. }
-            | EventKind::CanaryVerdictRecorded { env, .. } => Some(env),
+            | EventKind::CanaryVerdictRecorded { env, .. }
+            | EventKind::DeployCommandFinished { env, .. } => Some(env),
             _ => None,
         }
     }
@@ -442,7 +550,8 @@ impl EventKind {
             | EventKind::IncidentOpened { component, .. }
             | EventKind::DesiredStateSet { component, .. }
             | EventKind::ObservedStateReported { component, .. }
-            | EventKind::CanaryVerdictRecorded { component, .. } => Some(component),
+            | EventKind::CanaryVerdictRecorded { component, .. }
+            | EventKind::DeployCommandFinished { component, .. } => Some(component),
             _ => None,
         }
     }
@@ -458,7 +567,8 @@ impl EventKind {
             | EventKind::IncidentOpened { version, .. }
             | EventKind::DesiredStateSet { version, .. }
             | EventKind::ObservedStateReported { version, .. }
-            | EventKind::CanaryVerdictRecorded { version, .. } => Some(version),
+            | EventKind::CanaryVerdictRecorded { version, .. }
+            | EventKind::DeployCommandFinished { version, .. } => Some(version),
             _ => None,
         }
     }
@@ -486,6 +596,25 @@ mod tests {
         );
         assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
         assert_eq!(e.kind.name(), "deployment_succeeded");
+    }
+
+    #[test]
+    fn deploy_command_finished_has_a_stable_shape_and_defaults() {
+        let json = r#"{"at":"2026-11-28T10:00:00Z","kind":"deploy_command_finished","env":"dev","component":"api","version":"1.0.0","step":"health","status":{"status":"exited","code":1}}"#;
+        let e: Event = serde_json::from_str(json).expect("reads without attempts and output");
+        let EventKind::DeployCommandFinished {
+            attempts, status, ..
+        } = &e.kind
+        else {
+            panic!("{e:?}")
+        };
+        assert_eq!(*attempts, 1);
+        assert_eq!(*status, CommandStatus::Exited { code: 1 });
+        assert!(!status.is_success());
+        assert_eq!(e.kind.name(), "deploy_command_finished");
+        let again: Event =
+            serde_json::from_str(&serde_json::to_string(&e).expect("writes")).expect("reads");
+        assert_eq!(again, e);
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub use change::{
     ChangeTransition, GateOutcome, GateVerdictRecord, OpenChangeRequest, OpenChangeRequestError,
     PlannedWindow, RejectedEvent,
 };
-pub use event::{DeployReason, Event, EventKind, ShippedChange};
+pub use event::{CommandStatus, DeployReason, DeployStep, Event, EventKind, ShippedChange};
 pub use policy::{
     AutoPromote, Blocker, Decision, DeployRequest, Lifecycle, Outcome, Phase, Requirement,
     can_deploy,

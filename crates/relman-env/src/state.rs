@@ -68,6 +68,11 @@ pub struct Deployment {
     pub changes: Vec<ShippedChange>,
     /// The revision of the event that started it.
     pub revision: Revision,
+    /// The fencing token of the environment's lease its starter held when it started
+    /// (`relman deploy` always holds one), if any. Absent from snapshots written before it
+    /// was recorded: it then defaults to none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<u64>,
 }
 
 /// A lease on an environment: whoever holds it may deploy there until it expires. The fencing
@@ -306,6 +311,11 @@ impl EnvState {
                 status: DeploymentStatus::InProgress,
                 changes: changes.clone(),
                 revision: recorded.revision,
+                lease: self
+                    .leases
+                    .get(env)
+                    .filter(|l| l.is_active(at) && l.holder == *by)
+                    .map(|l| l.token),
             }),
             EventKind::DeploymentSucceeded {
                 env,
@@ -431,6 +441,8 @@ impl EnvState {
                 self.observed
                     .insert((env.clone(), component.clone()), version.clone());
             }
+            // The outcome is recorded by the deployment events around it.
+            EventKind::DeployCommandFinished { .. } => {}
         }
     }
 
@@ -535,6 +547,7 @@ impl EnvState {
                 status,
                 changes: Vec::new(),
                 revision: recorded.revision,
+                lease: None,
             }),
         }
     }
@@ -595,6 +608,21 @@ impl EnvState {
         successes.find(|d| {
             d.version != current.version && self.quarantine(component, &d.version).is_none()
         })
+    }
+
+    /// Deployments in doubt at `now`: started under a lease ([`Deployment::lease`]), with no
+    /// outcome recorded, while their environment has no active lease any more: whoever ran
+    /// them stopped without saying how they ended (e.g. a `relman deploy` killed mid-way).
+    /// In ledger order.
+    pub fn in_doubt(&self, now: DateTime<Utc>) -> Vec<&Deployment> {
+        self.deployments
+            .iter()
+            .filter(|d| {
+                d.status == DeploymentStatus::InProgress
+                    && d.lease.is_some()
+                    && self.active_lease(&d.env, now).is_none()
+            })
+            .collect()
     }
 
     /// The active lease on `env` at `now`.
@@ -821,6 +849,38 @@ mod tests {
             },
         ));
         assert!(state.leases.is_empty());
+    }
+
+    #[test]
+    fn a_leased_deployment_without_outcome_is_in_doubt_once_the_lease_expires() {
+        let env: EnvironmentId = "prod".parse().unwrap();
+        let mut events = deploy(1, "1.0.0", true);
+        events.push(rec(
+            3,
+            3,
+            EventKind::LockAcquired {
+                env: env.clone(),
+                expires_at: t(5),
+                reason: None,
+            },
+        ));
+        events.push(deploy(4, "1.1.0", true).remove(0));
+        let state = EnvState::fold(&events);
+        let started = state.latest(&env, &"api".parse().unwrap()).unwrap();
+        assert_eq!(started.lease, Some(3));
+        assert!(state.in_doubt(t(4)).is_empty(), "the lease still holds");
+        assert_eq!(state.in_doubt(t(5)).len(), 1);
+        // Deployments started without a lease (`relman env deploy`) are never in doubt.
+        let manual = EnvState::fold(&[deploy(1, "1.0.0", true).remove(0)]);
+        assert!(manual.in_doubt(t(20)).is_empty());
+        // A snapshot written before `lease` existed still reads.
+        let mut json = serde_json::to_value(&state).unwrap();
+        json["deployments"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("lease");
+        let back: EnvState = serde_json::from_value(json).unwrap();
+        assert_eq!(back.deployments[0].lease, None);
     }
 
     #[test]
