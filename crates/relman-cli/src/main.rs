@@ -55,6 +55,12 @@ enum Command {
     /// Judge a canary against its baseline from their metrics, and record the verdict.
     #[command(disable_version_flag = true)]
     Verify(cmd::verify::VerifyArgs),
+    /// Deploy a version to an environment: policy, lease, deploy command, health check, rollback.
+    #[command(disable_version_flag = true)]
+    Deploy(cmd::deploy::DeployArgs),
+    /// Move a version through the lifecycle as far as policy and auto-promotion allow.
+    #[command(disable_version_flag = true)]
+    Promote(cmd::deploy::PromoteArgs),
 }
 
 fn main() -> ExitCode {
@@ -101,6 +107,8 @@ fn run(cli: Cli) -> ExitCode {
         Command::Completions(args) => Ok(cmd::completions::run(&args)),
         Command::Init(args) => cmd::init::run(&args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Deploy(args) => cmd::deploy::run(args),
+        Command::Promote(args) => cmd::deploy::run_promote(args),
     };
     match result {
         Ok(code) => code,

@@ -25,8 +25,8 @@ const DRAIN: Duration = Duration::from_millis(500);
 pub struct CommandSpec<'a> {
     /// The command.
     pub line: &'a CommandLine,
-    /// The working directory; a relative program path with a `/` (`./deploy.sh`) is relative
-    /// to it.
+    /// The working directory (give an absolute path); a relative program path with a `/`
+    /// (`./deploy.sh`) is relative to it.
     pub workdir: &'a Path,
     /// Environment variables set for it (on top of the inherited environment).
     pub vars: &'a [(String, String)],
@@ -122,7 +122,7 @@ pub fn run(spec: &CommandSpec<'_>, clock: &dyn Clock) -> CommandOutcome {
 
 fn program_path(program: &str, workdir: &Path) -> PathBuf {
     let path = Path::new(program);
-    if path.is_relative() && program.contains('/') {
+    if path.is_relative() && program.contains('/') && workdir.is_absolute() {
         workdir.join(path)
     } else {
         path.to_path_buf()

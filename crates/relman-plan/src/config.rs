@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use relman_changelog::ChangelogConfig;
 use relman_changelog::remote::Forge;
+use relman_deploy::config::EnvironmentConfig;
 use relman_model::ApprovalPolicy;
 use relman_model::version::{Bump, BumpPolicy, ZeroBreaking, ZeroFeatures};
 use serde::Deserialize;
@@ -35,6 +36,9 @@ pub struct Config {
     /// The fewest approvals a release's change request needs at each risk level; never
     /// below relman's [`ApprovalPolicy::default`] (see [`Config::approval_policy`]).
     pub approvals: ApprovalPolicy,
+    /// `[environments.NAME]`: how `relman deploy` deploys to each environment and checks its
+    /// health (see [`relman_deploy::config`]).
+    pub environments: BTreeMap<relman_model::EnvironmentId, EnvironmentConfig>,
 }
 
 /// `[pipeline]`: the release task pipeline of `relman plan` (build, test, approve, then one deploy
@@ -1144,5 +1148,29 @@ window = { not_before = "2026-12-02T08:00:00Z", not_after = 2026-12-04T18:00:00+
             text.contains("key `pipeline.stages[0].stage`: unknown variant `ship`"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn environments_tables_parse_and_name_unknown_keys() {
+        let config = parse_str(
+            r#"
+[environments.staging]
+deploy = ["./deploy.sh"]
+timeout = "2m"
+
+[environments.staging.health]
+command = "curl -fsS http://127.0.0.1:8080/health"
+retries = 5
+"#,
+        )
+        .expect("valid");
+        let staging = &config.environments[&"staging"
+            .parse::<relman_model::EnvironmentId>()
+            .expect("an id")];
+        assert_eq!(staging.deploy.argv(), ["./deploy.sh"]);
+        assert_eq!(staging.health.as_ref().map(|h| h.retries), Some(5));
+        let err = parse_str("[environments.dev]\ndeploy = [\"x\"]\nretries = 2\n")
+            .expect_err("retries belongs to the health table");
+        assert!(err.to_string().contains("retries"), "{err}");
     }
 }

@@ -100,6 +100,10 @@ enum EnvCommand {
         /// The promotion lifecycle.
         #[arg(long, value_enum, default_value = "open")]
         lifecycle: LifecycleKind,
+        /// Environments whose phase promotes automatically (`relman promote` goes on into
+        /// them), comma separated.
+        #[arg(long, value_delimiter = ',')]
+        auto_promote: Vec<EnvironmentId>,
         #[command(flatten)]
         common: Common,
     },
@@ -353,8 +357,9 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
         EnvCommand::Init {
             environments,
             lifecycle,
+            auto_promote,
             common,
-        } => init(&common, environments, lifecycle, now),
+        } => init(&common, environments, lifecycle, &auto_promote, now),
         EnvCommand::Deploy {
             target,
             version,
@@ -529,8 +534,15 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
         }
         EnvCommand::Status { common } => {
             let (_, state) = load(&mut open_store_read_only(&common.state)?)?;
-            let table = StatusTable::new(&state);
-            print(common.format, &table, || table.to_text())?;
+            let out = StatusOutput {
+                table: StatusTable::new(&state),
+                in_doubt: state
+                    .in_doubt(now)
+                    .into_iter()
+                    .map(InDoubtView::from)
+                    .collect(),
+            };
+            print(common.format, &out, || out.to_text())?;
             Ok(ExitCode::SUCCESS)
         }
         EnvCommand::Drift { common } => {
@@ -651,8 +663,12 @@ fn init(
     common: &Common,
     environments: Vec<EnvironmentId>,
     kind: LifecycleKind,
+    auto_promote: &[EnvironmentId],
     now: DateTime<Utc>,
 ) -> Result<ExitCode> {
+    if let Some(unknown) = auto_promote.iter().find(|e| !environments.contains(e)) {
+        bail!("--auto-promote {unknown}: not one of --environments");
+    }
     let nanos = now.timestamp_nanos_opt().unwrap_or(0);
     let lineage = LineageId::new(format!("{nanos:x}-{:x}", std::process::id()))?;
     let kind = match kind {
@@ -660,7 +676,16 @@ fn init(
         LifecycleKind::Strict => ops::LifecycleKind::Strict,
     };
     let names = environments.iter().map(ToString::to_string).collect();
-    let events = ops::init(environments, kind, now);
+    let mut events = ops::init(environments, kind, now);
+    for event in &mut events {
+        if let EventKind::LifecycleDeclared { lifecycle } = &mut event.kind {
+            for phase in &mut lifecycle.phases {
+                if phase.environments.iter().any(|e| auto_promote.contains(e)) {
+                    phase.auto_promote = relman_env::AutoPromote::On;
+                }
+            }
+        }
+    }
     // The declarations go in the journal's first write, so a killed init leaves no store or a
     // complete one. A store still at revision 0 (an init killed by an older relman) is
     // completed.
@@ -704,6 +729,58 @@ fn init(
         )
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `relman env status`: the table, and the deployments in doubt (started under a lease that
+/// expired with no outcome: a `relman deploy` killed mid-way; the next `relman deploy` of the
+/// component there resolves them). JSON: the table's fields, and `in_doubt` when any.
+#[derive(Serialize)]
+struct StatusOutput {
+    #[serde(flatten)]
+    table: StatusTable,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    in_doubt: Vec<InDoubtView>,
+}
+
+#[derive(Serialize)]
+struct InDoubtView {
+    env: String,
+    component: String,
+    version: String,
+    deployment: u64,
+    started_at: DateTime<Utc>,
+    by: Option<String>,
+}
+
+impl From<&relman_env::Deployment> for InDoubtView {
+    fn from(d: &relman_env::Deployment) -> Self {
+        Self {
+            env: d.env.to_string(),
+            component: d.component.to_string(),
+            version: d.version.to_string(),
+            deployment: d.revision.get(),
+            started_at: d.started_at,
+            by: d.by.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+impl StatusOutput {
+    fn to_text(&self) -> String {
+        let mut text = self.table.to_text();
+        for d in &self.in_doubt {
+            text.push_str(&format!(
+                "in doubt: {} {} in {} (deployment {}, started {}{}): no outcome and its lease expired; the next `relman deploy` resolves it\n",
+                d.component,
+                d.version,
+                d.env,
+                d.deployment,
+                d.started_at,
+                d.by.as_ref().map_or_else(String::new, |b| format!(" by {b}")),
+            ));
+        }
+        text
+    }
 }
 
 #[derive(Serialize)]

@@ -6,6 +6,7 @@ pub mod changelog;
 pub mod commit;
 pub mod commit_range;
 pub mod completions;
+pub mod deploy;
 pub mod env;
 pub mod gate;
 pub mod graph;
