@@ -258,17 +258,16 @@ fn promote_text(r: &PromoteReport) -> String {
     for s in &r.steps {
         match s.action {
             PromoteAction::AlreadyRunning => {
-                let _ = writeln!(out, "{}: already running", s.env);
+                let _ = writeln!(out, "  {}: already running", s.env);
             }
             PromoteAction::Manual => {
                 let _ = writeln!(
                     out,
-                    "{}: waits for a person (its phase does not promote automatically); run `relman promote` again",
+                    "  {}: waits for a person (its phase does not promote automatically); run `relman promote` again",
                     s.env
                 );
             }
             _ => {
-                let _ = write!(out, "{}: ", s.env);
                 if let Some(report) = &s.report {
                     for line in report_text(report).lines() {
                         let _ = writeln!(out, "  {line}");
