@@ -89,6 +89,9 @@ pub fn run(spec: &CommandSpec<'_>, clock: &dyn Clock) -> CommandOutcome {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // Its own process group, so that a timeout kills what it started too.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -167,7 +170,9 @@ fn wait(child: &mut Child, timeout: Duration, clock: &dyn Clock) -> CommandStatu
             }
         }
         if deadline.is_some_and(|d| clock.now() >= d) {
-            // Killing a process that just exited fails harmlessly; reap it either way.
+            // Killing a process that just exited fails harmlessly; reap it either way. The
+            // child is not reaped yet, so its pid (its group's id) is still its own.
+            kill_group(child);
             let _ = child.kill();
             let _ = child.wait();
             return CommandStatus::TimedOut {
@@ -177,6 +182,19 @@ fn wait(child: &mut Child, timeout: Duration, clock: &dyn Clock) -> CommandStatu
         clock.sleep(POLL);
     }
 }
+
+/// Sends SIGKILL to the process group `child` leads (every process it started that stayed in
+/// its group).
+#[cfg(unix)]
+fn kill_group(child: &Child) {
+    let pid = rustix::process::Pid::from_child(child);
+    if pid.as_raw_nonzero().get() > 1 {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+}
+
+#[cfg(not(unix))]
+fn kill_group(_child: &Child) {}
 
 fn exit_status(status: std::process::ExitStatus) -> CommandStatus {
     if let Some(code) = status.code() {
@@ -195,6 +213,78 @@ fn exit_status(status: std::process::ExitStatus) -> CommandStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct SystemClock;
+
+    impl Clock for SystemClock {
+        fn now(&self) -> chrono::DateTime<chrono::Utc> {
+            chrono::Utc::now()
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_timeout_kills_the_commands_background_children_too() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let line = CommandLine::new(
+            [
+                "sh",
+                "-c",
+                "sleep 30 & echo $! > child.pid; echo started; wait",
+            ]
+            .map(String::from)
+            .to_vec(),
+        )
+        .expect("a command");
+        let outcome = run(
+            &CommandSpec {
+                line: &line,
+                workdir: dir.path(),
+                vars: &[],
+                timeout: Duration::from_millis(300),
+                output_limit: 1024,
+            },
+            &SystemClock,
+        );
+        assert_eq!(outcome.status, CommandStatus::TimedOut { after_ms: 300 });
+        assert_eq!(outcome.output, "started\n");
+        let pid = std::fs::read_to_string(dir.path().join("child.pid")).expect("pid written");
+        let proc_dir = std::path::Path::new("/proc").join(pid.trim());
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        // Dead (or a zombie waiting for init to reap it).
+        while proc_dir.exists()
+            && !std::fs::read_to_string(proc_dir.join("stat")).is_ok_and(|s| s.contains(") Z "))
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the background sleep survived"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn a_missing_program_is_not_started_and_env_vars_reach_the_command() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing: CommandLine = "./no-such-program".parse().expect("a command");
+        let vars = [("RELMAN_VERSION".to_owned(), "1.2.3".to_owned())];
+        let spec = |line| CommandSpec {
+            line,
+            workdir: dir.path(),
+            vars: &vars,
+            timeout: Duration::from_secs(10),
+            output_limit: 1024,
+        };
+        let outcome = run(&spec(&missing), &SystemClock);
+        assert!(
+            matches!(&outcome.status, CommandStatus::NotStarted { reason } if reason.contains("no-such-program")),
+            "{outcome:?}"
+        );
+        let echo: CommandLine = "printenv RELMAN_VERSION".parse().expect("a command");
+        let outcome = run(&spec(&echo), &SystemClock);
+        assert_eq!(outcome.status, CommandStatus::Exited { code: 0 });
+        assert_eq!(outcome.output, "1.2.3\n");
+    }
 
     #[test]
     fn the_tail_keeps_the_last_bytes_and_escapes_control_characters() {
