@@ -14,6 +14,7 @@
 //! | `plan` | `relman-plan` | the composition layer: configuration, tag and bump rules, the release plan, its digest and report |
 //! | `evidence` | `relman-evidence` | the test-evidence adapter: JUnit XML, Cobertura and LCOV into test runs |
 //! | `canary` | `relman-canary` | canary analysis: a canary judged against its baseline from metric samples |
+//! | `deploy` | `relman-deploy` | deployment execution: deploy commands, health checks, rollback, in-doubt recovery |
 //!
 //! Tool authors who need only one capability depend on that crate alone; every crate speaks only
 //! [`model`] types to its peers.
@@ -54,6 +55,7 @@
 //! | `plan` | `relman::plan` (`relman-plan`, which uses every engine) | yes |
 //! | `evidence` | `relman::evidence` (`relman-evidence`) | yes |
 //! | `canary` | `relman::canary` (`relman-canary`) | yes |
+//! | `deploy` | `relman::deploy` (`relman-deploy`, spawns processes) | yes |
 #![forbid(unsafe_code)]
 
 // One re-export per crate; a new crate adds its optional dependency and feature in Cargo.toml,
@@ -62,6 +64,8 @@
 pub use relman_canary as canary;
 #[cfg(feature = "changelog")]
 pub use relman_changelog as changelog;
+#[cfg(feature = "deploy")]
+pub use relman_deploy as deploy;
 #[cfg(feature = "env")]
 pub use relman_env as env;
 #[cfg(feature = "evidence")]
