@@ -533,3 +533,61 @@ fn a_deploy_command_past_its_timeout_is_killed_and_rolled_back() {
     assert!(report.commands[0].output.contains("hanging"), "{report:#?}");
     assert_eq!(service.get("/health"), (200, "1.0.0".to_owned()));
 }
+
+#[test]
+fn promotion_stops_at_the_first_environment_that_refuses() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let envs = ["dev", "staging", "production"];
+    let services: Vec<Service> = envs
+        .iter()
+        .map(|e| Service::start(dir.path(), e, Some("0.9.0")))
+        .collect();
+    let mut store = ledger(&envs, true);
+    let now = Utc::now();
+    let revision = store.revision().expect("revision");
+    store
+        .append(
+            revision,
+            &[Event::new(
+                now,
+                Some(id("bob")),
+                EventKind::LockAcquired {
+                    env: id("staging"),
+                    expires_at: now + Duration::hours(1),
+                    reason: None,
+                },
+            )],
+        )
+        .expect("locked");
+    let settings = settings(&envs);
+    let mut deployer = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()));
+    let report = deployer
+        .promote(&id("api"), &id("1.0.0"), Some(id("ana")))
+        .expect("promotes");
+    let actions: Vec<_> = report.steps.iter().map(|s| s.action).collect();
+    assert_eq!(actions, [PromoteAction::Deployed, PromoteAction::Refused]);
+    assert!(!report.is_success());
+    let refused = report.steps[1].report.as_ref().expect("a report");
+    assert!(
+        matches!(
+            &refused.refusals[..],
+            [Refusal::Policy(Blocker::Locked { .. })]
+        ),
+        "{refused:?}"
+    );
+    let served: Vec<String> = services.iter().map(Service::version).collect();
+    assert_eq!(served, ["1.0.0", "0.9.0", "0.9.0"]);
+}
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<relman_deploy::DeployReport>();
+    check::<relman_deploy::PromoteReport>();
+    check::<relman_deploy::DeployError>();
+    check::<relman_deploy::DeployOptions>();
+    check::<EnvironmentConfig>();
+    check::<relman_deploy::config::CommandLine>();
+    check::<relman_deploy::config::ParseCommandLineError>();
+    check::<relman_deploy::config::ParseSpanError>();
+}
