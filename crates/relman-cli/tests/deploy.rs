@@ -263,3 +263,50 @@ fn a_deploy_killed_mid_way_is_in_doubt_then_resolved_by_the_next_deploy() {
     let status = run(dir.path(), &["env", "status"]);
     assert!(!text(&status).contains("in doubt"), "{}", text(&status));
 }
+
+#[test]
+fn a_deployment_whose_lease_is_taken_over_writes_nothing_more() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    setup(dir.path(), &["dev"], &[], "10s");
+    let service = Service::start(dir.path(), "dev", Some("0.9.0"));
+    // A pre hook that forces the lease open and hands it to bob, as an operator would.
+    let relman_bin = env!("CARGO_BIN_EXE_relman");
+    let hook = format!(
+        "pre = [\"sh\", \"-c\", \"'{relman_bin}' env unlock --env dev --force takeover && '{relman_bin}' env lock --env dev --by bob\"]\n"
+    );
+    let config = std::fs::read_to_string(dir.path().join("relman.toml")).expect("config");
+    let config = config.replacen(
+        "timeout = \"10s\"\n",
+        &format!("timeout = \"10s\"\n{hook}"),
+        1,
+    );
+    std::fs::write(dir.path().join("relman.toml"), config).expect("config written");
+
+    let out = deploy(dir.path(), "dev", "1.0.0");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("lost the lease on dev"),
+        "{}",
+        text(&out)
+    );
+    // The deploy command never ran, and nothing was recorded after the takeover.
+    assert_eq!(service.version(), "0.9.0");
+    let history = run(dir.path(), &["env", "history", "--format", "json"]);
+    let events: serde_json::Value = serde_json::from_slice(&history.stdout).expect("json");
+    let kinds: Vec<&str> = events
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["kind"].as_str().expect("a kind"))
+        .collect();
+    assert_eq!(
+        kinds[kinds.len() - 4..],
+        [
+            "deployment_started",
+            "lock_acquired",
+            "lock_released",
+            "lock_acquired"
+        ],
+        "the start, the renewal before the pre hook, the takeover; then nothing: {kinds:?}"
+    );
+}
