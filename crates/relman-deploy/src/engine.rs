@@ -345,6 +345,44 @@ impl PromoteReport {
     }
 }
 
+/// Hears about a deployment's commands as they run: the library never prints, so a tool that
+/// wants to show progress implements this and passes it to [`Deployer::observe`]. Both methods
+/// do nothing by default.
+pub trait Observer {
+    /// A command is about to run (`attempt` counts a health check's attempts, from 1).
+    fn command_started(&self, command: &CommandStart<'_>) {
+        let _ = command;
+    }
+
+    /// A command ended with `status`.
+    fn command_finished(&self, command: &CommandStart<'_>, status: &CommandStatus) {
+        let _ = (command, status);
+    }
+}
+
+/// What an [`Observer`] is told about a command.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct CommandStart<'a> {
+    /// Where.
+    pub env: &'a EnvironmentId,
+    /// What.
+    pub component: &'a ComponentId,
+    /// The version it deploys or checks.
+    pub version: &'a Version,
+    /// Which step.
+    pub step: DeployStep,
+    /// The attempt, from 1.
+    pub attempt: u32,
+}
+
+/// The observer of a [`Deployer`] nobody observes.
+struct Silent;
+
+impl Observer for Silent {}
+
+static SILENT: Silent = Silent;
+
 /// Runs deployments against a ledger: checks policy, holds the environment's lease, runs the
 /// configured commands, records every step and rolls back failures.
 ///
@@ -376,6 +414,7 @@ pub struct Deployer<'a, S: Store<Event = Event> + ?Sized> {
     environments: &'a BTreeMap<EnvironmentId, EnvironmentConfig>,
     clock: &'a dyn Clock,
     options: DeployOptions,
+    observer: &'a dyn Observer,
 }
 
 impl<S: Store<Event = Event> + ?Sized> std::fmt::Debug for Deployer<'_, S> {
@@ -408,6 +447,16 @@ struct Vars<'a> {
 }
 
 impl Vars<'_> {
+    fn start(&self, step: DeployStep, attempt: u32) -> CommandStart<'_> {
+        CommandStart {
+            env: self.env,
+            component: self.component,
+            version: self.version,
+            step,
+            attempt,
+        }
+    }
+
     fn for_step(&self, step: DeployStep, attempt: u32) -> Vec<(String, String)> {
         let mut vars = vec![
             ("RELMAN_ENV".to_owned(), self.env.to_string()),
@@ -450,7 +499,14 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
             environments,
             clock,
             options,
+            observer: &SILENT,
         }
+    }
+
+    /// Tells `observer` about each command as it starts and ends.
+    pub fn observe(&mut self, observer: &'a dyn Observer) -> &mut Self {
+        self.observer = observer;
+        self
     }
 
     /// Deploys `request` (see [the module docs](self) for the steps). The requester holds the
@@ -890,6 +946,8 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
     ) -> Result<(CommandStatus, String), DeployError> {
         self.flush(held, Some(config.timeout.0))?;
         let env = vars.for_step(step, 1);
+        let start = vars.start(step, 1);
+        self.observer.command_started(&start);
         let outcome = process::run(
             &CommandSpec {
                 line,
@@ -900,6 +958,7 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
             },
             self.clock,
         );
+        self.observer.command_finished(&start, &outcome.status);
         let last = last_line(&outcome.output);
         Ok((queue(held, vars, step, 1, outcome, commands), last))
     }
@@ -917,6 +976,8 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
         let mut attempt = 1;
         loop {
             let env = vars.for_step(DeployStep::Health, attempt);
+            let start = vars.start(DeployStep::Health, attempt);
+            self.observer.command_started(&start);
             let outcome = process::run(
                 &CommandSpec {
                     line: &health.command,
@@ -927,6 +988,7 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
                 },
                 self.clock,
             );
+            self.observer.command_finished(&start, &outcome.status);
             if outcome.status.is_success() || attempt >= attempts {
                 let last = last_line(&outcome.output);
                 let status = queue(held, vars, DeployStep::Health, attempt, outcome, commands);

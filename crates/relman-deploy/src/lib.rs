@@ -79,8 +79,8 @@ pub mod engine;
 pub mod process;
 
 pub use engine::{
-    CommandReport, DeployError, DeployOptions, DeployOutcome, DeployReport, Deployer,
-    InDoubtReport, InDoubtResolution, PromoteAction, PromoteReport, PromoteStep, Refusal,
+    CommandReport, CommandStart, DeployError, DeployOptions, DeployOutcome, DeployReport, Deployer,
+    InDoubtReport, InDoubtResolution, Observer, PromoteAction, PromoteReport, PromoteStep, Refusal,
     RollbackReport,
 };
 

@@ -591,3 +591,41 @@ fn public_types_are_send_and_sync() {
     check::<relman_deploy::config::ParseCommandLineError>();
     check::<relman_deploy::config::ParseSpanError>();
 }
+
+#[test]
+fn an_observer_hears_each_command_and_attempt() {
+    struct Recorder(std::sync::Mutex<Vec<String>>);
+    impl relman_deploy::Observer for Recorder {
+        fn command_started(&self, c: &relman_deploy::CommandStart<'_>) {
+            let line = format!("{} {} {} #{}", c.env, c.step, c.version, c.attempt);
+            self.0.lock().expect("not poisoned").push(line);
+        }
+        fn command_finished(&self, c: &relman_deploy::CommandStart<'_>, status: &CommandStatus) {
+            let line = format!("{} {}: {status}", c.step, c.version);
+            self.0.lock().expect("not poisoned").push(line);
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let _service = Service::start(dir.path(), "dev", None);
+    let mut store = ledger(&["dev"], false);
+    let settings = settings(&["dev"]);
+    let recorder = Recorder(std::sync::Mutex::new(Vec::new()));
+    let mut deployer = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()));
+    deployer.observe(&recorder);
+    assert!(
+        deployer
+            .deploy(request("dev", "1.0.0"))
+            .expect("runs")
+            .is_deployed()
+    );
+    let heard = recorder.0.into_inner().expect("not poisoned");
+    assert_eq!(
+        heard,
+        [
+            "dev deploy 1.0.0 #1",
+            "deploy 1.0.0: exited with 0",
+            "dev health 1.0.0 #1",
+            "health 1.0.0: exited with 0",
+        ]
+    );
+}

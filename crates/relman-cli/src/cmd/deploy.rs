@@ -11,8 +11,8 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use relman_deploy::config::EnvironmentConfig;
 use relman_deploy::{
-    Clock, DeployOptions, DeployOutcome, DeployReport, Deployer, InDoubtResolution, PromoteAction,
-    PromoteReport,
+    Clock, CommandStart, DeployOptions, DeployOutcome, DeployReport, Deployer, InDoubtResolution,
+    Observer, PromoteAction, PromoteReport,
 };
 use relman_env::DeployRequest;
 use relman_model::{ComponentId, Digest, EnvironmentId, PersonId, ReleaseId};
@@ -89,6 +89,23 @@ impl Clock for SystemClock {
     }
 }
 
+/// Progress on stderr, one line per command, so a long deployment is not silent.
+struct Progress;
+
+impl Observer for Progress {
+    fn command_started(&self, c: &CommandStart<'_>) {
+        let attempt = if c.attempt > 1 {
+            format!(" (attempt {})", c.attempt)
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "{}: {} {} {}{attempt}...",
+            c.env, c.step, c.component, c.version
+        );
+    }
+}
+
 /// The environments' settings and the directory commands run in.
 fn settings(
     config: Option<&Path>,
@@ -119,6 +136,7 @@ pub fn run(args: DeployArgs) -> Result<ExitCode> {
     let mut options = DeployOptions::default();
     options.workdir = workdir;
     let mut deployer = Deployer::new(&mut store, &environments, &SystemClock, options);
+    deployer.observe(&Progress);
     let common = &args.common;
     let mut request = DeployRequest::new(
         args.env.clone(),
@@ -149,6 +167,7 @@ pub fn run_promote(args: PromoteArgs) -> Result<ExitCode> {
     let mut options = DeployOptions::default();
     options.workdir = workdir;
     let mut deployer = Deployer::new(&mut store, &environments, &SystemClock, options);
+    deployer.observe(&Progress);
     let report = deployer.promote(&common.component, &common.version, common.by.clone())?;
     match common.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),

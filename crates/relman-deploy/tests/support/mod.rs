@@ -114,6 +114,9 @@ impl Drop for Service {
 /// Kills the process whose pid is in `file` (a hung deploy command), if any.
 pub fn kill_pid_in(file: &Path) {
     if let Ok(pid) = std::fs::read_to_string(file) {
-        let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", pid.trim()])
+            .stderr(Stdio::null())
+            .status();
     }
 }
