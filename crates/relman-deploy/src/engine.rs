@@ -13,7 +13,8 @@
 //!    refused with every reason and nothing runs.
 //! 3. **Lease.** The same ledger write takes the environment's lease and records
 //!    `deployment_started`. The lease is renewed before each step for that step's worst-case
-//!    duration, and released at the end; every write is fenced by its token, so a runner whose
+//!    duration, and released at the end (or given back to the requester, when they held it
+//!    before with `relman env lock`); every write is fenced by its token, so a runner whose
 //!    lease was taken over ([`DeployError::LeaseLost`]) writes nothing more.
 //! 4. **Commands.** `pre`, `deploy`, then the health check (retried). Each command's end is
 //!    recorded (`deploy_command_finished`: exit status and output tail).
@@ -434,6 +435,9 @@ struct Held {
     token: u64,
     reason: String,
     pending: Vec<EventKind>,
+    /// The requester's own lease from before (`relman env lock`): given back at the end
+    /// instead of released, when it has not run out.
+    restore: Option<(DateTime<Utc>, Option<String>)>,
 }
 
 /// What a command is told, as environment variables.
@@ -532,6 +536,7 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
         let expires_at = self.lease_end(&request.env, config.timeout.0, now)?;
         let reason = format!("relman deploy {} {}", request.component, request.version);
         let mut notes = Vec::new();
+        let mut restore = None;
         let lock = Event::new(
             now,
             request.requester.clone(),
@@ -548,6 +553,10 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
             match relman_env::ops::deploy(state, request.clone(), now) {
                 Ok(started) => {
                     notes.clone_from(&started.notes);
+                    restore = state
+                        .active_lease(&request.env, now)
+                        .filter(|l| l.holder.is_some() && l.holder == request.requester)
+                        .map(|l| (l.expires_at, l.reason.clone()));
                     Ok(vec![lock.clone(), started.event])
                 }
                 Err(refused) => Err(refused
@@ -578,6 +587,7 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
             token: lease_token(state, &request.env),
             reason,
             pending: Vec::new(),
+            restore,
         };
         let deployment = committed.revision.get();
         report.deployment = Some(deployment);
@@ -594,6 +604,7 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
             deployment,
             reason: request.reason,
         };
+        let first = report.commands.len();
         let result = self.attempt(&mut held, config, &vars, true, &mut report.commands)?;
         match result {
             Ok(()) => {
@@ -608,8 +619,9 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
                     reason: failure.clone(),
                 });
                 report.failure = Some(failure);
-                let deployed_something =
-                    report.commands.iter().any(|c| c.step == DeployStep::Deploy);
+                let deployed_something = report.commands[first..]
+                    .iter()
+                    .any(|c| c.step == DeployStep::Deploy);
                 match target {
                     _ if !deployed_something => report
                         .notes
@@ -828,6 +840,7 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
             token: lease_token(state, &request.env),
             reason,
             pending: Vec::new(),
+            restore: None,
         };
         let previous = state
             .current(&request.env, &request.component)
@@ -1090,10 +1103,18 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
 
     /// Records the pending events and releases the lease.
     fn release(&mut self, held: &mut Held) -> Result<(), DeployError> {
-        held.pending.push(EventKind::LockReleased {
-            env: held.env.clone(),
-            token: held.token,
-            forced: None,
+        let now = self.clock.now();
+        held.pending.push(match held.restore.take() {
+            Some((expires_at, reason)) if expires_at > now => EventKind::LockAcquired {
+                env: held.env.clone(),
+                expires_at,
+                reason,
+            },
+            _ => EventKind::LockReleased {
+                env: held.env.clone(),
+                token: held.token,
+                forced: None,
+            },
         });
         self.flush(held, None).map(|_| ())
     }

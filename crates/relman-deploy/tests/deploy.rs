@@ -629,3 +629,44 @@ fn an_observer_hears_each_command_and_attempt() {
         ]
     );
 }
+
+#[test]
+fn the_requesters_own_lock_is_given_back_after_the_deployment() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let _service = Service::start(dir.path(), "dev", None);
+    let mut store = ledger(&["dev"], false);
+    let now = Utc::now();
+    let until = now + Duration::hours(1);
+    let revision = store.revision().expect("revision");
+    store
+        .append(
+            revision,
+            &[Event::new(
+                now,
+                Some(id("ana")),
+                EventKind::LockAcquired {
+                    env: id("dev"),
+                    expires_at: until,
+                    reason: Some("maintenance".into()),
+                },
+            )],
+        )
+        .expect("locked");
+    let settings = settings(&["dev"]);
+    let mut deployer = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()));
+    let report = deployer.deploy(request("dev", "1.0.0")).expect("runs");
+    assert!(report.is_deployed(), "{report:#?}");
+    let state = state(&mut store);
+    let lease = state
+        .active_lease(&id("dev"), Utc::now())
+        .expect("ana's lock is back");
+    assert_eq!(lease.holder.as_ref().map(|h| h.as_str()), Some("ana"));
+    assert_eq!(lease.expires_at, until);
+    assert_eq!(lease.reason.as_deref(), Some("maintenance"));
+    // And bob is still refused.
+    let mut bob = request("dev", "1.1.0");
+    bob.requester = Some(id("bob"));
+    let mut deployer = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()));
+    let report = deployer.deploy(bob).expect("runs");
+    assert_eq!(report.outcome, DeployOutcome::Refused);
+}
