@@ -212,6 +212,7 @@ fn a_deploy_killed_mid_way_is_in_doubt_then_resolved_by_the_next_deploy() {
             .expect("relman runs"),
     );
     let pid_file = service.dir.join("hang.pid");
+    let _hung = support::KillPidOnDrop(pid_file.clone());
     let deadline = Instant::now() + Duration::from_secs(20);
     while !pid_file.exists() {
         assert!(

@@ -516,8 +516,8 @@ fn a_deploy_command_past_its_timeout_is_killed_and_rolled_back() {
     let config = settings.get_mut(&id::<EnvironmentId>("dev")).expect("dev");
     config.timeout = "1s".parse().expect("a span");
     let mut deployer = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()));
+    let _hung = support::KillPidOnDrop(service.dir.join("hang.pid"));
     let report = deployer.deploy(request("dev", "1.1.0")).expect("runs");
-    support::kill_pid_in(&service.dir.join("hang.pid"));
     assert_eq!(report.outcome, DeployOutcome::RolledBack, "{report:#?}");
     assert!(
         report

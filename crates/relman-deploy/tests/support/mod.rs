@@ -120,3 +120,13 @@ pub fn kill_pid_in(file: &Path) {
             .status();
     }
 }
+
+/// Kills the process whose pid is in its file when dropped (a hung deploy command), so a
+/// failing test leaves nothing behind.
+pub struct KillPidOnDrop(pub PathBuf);
+
+impl Drop for KillPidOnDrop {
+    fn drop(&mut self) {
+        kill_pid_in(&self.0);
+    }
+}
