@@ -99,8 +99,23 @@ pub fn starter_config(units: &[Unit], remote: Option<&str>) -> String {
          # from = \"09:00\"\n\
          # to = \"17:00\"\n",
     );
+    t.push_str(ENVIRONMENTS_EXAMPLE);
     t
 }
+
+/// The commented `[environments.NAME]` example of the starter: how `relman deploy` deploys.
+const ENVIRONMENTS_EXAMPLE: &str = "\n\
+# How `relman deploy` and `relman promote` deploy to an environment (docs/deploy.md).\n\
+# Commands are argv arrays, never run by a shell; they learn what to deploy from\n\
+# RELMAN_ENV, RELMAN_COMPONENT, RELMAN_VERSION, RELMAN_PREVIOUS_VERSION, RELMAN_DEPLOYMENT_ID.\n\
+# [environments.staging]\n\
+# deploy = [\"./deploy.sh\"]\n\
+# timeout = \"5m\"                     # each of pre, deploy and post\n\
+# [environments.staging.health]\n\
+# command = [\"curl\", \"-fsS\", \"http://staging.internal/health\"]\n\
+# retries = 3\n\
+# interval = \"2s\"\n\
+# timeout = \"10s\"\n";
 
 /// `text` as a TOML basic string.
 fn toml_string(text: &str) -> String {
@@ -169,5 +184,18 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
         assert_eq!(config.pipeline.validate(), Ok(()));
         assert_eq!(config.tags.patterns, ["v{version}"]);
+    }
+
+    #[test]
+    fn the_environments_example_parses_once_uncommented() {
+        let text: String = ENVIRONMENTS_EXAMPLE
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| l.starts_with('[') || l.contains(" = "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let config: crate::Config = toml::from_str(&text).expect("valid TOML");
+        let staging = &config.environments["staging"];
+        assert_eq!(staging.deploy.argv(), ["./deploy.sh"]);
     }
 }
