@@ -96,3 +96,9 @@ pub trait Clock {
         std::thread::sleep(duration);
     }
 }
+
+/// The Rust snippets of `docs/guide/relman-deploy.md`, compiled and run by `cargo test --doc` so
+/// the guide stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide/relman-deploy.md")]
+pub struct GuideDoctests;
