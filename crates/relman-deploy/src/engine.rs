@@ -33,7 +33,7 @@ use relman_env::{
     AutoPromote, Blocker, CommandStatus, DeployReason, DeployRequest, DeployStep, Deployment,
     DeploymentStatus, EnvState, Event, EventKind, Lifecycle,
 };
-use relman_model::{ComponentId, EnvironmentId, PersonId};
+use relman_model::{ComponentId, Digest, EnvironmentId, PersonId, ReleaseId};
 use semver::Version;
 use serde::Serialize;
 
@@ -294,6 +294,37 @@ impl DeployReport {
     /// Whether the version now runs there (exit code 0 of `relman deploy`).
     pub fn is_deployed(&self) -> bool {
         self.outcome == DeployOutcome::Deployed
+    }
+}
+
+/// What [`Deployer::promote`] promotes, and with which release and digest (for phases that
+/// need approvals).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PromoteRequest {
+    /// The component.
+    pub component: ComponentId,
+    /// The version.
+    pub version: Version,
+    /// Who promotes (holds each environment's lease; cannot approve their own deployment).
+    pub requester: Option<PersonId>,
+    /// The release approvals are bound to; default: the release recorded with the version's
+    /// earlier successful deployments.
+    pub release: Option<ReleaseId>,
+    /// The release digest approvals are bound to.
+    pub digest: Option<Digest>,
+}
+
+impl PromoteRequest {
+    /// A promotion of `version` of `component` with no requester, release or digest.
+    pub fn new(component: ComponentId, version: Version) -> Self {
+        Self {
+            component,
+            version,
+            requester: None,
+            release: None,
+            digest: None,
+        }
     }
 }
 
@@ -664,12 +695,8 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
     ///
     /// As [`Deployer::deploy`]; an environment without settings is
     /// [`DeployError::NotConfigured`].
-    pub fn promote(
-        &mut self,
-        component: &ComponentId,
-        version: &Version,
-        requester: Option<PersonId>,
-    ) -> Result<PromoteReport, DeployError> {
+    pub fn promote(&mut self, request: &PromoteRequest) -> Result<PromoteReport, DeployError> {
+        let (component, version) = (&request.component, &request.version);
         let (state, _) = load_state(&mut *self.store).map_err(DeployError::Load)?;
         let lifecycle = state
             .lifecycle
@@ -704,21 +731,24 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
                     });
                     break 'phases;
                 }
-                let mut request =
+                let mut deploy =
                     DeployRequest::new(env.clone(), component.clone(), version.clone());
-                request.requester = requester.clone();
-                request.reason = DeployReason::Promotion;
-                request.release = state
-                    .deployments
-                    .iter()
-                    .rev()
-                    .find(|d| {
-                        &d.component == component
-                            && &d.version == version
-                            && d.status == DeploymentStatus::Succeeded
-                    })
-                    .and_then(|d| d.release.clone());
-                let deployed = self.deploy(request)?;
+                deploy.requester = request.requester.clone();
+                deploy.reason = DeployReason::Promotion;
+                deploy.digest = request.digest.clone();
+                deploy.release = request.release.clone().or_else(|| {
+                    state
+                        .deployments
+                        .iter()
+                        .rev()
+                        .find(|d| {
+                            &d.component == component
+                                && &d.version == version
+                                && d.status == DeploymentStatus::Succeeded
+                        })
+                        .and_then(|d| d.release.clone())
+                });
+                let deployed = self.deploy(deploy)?;
                 let action = match deployed.outcome {
                     DeployOutcome::Deployed => PromoteAction::Deployed,
                     DeployOutcome::Refused => PromoteAction::Refused,

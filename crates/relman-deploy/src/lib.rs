@@ -80,8 +80,8 @@ pub mod process;
 
 pub use engine::{
     CommandReport, CommandStart, DeployError, DeployOptions, DeployOutcome, DeployReport, Deployer,
-    InDoubtReport, InDoubtResolution, Observer, PromoteAction, PromoteReport, PromoteStep, Refusal,
-    RollbackReport,
+    InDoubtReport, InDoubtResolution, Observer, PromoteAction, PromoteReport, PromoteRequest,
+    PromoteStep, Refusal, RollbackReport,
 };
 
 /// Where a [`Deployer`] reads the time: the ledger's timestamps, lease ends and command

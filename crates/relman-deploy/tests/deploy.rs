@@ -10,7 +10,8 @@ use std::path::Path;
 use chrono::{DateTime, Duration, Utc};
 use relman_deploy::config::EnvironmentConfig;
 use relman_deploy::{
-    Clock, DeployOptions, DeployOutcome, Deployer, InDoubtResolution, PromoteAction, Refusal,
+    Clock, DeployOptions, DeployOutcome, Deployer, InDoubtResolution, PromoteAction,
+    PromoteRequest, Refusal,
 };
 use relman_env::store::{LineageId, MemoryStore, Revision, Store};
 use relman_env::{
@@ -90,6 +91,12 @@ fn request(env: &str, version: &str) -> DeployRequest {
     r
 }
 
+fn promotion(version: &str) -> PromoteRequest {
+    let mut r = PromoteRequest::new(id("api"), id(version));
+    r.requester = Some(id("ana"));
+    r
+}
+
 fn state(store: &mut MemoryStore<Event>) -> EnvState {
     EnvState::fold(&store.load().expect("loads"))
 }
@@ -115,9 +122,7 @@ fn promotes_dev_staging_production_through_auto_promotion() {
     let settings = settings(&envs);
     let mut deployer = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()));
 
-    let report = deployer
-        .promote(&id("api"), &id("1.0.0"), Some(id("ana")))
-        .expect("promotes");
+    let report = deployer.promote(&promotion("1.0.0")).expect("promotes");
     let actions: Vec<_> = report
         .steps
         .iter()
@@ -177,9 +182,7 @@ fn promotes_dev_staging_production_through_auto_promotion() {
 
     // Promoting again has nothing to do.
     let mut deployer = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()));
-    let again = deployer
-        .promote(&id("api"), &id("1.0.0"), Some(id("ana")))
-        .expect("promotes");
+    let again = deployer.promote(&promotion("1.0.0")).expect("promotes");
     assert!(
         again
             .steps
@@ -199,17 +202,13 @@ fn promotion_stops_before_a_phase_that_is_not_automatic() {
     let mut store = ledger(&envs, false);
     let settings = settings(&envs);
     let mut deployer = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()));
-    let report = deployer
-        .promote(&id("api"), &id("1.0.0"), Some(id("ana")))
-        .expect("promotes");
+    let report = deployer.promote(&promotion("1.0.0")).expect("promotes");
     let actions: Vec<_> = report.steps.iter().map(|s| s.action).collect();
     assert_eq!(actions, [PromoteAction::Deployed, PromoteAction::Manual]);
     assert!(report.is_success());
     assert_eq!(services[1].version(), "0.9.0");
     // The person runs it again: staging is the next step.
-    let report = deployer
-        .promote(&id("api"), &id("1.0.0"), Some(id("ana")))
-        .expect("promotes");
+    let report = deployer.promote(&promotion("1.0.0")).expect("promotes");
     let actions: Vec<_> = report.steps.iter().map(|s| s.action).collect();
     assert_eq!(
         actions,
@@ -561,9 +560,7 @@ fn promotion_stops_at_the_first_environment_that_refuses() {
         .expect("locked");
     let settings = settings(&envs);
     let mut deployer = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()));
-    let report = deployer
-        .promote(&id("api"), &id("1.0.0"), Some(id("ana")))
-        .expect("promotes");
+    let report = deployer.promote(&promotion("1.0.0")).expect("promotes");
     let actions: Vec<_> = report.steps.iter().map(|s| s.action).collect();
     assert_eq!(actions, [PromoteAction::Deployed, PromoteAction::Refused]);
     assert!(!report.is_success());
@@ -669,4 +666,66 @@ fn the_requesters_own_lock_is_given_back_after_the_deployment() {
     let mut deployer = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()));
     let report = deployer.deploy(bob).expect("runs");
     assert_eq!(report.outcome, DeployOutcome::Refused);
+}
+
+#[test]
+fn promotion_into_a_phase_needing_approval_goes_on_with_the_approved_digest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let envs = ["staging", "production"];
+    let services: Vec<Service> = envs
+        .iter()
+        .map(|e| Service::start(dir.path(), e, Some("0.9.0")))
+        .collect();
+    let mut store = ledger(&envs, true);
+    let mut lifecycle = state(&mut store).lifecycle.expect("declared");
+    lifecycle.phases[1].approvals = ApprovalRule::new(1, Vec::new());
+    let now = Utc::now();
+    let revision = store.revision().expect("revision");
+    store
+        .append(
+            revision,
+            &[Event::new(
+                now,
+                None,
+                EventKind::LifecycleDeclared { lifecycle },
+            )],
+        )
+        .expect("declared");
+    let settings = settings(&envs);
+
+    // Without a digest: staging, then production refuses.
+    let mut deployer = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()));
+    let report = deployer.promote(&promotion("1.0.0")).expect("promotes");
+    let actions: Vec<_> = report.steps.iter().map(|s| s.action).collect();
+    assert_eq!(actions, [PromoteAction::Deployed, PromoteAction::Refused]);
+    let refused = report.steps[1].report.as_ref().expect("a report");
+    assert_eq!(refused.refusals, [Refusal::Policy(Blocker::MissingDigest)]);
+
+    // Bob approves release r1 with its digest for production; ana promotes with them.
+    let revision = store.revision().expect("revision");
+    store
+        .append(
+            revision,
+            &[Event::new(
+                now,
+                Some(id("bob")),
+                EventKind::Approved {
+                    release: id("r1"),
+                    env: id("production"),
+                    digest: id("deadbeef"),
+                },
+            )],
+        )
+        .expect("approved");
+    let mut request = promotion("1.0.0");
+    request.release = Some(id("r1"));
+    request.digest = Some(id("deadbeef"));
+    let mut deployer = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()));
+    let report = deployer.promote(&request).expect("promotes");
+    let actions: Vec<_> = report.steps.iter().map(|s| s.action).collect();
+    assert_eq!(
+        actions,
+        [PromoteAction::AlreadyRunning, PromoteAction::Deployed]
+    );
+    assert_eq!(services[1].version(), "1.0.0");
 }

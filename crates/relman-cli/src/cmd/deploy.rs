@@ -12,7 +12,7 @@ use clap::{Args, ValueEnum};
 use relman_deploy::config::EnvironmentConfig;
 use relman_deploy::{
     Clock, CommandStart, DeployOptions, DeployOutcome, DeployReport, Deployer, InDoubtResolution,
-    Observer, PromoteAction, PromoteReport,
+    Observer, PromoteAction, PromoteReport, PromoteRequest,
 };
 use relman_env::DeployRequest;
 use relman_model::{ComponentId, Digest, EnvironmentId, PersonId, ReleaseId};
@@ -50,6 +50,13 @@ pub struct DeployArgs {
 pub struct PromoteArgs {
     #[command(flatten)]
     common: Common,
+    /// The release (needed when a phase requires approvals; default: the one recorded with the
+    /// version's earlier deployments).
+    #[arg(long)]
+    release: Option<ReleaseId>,
+    /// The release digest approvals are bound to.
+    #[arg(long)]
+    digest: Option<Digest>,
 }
 
 #[derive(Debug, Args)]
@@ -168,7 +175,11 @@ pub fn run_promote(args: PromoteArgs) -> Result<ExitCode> {
     options.workdir = workdir;
     let mut deployer = Deployer::new(&mut store, &environments, &SystemClock, options);
     deployer.observe(&Progress);
-    let report = deployer.promote(&common.component, &common.version, common.by.clone())?;
+    let mut request = PromoteRequest::new(common.component.clone(), common.version.clone());
+    request.requester = common.by.clone();
+    request.release = args.release.clone();
+    request.digest = args.digest.clone();
+    let report = deployer.promote(&request)?;
     match common.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Text => print!("{}", promote_text(&report)),
