@@ -311,3 +311,65 @@ fn a_deployment_whose_lease_is_taken_over_writes_nothing_more() {
         "the start, the renewal before the pre hook, the takeover; then nothing: {kinds:?}"
     );
 }
+
+/// `relman verify --rollback-on-fail` on a failing canary deploys the rollback target with
+/// the environment's own deploy and health commands.
+#[test]
+fn a_failing_canary_verdict_rolls_back_for_real() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    setup(dir.path(), &["canary"], &[], "10s");
+    let service = Service::start(dir.path(), "canary", None);
+    for version in ["1.0.0", "1.1.0"] {
+        let out = deploy(dir.path(), "canary", version);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    assert_eq!(service.version(), "1.1.0");
+    std::fs::write(
+        dir.path().join("canary.toml"),
+        "[[metrics]]\nname = \"latency_ms\"\nbad = \"increase\"\ncritical = true\n",
+    )
+    .expect("config written");
+    let mut csv = String::from("metric,group,value\n");
+    for i in 0..20 {
+        csv += &format!("latency_ms,baseline,{}\n", 100 + i);
+        csv += &format!("latency_ms,canary,{}\n", 200 + i);
+    }
+    std::fs::write(dir.path().join("m.csv"), csv).expect("metrics written");
+    let out = run(
+        dir.path(),
+        &[
+            "verify",
+            "--env",
+            "canary",
+            "--component",
+            "api",
+            "--version",
+            "1.1.0",
+            "--baseline",
+            "1.0.0",
+            "--config",
+            "canary.toml",
+            "--metrics",
+            "m.csv",
+            "--rollback-on-fail",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["verdict"], "fail");
+    let rollback = json["rollback"].as_str().expect("a rollback");
+    assert!(
+        rollback.starts_with("deployed api 1.0.0 to canary"),
+        "{rollback}"
+    );
+    assert_eq!(service.get("/health"), (200, "1.0.0".to_owned()));
+    let out = run(dir.path(), &["env", "history", "--format", "json"]);
+    let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rollback_started =
+        history.as_array().expect("events").iter().any(|e| {
+            e["event"]["kind"] == "deployment_started" && e["event"]["reason"] == "rollback"
+        });
+    assert!(rollback_started, "{history}");
+}

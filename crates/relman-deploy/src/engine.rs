@@ -313,6 +313,9 @@ pub struct PromoteRequest {
     pub release: Option<ReleaseId>,
     /// The release digest approvals are bound to.
     pub digest: Option<Digest>,
+    /// Whether the version needs a passing canary verdict (`relman verify`) in the environment
+    /// it runs in before it is promoted past it.
+    pub require_canary: bool,
 }
 
 impl PromoteRequest {
@@ -324,6 +327,7 @@ impl PromoteRequest {
             requester: None,
             release: None,
             digest: None,
+            require_canary: false,
         }
     }
 }
@@ -343,6 +347,9 @@ pub enum PromoteAction {
     /// The environment's phase does not promote automatically: promotion stopped before it
     /// (run `relman promote` again to go on).
     Manual,
+    /// The version has no passing canary verdict in the environment it runs in (with
+    /// [`PromoteRequest::require_canary`]): promotion stopped before this one.
+    CanaryNotPassed,
 }
 
 /// One environment's step of a promotion.
@@ -355,6 +362,9 @@ pub struct PromoteStep {
     /// The deployment, when one was attempted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<DeployReport>,
+    /// Why promotion stopped here without a deployment ([`PromoteAction::CanaryNotPassed`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// What [`Deployer::promote`] did, environment by environment in lifecycle order.
@@ -371,9 +381,12 @@ pub struct PromoteReport {
 impl PromoteReport {
     /// Whether no step was refused or failed (exit code 0 of `relman promote`).
     pub fn is_success(&self) -> bool {
-        self.steps
-            .iter()
-            .all(|s| !matches!(s.action, PromoteAction::Refused | PromoteAction::Failed))
+        self.steps.iter().all(|s| {
+            !matches!(
+                s.action,
+                PromoteAction::Refused | PromoteAction::Failed | PromoteAction::CanaryNotPassed
+            )
+        })
     }
 }
 
@@ -708,6 +721,8 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
             steps: Vec::new(),
         };
         let mut acted = false;
+        // The last environment, in lifecycle order, where the version runs.
+        let mut running_in: Option<EnvironmentId> = None;
         'phases: for phase in &lifecycle.phases {
             let mut acted_here = false;
             for env in &phase.environments {
@@ -720,7 +735,9 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
                         env: env.clone(),
                         action: PromoteAction::AlreadyRunning,
                         report: None,
+                        reason: None,
                     });
+                    running_in = Some(env.clone());
                     continue;
                 }
                 if acted && phase.auto_promote == AutoPromote::Off {
@@ -728,6 +745,20 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
                         env: env.clone(),
                         action: PromoteAction::Manual,
                         report: None,
+                        reason: None,
+                    });
+                    break 'phases;
+                }
+                if request.require_canary
+                    && let Some(from) = &running_in
+                    && let Err(e) =
+                        relman_env::ops::require_passing_canary(&state, from, component, version)
+                {
+                    report.steps.push(PromoteStep {
+                        env: env.clone(),
+                        action: PromoteAction::CanaryNotPassed,
+                        report: None,
+                        reason: Some(e.to_string()),
                     });
                     break 'phases;
                 }
@@ -758,10 +789,12 @@ impl<'a, S: Store<Event = Event> + ?Sized> Deployer<'a, S> {
                     env: env.clone(),
                     action,
                     report: Some(deployed),
+                    reason: None,
                 });
                 if action != PromoteAction::Deployed {
                     break 'phases;
                 }
+                running_in = Some(env.clone());
                 acted_here = true;
             }
             acted |= acted_here;

@@ -729,3 +729,89 @@ fn promotion_into_a_phase_needing_approval_goes_on_with_the_approved_digest() {
     );
     assert_eq!(services[1].version(), "1.0.0");
 }
+
+/// With `require_canary`, a version is promoted past an environment only with a passing
+/// canary verdict there: promotion stops at staging until `relman verify` records a pass in
+/// dev, and a failing verdict keeps it stopped.
+#[test]
+fn promotion_past_an_environment_needs_a_passing_canary_there() {
+    use relman_env::{CanaryVerdict, Figure};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let envs = ["dev", "staging"];
+    let services: Vec<Service> = envs
+        .iter()
+        .map(|e| Service::start(dir.path(), e, Some("0.9.0")))
+        .collect();
+    let mut store = ledger(&envs, true);
+    let settings = settings(&envs);
+    let mut request = promotion("1.0.0");
+    request.require_canary = true;
+    let verdict = |store: &mut MemoryStore<Event>, verdict| {
+        let revision = store.revision().expect("revision");
+        store
+            .append(
+                revision,
+                &[Event::new(
+                    Utc::now(),
+                    Some(id("ci")),
+                    EventKind::CanaryVerdictRecorded {
+                        env: id("dev"),
+                        component: id("api"),
+                        version: id("1.0.0"),
+                        baseline: id("0.9.0"),
+                        verdict,
+                        score: Figure(if verdict == CanaryVerdict::Pass {
+                            100.0
+                        } else {
+                            0.0
+                        }),
+                        metrics: Vec::new(),
+                    },
+                )],
+            )
+            .expect("recorded");
+    };
+    let actions = |report: &relman_deploy::PromoteReport| -> Vec<(String, PromoteAction)> {
+        report
+            .steps
+            .iter()
+            .map(|s| (s.env.to_string(), s.action))
+            .collect()
+    };
+
+    let first = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()))
+        .promote(&request)
+        .expect("promotes");
+    assert_eq!(
+        actions(&first),
+        [
+            ("dev".to_owned(), PromoteAction::Deployed),
+            ("staging".to_owned(), PromoteAction::CanaryNotPassed),
+        ]
+    );
+    assert!(!first.is_success());
+    let reason = first.steps[1].reason.as_deref().expect("a reason");
+    assert!(reason.contains("dev"), "{reason}");
+    assert_eq!(services[1].version(), "0.9.0", "staging untouched");
+
+    verdict(&mut store, CanaryVerdict::Fail);
+    let failed = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()))
+        .promote(&request)
+        .expect("promotes");
+    assert_eq!(failed.steps[1].action, PromoteAction::CanaryNotPassed);
+    assert_eq!(services[1].version(), "0.9.0");
+
+    verdict(&mut store, CanaryVerdict::Pass);
+    let passed = Deployer::new(&mut store, &settings, &SystemClock, options(dir.path()))
+        .promote(&request)
+        .expect("promotes");
+    assert_eq!(
+        actions(&passed),
+        [
+            ("dev".to_owned(), PromoteAction::AlreadyRunning),
+            ("staging".to_owned(), PromoteAction::Deployed),
+        ]
+    );
+    assert!(passed.is_success());
+    assert_eq!(services[1].version(), "1.0.0");
+}

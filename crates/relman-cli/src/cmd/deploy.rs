@@ -57,6 +57,10 @@ pub struct PromoteArgs {
     /// The release digest approvals are bound to.
     #[arg(long)]
     digest: Option<Digest>,
+    /// Promote past an environment only when the version's latest canary verdict there
+    /// (`relman verify`) is a pass.
+    #[arg(long)]
+    require_canary: bool,
 }
 
 #[derive(Debug, Args)]
@@ -88,7 +92,7 @@ enum Format {
 }
 
 /// The system clock: the one place `relman deploy` reads the time.
-struct SystemClock;
+pub(crate) struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -117,6 +121,24 @@ impl Observer for Progress {
 fn settings(
     config: Option<&Path>,
 ) -> Result<(BTreeMap<EnvironmentId, EnvironmentConfig>, PathBuf)> {
+    let (environments, workdir, source) = load_settings(config)?;
+    if environments.is_empty() {
+        anyhow::bail!(
+            "{source} has no [environments.NAME] tables: nothing says how to deploy (see docs/deploy.md)"
+        );
+    }
+    Ok((environments, workdir))
+}
+
+/// The `[environments.NAME]` settings of the configuration (possibly none), the directory
+/// commands run in, and where the configuration came from.
+fn load_settings(
+    config: Option<&Path>,
+) -> Result<(
+    BTreeMap<EnvironmentId, EnvironmentConfig>,
+    PathBuf,
+    ConfigSource,
+)> {
     let (config, source) = relman_plan::config::load(Path::new("."), config)?;
     let dir = match &source {
         ConfigSource::File(p) | ConfigSource::CargoMetadata(p) => p
@@ -128,12 +150,23 @@ fn settings(
     let workdir = dir
         .canonicalize()
         .with_context(|| format!("cannot resolve the directory {}", dir.display()))?;
-    if config.environments.is_empty() {
-        anyhow::bail!(
-            "{source} has no [environments.NAME] tables: nothing says how to deploy (see docs/deploy.md)"
-        );
-    }
-    Ok((config.environments, workdir))
+    Ok((config.environments, workdir, source))
+}
+
+/// The deploy settings and working directory of the configuration when it has settings for
+/// `env`; `None` when it has none.
+///
+/// # Errors
+///
+/// When the configuration cannot be read or is invalid.
+pub(crate) fn settings_for(
+    config: Option<&Path>,
+    env: &EnvironmentId,
+) -> Result<Option<(BTreeMap<EnvironmentId, EnvironmentConfig>, PathBuf)>> {
+    let (environments, workdir, _) = load_settings(config)?;
+    Ok(environments
+        .contains_key(env)
+        .then_some((environments, workdir)))
 }
 
 /// Runs `relman deploy`.
@@ -179,6 +212,7 @@ pub fn run_promote(args: PromoteArgs) -> Result<ExitCode> {
     request.requester = common.by.clone();
     request.release = args.release.clone();
     request.digest = args.digest.clone();
+    request.require_canary = args.require_canary;
     let report = deployer.promote(&request)?;
     match common.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
@@ -191,7 +225,7 @@ pub fn run_promote(args: PromoteArgs) -> Result<ExitCode> {
     })
 }
 
-fn report_text(r: &DeployReport) -> String {
+pub(crate) fn report_text(r: &DeployReport) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     for d in &r.in_doubt {
@@ -295,6 +329,14 @@ fn promote_text(r: &PromoteReport) -> String {
                     out,
                     "  {}: waits for a person (its phase does not promote automatically); run `relman promote` again",
                     s.env
+                );
+            }
+            PromoteAction::CanaryNotPassed => {
+                let _ = writeln!(
+                    out,
+                    "  {}: not promoted: {}; judge the canary with `relman verify`",
+                    s.env,
+                    s.reason.as_deref().unwrap_or("no passing canary verdict")
                 );
             }
             _ => {

@@ -68,10 +68,16 @@ pub struct VerifyArgs {
     /// Who records the verdict.
     #[arg(long)]
     by: Option<PersonId>,
-    /// On a fail verdict, also start a rollback of the component in `--env` to its rollback
-    /// target (as `relman env rollback`), under the environment's policy.
+    /// On a fail verdict, also roll the component in `--env` back to its rollback target under
+    /// the environment's policy: deployed with the environment's `deploy` and `health`
+    /// commands (as `relman deploy`) when the relman configuration has `[environments.ENV]`,
+    /// else recorded as started (as `relman env rollback`).
     #[arg(long)]
     rollback_on_fail: bool,
+    /// The relman configuration with the `[environments.NAME]` deploy settings (default:
+    /// relman.toml, else Cargo.toml metadata, in the current directory).
+    #[arg(long, value_name = "FILE", requires = "rollback_on_fail")]
+    deploy_config: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -206,9 +212,39 @@ fn print_text(args: &VerifyArgs, output: &Output) {
     }
 }
 
-/// Starts the rollback of `--component` in `--env` after a failing verdict: what was done, or
-/// why the policy or the history refused it.
+/// Rolls `--component` in `--env` back after a failing verdict: deployed for real when the
+/// environment has deploy settings, else recorded as started. Says what was done, or why the
+/// policy or the history refused it.
 fn rollback(args: &VerifyArgs) -> Result<String> {
+    if let Some((environments, workdir)) =
+        super::deploy::settings_for(args.deploy_config.as_deref(), &args.env)?
+    {
+        let mut store = super::env::open_store(&args.store.state)?;
+        let (state, _) = relman_env::store::load_state(&mut store)?;
+        let mut request =
+            match relman_env::ops::rollback(&state, &args.env, &args.component, args.by.clone()) {
+                Ok(request) => request,
+                Err(e) => return Ok(format!("refused: {e}")),
+            };
+        request.reason = relman_env::DeployReason::Rollback;
+        let mut options = relman_deploy::DeployOptions::default();
+        options.workdir = workdir;
+        let mut deployer = relman_deploy::Deployer::new(
+            &mut store,
+            &environments,
+            &super::deploy::SystemClock,
+            options,
+        );
+        let report = deployer.deploy(request)?;
+        return Ok(super::deploy::report_text(&report)
+            .trim_end()
+            .replace('\n', "; "));
+    }
+    record_rollback(args)
+}
+
+/// The rollback of [`rollback`] without deploy settings: recorded as started.
+fn record_rollback(args: &VerifyArgs) -> Result<String> {
     let mut store = super::env::open_store(&args.store.state)?;
     let now = chrono::Utc::now();
     let mut target = None;
