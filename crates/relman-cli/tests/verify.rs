@@ -385,8 +385,8 @@ fn a_failing_canary_can_roll_back_to_the_previous_version() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("rollback:"));
 }
 
-/// `--prometheus`: the same judgement from a real Prometheus server holding the samples, and a
-/// server that refuses a query exits 2 naming the metric.
+/// `--prometheus`: a passing and a failing canary judged from a real Prometheus server holding
+/// the samples, and a server that refuses a query exits 2 naming the metric.
 #[test]
 fn samples_are_read_from_a_real_prometheus_server() {
     use relman_test_support::prometheus::{Prometheus, Sample};
@@ -396,7 +396,7 @@ fn samples_are_read_from_a_real_prometheus_server() {
     let mut samples = Vec::new();
     for i in 0..20_i64 {
         let wiggle = (i as f64 - 10.0) * 0.7;
-        for (version, latency) in [("1.2.0", 100.0), ("1.3.0", 180.0)] {
+        for (version, latency) in [("1.2.0", 100.0), ("1.2.1", 100.2), ("1.3.0", 180.0)] {
             let labels = vec![("version".to_owned(), version.to_owned())];
             let at = u64::try_from(start + i * 60).expect("after 1970");
             samples.push(Sample {
@@ -427,7 +427,7 @@ bad = "decrease"
 query = 'rps{version="${version}"}'
 "#;
     std::fs::write(dir.path().join("prom.toml"), config).expect("write config");
-    let run = |config: &str| {
+    let run_version = |config: &str, version: &str| {
         relman()
             .args([
                 "verify",
@@ -436,7 +436,7 @@ query = 'rps{version="${version}"}'
                 "--component",
                 "api",
                 "--version",
-                "1.3.0",
+                version,
                 "--baseline",
                 "1.2.0",
                 "--format",
@@ -464,6 +464,20 @@ query = 'rps{version="${version}"}'
             .output()
             .expect("run relman")
     };
+    let run = |config: &str| run_version(config, "1.3.0");
+
+    // A canary like its baseline passes, judged from the same server.
+    let out = run_version("prom.toml", "1.2.1");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    assert_eq!(json["verdict"], "pass");
+    assert_eq!(json["metrics"][0]["canary"]["n"], 20);
+
     let out = run("prom.toml");
     assert_eq!(
         out.status.code(),
