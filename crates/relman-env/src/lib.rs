@@ -25,6 +25,11 @@
 //!
 //! The on-disk journal format is documented in [`store::journal`] and `docs/env-store.md`.
 //!
+//! # Features
+//!
+//! - `postgres` (off by default): `store::postgres`, the `PgStore` ledger on a PostgreSQL server
+//!   for teams whose CI runs on many machines, with the blocking `postgres` client (no TLS).
+//!
 //! What it is not: a deployment tool. It records what happened and decides what may happen;
 //! the caller deploys, and reports back with events.
 //!

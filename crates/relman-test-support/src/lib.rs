@@ -22,6 +22,10 @@
 //!   without its data); [`make_history_script`] finds the script; [`git`] reads such a
 //!   repository.
 //!
+//! - [`postgres::PgServer`]: a throwaway PostgreSQL cluster (`initdb` + `postgres` on a free
+//!   localhost port, as `nobody` when run as root) with a database per test
+//!   ([`postgres::PgDatabase`]); [`prometheus::Prometheus`]: a Prometheus server over samples.
+//!
 //! # Example
 //!
 //! ```
@@ -40,6 +44,7 @@
 
 pub mod fuzz;
 pub mod markdown;
+pub mod postgres;
 pub mod prometheus;
 
 use std::path::{Path, PathBuf};

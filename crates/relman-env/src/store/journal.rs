@@ -860,6 +860,68 @@ impl<E: Serialize + DeserializeOwned + Clone> JournalStore<E> {
         Ok(Self::from_loaded(dir, journal_path, access, lock, loaded))
     }
 
+    /// Creates a store in `dir` that continues a copied ledger: the snapshot `snapshot` (if the
+    /// source was compacted) and `events`, whose revisions must follow it without a gap. The
+    /// snapshot is written first, then the journal (starting after the snapshot, holding the
+    /// events in one frame) appears by an atomic rename, so a crash leaves no store or a
+    /// complete one. What `relman env migrate` uses.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::AlreadyExists`] when `dir` already holds a journal;
+    /// [`StoreError::SnapshotMismatch`] when the revisions do not follow the snapshot without a
+    /// gap; as [`create`](Self::create) otherwise.
+    pub fn create_from(
+        dir: impl AsRef<Path>,
+        lineage: LineageId,
+        snapshot: Option<&Snapshot<serde_json::Value>>,
+        events: &[Recorded<E>],
+    ) -> Result<Opened<E>, StoreError> {
+        let dir = dir.as_ref().to_path_buf();
+        let base = snapshot.map_or(Revision::ZERO, |s| s.revision);
+        for (n, r) in (1u64..).zip(events) {
+            if r.revision != base.after(n) {
+                return Err(StoreError::SnapshotMismatch {
+                    path: dir,
+                    snapshot: base,
+                    base,
+                    revision: r.revision,
+                });
+            }
+        }
+        fs::create_dir_all(&dir).map_err(io_err(IoOp::Create, &dir))?;
+        let journal_path = dir.join("journal");
+        let lock = open_lock(&dir, Access::ReadWrite)?;
+        let access = Access::ReadWrite;
+        let loaded = with_lock(lock.as_ref(), access, &dir, || {
+            if fs::symlink_metadata(&journal_path).is_ok() {
+                return Err(StoreError::AlreadyExists { path: dir.clone() });
+            }
+            if let Some(s) = snapshot {
+                let mut bytes = SNAPSHOT_MAGIC.to_vec();
+                bytes.extend(encode_frame(&SnapshotOut {
+                    format: SNAPSHOT_FORMAT,
+                    schema_version: SCHEMA_VERSION,
+                    lineage: &lineage,
+                    revision: s.revision,
+                    state: &s.state,
+                })?);
+                write_atomic(&dir, "snapshot", &bytes)?;
+            }
+            let mut bytes = journal_bytes(&lineage, base)?;
+            if !events.is_empty() {
+                let plain: Vec<&E> = events.iter().map(|r| &r.event).collect();
+                bytes.extend(encode_frame(&BatchOut {
+                    revision: base.after(1),
+                    events: &plain,
+                })?);
+            }
+            write_atomic(&dir, "journal", &bytes)?;
+            load_journal::<E>(&journal_path, access)
+        })?;
+        Ok(Self::from_loaded(dir, journal_path, access, lock, loaded))
+    }
+
     /// Opens the store in `dir`, creating it with `lineage` when there is none.
     ///
     /// # Errors

@@ -19,6 +19,8 @@
 //! - [`JournalStore`]: the durable default, an append-only journal file with checksummed records,
 //!   fsync before acknowledging, crash recovery, snapshots and an OS file lock. Its on-disk format
 //!   is described in the [`journal`] module.
+//! - `PgStore` (feature `postgres`, module `postgres`): the ledger in a PostgreSQL database,
+//!   shared by every machine that reaches the server, with the same semantics.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -29,10 +31,14 @@ use serde::{Deserialize, Serialize};
 pub mod check;
 pub mod journal;
 mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod transact;
 
 pub use journal::{Corruption, JournalDiagnostic, JournalStore, Opened, Snapshot};
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PgLocation, PgStore};
 pub use transact::{Committed, TransactError, load_state, transact};
 
 /// The schema version written into every store; readers refuse a newer one.
@@ -159,8 +165,8 @@ pub struct Recorded<E> {
 
 /// An ordered, append-only ledger of events with optimistic concurrency.
 ///
-/// Implementations: [`MemoryStore`] and [`JournalStore`]. A shared-server backend can implement
-/// the same trait.
+/// Implementations: [`MemoryStore`], [`JournalStore`] and, with the `postgres` feature,
+/// `PgStore` (a shared PostgreSQL server).
 pub trait Store {
     /// The event type stored.
     type Event;
@@ -299,6 +305,34 @@ impl fmt::Display for IoOp {
     }
 }
 
+/// What a store was doing when its database server failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServerOp {
+    /// Connecting (or reconnecting) to the server.
+    Connect,
+    /// Creating or migrating the schema.
+    Migrate,
+    /// Reading the ledger.
+    Read,
+    /// Writing, before the commit was sent: nothing was written.
+    Write,
+    /// Committing: the transaction may or may not have been committed; reload before retrying.
+    Commit,
+}
+
+impl fmt::Display for ServerOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            ServerOp::Connect => "connect to",
+            ServerOp::Migrate => "migrate the schema of",
+            ServerOp::Read => "read",
+            ServerOp::Write => "write to",
+            ServerOp::Commit => "commit to (the outcome is unknown: reload before retrying)",
+        })
+    }
+}
+
 /// Returned by store operations when the backend fails or holds bad data.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -400,6 +434,39 @@ pub enum StoreError {
     ReadOnly {
         /// The store's directory.
         path: PathBuf,
+    },
+    /// A database server could not be reached or failed an operation. `store` is the server's
+    /// location with the password redacted.
+    #[error("cannot {op} {store}")]
+    Server {
+        /// The store (a redacted URL).
+        store: String,
+        /// What was being done.
+        op: ServerOp,
+        /// The client's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// A database's events are not contiguous: revision `found` where `expected` should be.
+    #[error("{store}: expected revision {expected}, found {found}")]
+    Gap {
+        /// The store (a redacted URL).
+        store: String,
+        /// The revision that should come next.
+        expected: Revision,
+        /// The revision found instead (0 when the events end early).
+        found: Revision,
+    },
+    /// A stored event or snapshot does not decode as JSON of the expected type.
+    #[error("{store}: the record at revision {revision} does not decode")]
+    Decode {
+        /// The store (a redacted URL).
+        store: String,
+        /// The event's revision (the snapshot's, for a snapshot).
+        revision: Revision,
+        /// The decoding error.
+        #[source]
+        source: serde_json::Error,
     },
     /// An earlier write or fsync failed, so the handle no longer knows what is on disk; reopen
     /// the store.
