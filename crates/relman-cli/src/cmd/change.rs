@@ -16,7 +16,6 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
-use relman_env::store::JournalStore;
 use relman_env::{
     ApplyChangeEventError, ChangeRequestDraft, ChangeRequestView, ChangeTransition, EnvState,
     Event, EventKind, OpenChangeRequest, OpenChangeRequestError,
@@ -45,8 +44,15 @@ enum Format {
 /// The state directory and output format, shared by every subcommand.
 #[derive(Debug, Args)]
 pub(crate) struct StoreOptions {
-    /// The state directory (the same as `relman env --state`).
-    #[arg(long, alias = "store", default_value = ".relman/state", global = true)]
+    /// The state directory, or a `postgres://` URL (the same as `relman env --state`).
+    #[arg(
+        long,
+        alias = "store",
+        env = "RELMAN_STATE",
+        hide_env_values = true,
+        default_value = ".relman/state",
+        global = true
+    )]
     pub(crate) state: PathBuf,
 }
 
@@ -436,7 +442,7 @@ fn digest_of(digest: Option<Digest>, plan: Option<PathBuf>) -> Result<Digest> {
 /// Appends one event decided from the current state after [`EnvState::check`]; retries on a
 /// concurrent writer's conflict. `Ok(Err(_))` is a refusal: nothing was written.
 pub(crate) fn append_checked(
-    store: &mut JournalStore<Event>,
+    store: &mut super::state_store::StateStore,
     mut decide: impl FnMut(&EnvState) -> Result<Event>,
 ) -> Result<std::result::Result<(u64, EnvState), ApplyChangeEventError>> {
     let committed = transact(store, |state| {

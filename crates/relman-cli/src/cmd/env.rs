@@ -21,13 +21,14 @@ use relman_env::ops::{
     self, BlockerView, DecideEventError, HistoryEntry, StatusTable, WindowSchedule, WriteResult,
 };
 use relman_env::store::{
-    Committed, JournalDiagnostic, JournalStore, LineageId, Recorded, Revision, Store, StoreError,
-    check,
+    Committed, JournalDiagnostic, LineageId, Recorded, Revision, Store, StoreError, check,
 };
 use relman_env::{DeployReason, DeployRequest, EnvState, Event, EventKind};
 use relman_model::{ComponentId, Digest, EnvironmentId, PersonId, ReleaseId, WindowKind};
 use semver::Version;
 use serde::Serialize;
+
+use super::state_store::{StateStore, display_state};
 
 /// How many times a write re-reads and re-decides after a conflict before giving up.
 const MAX_ATTEMPTS: usize = 20;
@@ -69,8 +70,14 @@ enum WindowArg {
 
 #[derive(Debug, Args)]
 struct Common {
-    /// The state directory.
-    #[arg(long, default_value = ".relman/state", global = true)]
+    /// The state directory, or a `postgres://` URL of a shared database.
+    #[arg(
+        long,
+        env = "RELMAN_STATE",
+        hide_env_values = true,
+        default_value = ".relman/state",
+        global = true
+    )]
     state: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value = "text", global = true)]
@@ -329,6 +336,19 @@ enum EnvCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Copy the ledger into a new store (a journal directory or a `postgres://` database, either
+    /// way) and check the copy: same lineage, snapshot, events and last revision.
+    Migrate {
+        /// The store to copy (a directory or a URL).
+        #[arg(long)]
+        from: PathBuf,
+        /// The new store (a directory or a URL of a database without a ledger).
+        #[arg(long)]
+        to: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Check the store without changing it: ok (exit 0), a torn tail or corruption (exit 1).
     Verify {
         #[command(flatten)]
@@ -570,6 +590,16 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
             print(common.format, &m, || ops::metrics_to_text(&m, days))?;
             Ok(ExitCode::SUCCESS)
         }
+        EnvCommand::Migrate { from, to, format } => {
+            let out = super::state_store::migrate(&from, &to)?;
+            print(format, &out, || {
+                format!(
+                    "copied {} events (up to revision {}) from {} to {}; the copy is checked\n",
+                    out.events, out.revision, out.from, out.to
+                )
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         EnvCommand::Verify { common } => verify(&common),
         EnvCommand::Repair { common } => repair(&common),
         EnvCommand::Compact { common } => compact(&common),
@@ -596,29 +626,29 @@ fn exit_code(success: bool) -> ExitCode {
 /// Opens the environment state in `state`, reporting repaired torn tails on stderr. Shared by
 /// every command that reads or writes the state (`env`, `change`, `gate check --record`,
 /// `review`).
-pub(crate) fn open_store(state: &std::path::Path) -> Result<JournalStore<Event>> {
-    let opened = JournalStore::<Event>::open(state).with_context(|| {
+pub(crate) fn open_store(state: &std::path::Path) -> Result<StateStore> {
+    let (store, diagnostics) = StateStore::open(state).with_context(|| {
         format!(
             "cannot open the environment state in {} (run `relman env init` first?)",
-            state.display()
+            display_state(state)
         )
     })?;
-    report_diagnostics(&opened.diagnostics);
-    Ok(opened.store)
+    report_diagnostics(&diagnostics);
+    Ok(store)
 }
 
 /// Opens the environment state in `state` read-only: nothing is written, a torn tail is reported
 /// on stderr and left for a writer (or `relman env repair`). Shared by every command that only
 /// reads the state (`env history|status|drift|metrics`, `change show|list`, `review`, `report`).
-pub(crate) fn open_store_read_only(state: &std::path::Path) -> Result<JournalStore<Event>> {
-    let opened = JournalStore::<Event>::open_read_only(state).with_context(|| {
+pub(crate) fn open_store_read_only(state: &std::path::Path) -> Result<StateStore> {
+    let (store, diagnostics) = StateStore::open_read_only(state).with_context(|| {
         format!(
             "cannot open the environment state in {} (run `relman env init` first?)",
-            state.display()
+            display_state(state)
         )
     })?;
-    report_diagnostics(&opened.diagnostics);
-    Ok(opened.store)
+    report_diagnostics(&diagnostics);
+    Ok(store)
 }
 
 fn report_diagnostics(diagnostics: &[JournalDiagnostic]) {
@@ -652,7 +682,7 @@ fn diagnostic_text(d: &JournalDiagnostic) -> String {
 
 /// Reads the state of `store` (its snapshot, if compacted, and the events after it) and the
 /// events after the snapshot.
-pub(crate) fn load(store: &mut JournalStore<Event>) -> Result<(Vec<Recorded<Event>>, EnvState)> {
+pub(crate) fn load(store: &mut StateStore) -> Result<(Vec<Recorded<Event>>, EnvState)> {
     let (state, events) =
         relman_env::store::load_state(store).context("cannot read the journal")?;
     report_diagnostics(&store.take_diagnostics());
@@ -689,34 +719,32 @@ fn init(
     // The declarations go in the journal's first write, so a killed init leaves no store or a
     // complete one. A store still at revision 0 (an init killed by an older relman) is
     // completed.
-    let (store, revision) =
-        match JournalStore::<Event>::create_with(&common.state, lineage, &events) {
-            Ok(opened) => {
-                let mut store = opened.store;
-                let revision = store.revision()?;
-                (store, revision)
+    let (store, revision) = match StateStore::create_with(&common.state, lineage, &events) {
+        Ok(mut store) => {
+            let revision = store.revision()?;
+            (store, revision)
+        }
+        Err(e) if matches!(e.downcast_ref(), Some(StoreError::AlreadyExists { .. })) => {
+            let mut store = open_store(&common.state)?;
+            let current = store.revision()?;
+            if current != Revision::ZERO {
+                bail!(
+                    "a store already exists at {} (at revision {current})",
+                    display_state(&common.state)
+                );
             }
-            Err(StoreError::AlreadyExists { .. }) => {
-                let mut store = open_store(&common.state)?;
-                let current = store.revision()?;
-                if current != Revision::ZERO {
-                    bail!(
-                        "a store already exists at {} (at revision {current})",
-                        common.state.display()
-                    );
-                }
-                let revision = store.append(current, &events)?;
-                (store, revision)
-            }
-            Err(e) => {
-                return Err(anyhow::Error::new(e).context(format!(
-                    "cannot create the state in {}",
-                    common.state.display()
-                )));
-            }
-        };
+            let revision = store.append(current, &events)?;
+            (store, revision)
+        }
+        Err(e) => {
+            return Err(e.context(format!(
+                "cannot create the state in {}",
+                display_state(&common.state)
+            )));
+        }
+    };
     let out = InitOutput {
-        state: common.state.display().to_string(),
+        state: display_state(&common.state),
         lineage: store.lineage().to_string(),
         environments: names,
         revision: revision.get(),
@@ -796,7 +824,7 @@ struct InitOutput {
 /// with `Ok(Err(refusal))`: nothing is written and the refusal comes back as `Ok(Err(refusal))`.
 /// Shared by every command that writes the state (`env`, `change`, `gate check --record`).
 pub(crate) fn transact<R>(
-    store: &mut JournalStore<Event>,
+    store: &mut StateStore,
     mut decide: impl FnMut(&EnvState) -> Result<std::result::Result<Vec<Event>, R>>,
 ) -> Result<std::result::Result<Committed, R>> {
     let result = relman_env::store::transact(store, MAX_ATTEMPTS, |state| match decide(state) {
@@ -809,7 +837,7 @@ pub(crate) fn transact<R>(
         Ok(committed) => {
             // A journal past the size limit is compacted by the writer that grew it; a failure
             // only delays that to the next write.
-            if let Err(e) = check::compact_if_above(store, &committed, compact_limit()) {
+            if let Err(e) = store.compact_if_above(&committed, compact_limit()) {
                 eprintln!("warning: could not compact the journal: {e}");
             }
             Ok(Ok(committed))
@@ -940,15 +968,45 @@ fn record(
 /// `relman env verify`: opens the store read-only and checks the journal and the snapshot.
 /// Exit 0 sound, 1 torn tail or corruption.
 fn verify(common: &Common) -> Result<ExitCode> {
+    if super::state_store::pg_location(&common.state)?.is_some() {
+        return verify_database(common);
+    }
     let out = check::verify(&common.state)
         .with_context(|| format!("cannot verify the state in {}", common.state.display()))?;
     print(common.format, &out, || out.to_text())?;
     Ok(exit_code(out.outcome == check::CheckOutcome::Ok))
 }
 
+/// `relman env verify` (and `repair`) on a database: reads the snapshot and every event after
+/// it, which checks that the revisions are contiguous and every record decodes.
+fn verify_database(common: &Common) -> Result<ExitCode> {
+    let mut store = open_store_read_only(&common.state)?;
+    let (_, state) = load(&mut store)?;
+    let out = DatabaseCheck {
+        state: display_state(&common.state),
+        outcome: "ok",
+        revision: state.revision.get(),
+    };
+    print(common.format, &out, || {
+        format!("ok: {} is sound at revision {}\n", out.state, out.revision)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct DatabaseCheck {
+    state: String,
+    outcome: &'static str,
+    revision: u64,
+}
+
 /// `relman env repair`: saves a torn tail beside the journal and cuts it. Exit 0 when the
-/// store is sound afterwards, 1 when it is corrupt (nothing cut).
+/// store is sound afterwards, 1 when it is corrupt (nothing cut). A database has no torn
+/// tails: it is verified.
 fn repair(common: &Common) -> Result<ExitCode> {
+    if super::state_store::pg_location(&common.state)?.is_some() {
+        return verify_database(common);
+    }
     let out = check::repair(&common.state)
         .with_context(|| format!("cannot repair the state in {}", common.state.display()))?;
     print(common.format, &out, || out.to_text())?;
@@ -963,10 +1021,14 @@ struct CompactOutput {
 
 /// `relman env compact`: writes the folded state as the store's snapshot.
 fn compact(common: &Common) -> Result<ExitCode> {
-    let revision = check::compact(&common.state, MAX_ATTEMPTS)
-        .with_context(|| format!("cannot compact the state in {}", common.state.display()))?;
+    let revision = compact_store(&common.state).with_context(|| {
+        format!(
+            "cannot compact the state in {}",
+            display_state(&common.state)
+        )
+    })?;
     let out = CompactOutput {
-        state: common.state.display().to_string(),
+        state: display_state(&common.state),
         revision: revision.get(),
     };
     print(common.format, &out, || {
@@ -976,4 +1038,22 @@ fn compact(common: &Common) -> Result<ExitCode> {
         )
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Folds the store and writes the state as its snapshot at the revision read, retried on a
+/// concurrent append ([`check::compact`] for a journal).
+fn compact_store(state: &std::path::Path) -> Result<Revision> {
+    if super::state_store::pg_location(state)?.is_none() {
+        return Ok(check::compact(state, MAX_ATTEMPTS)?);
+    }
+    let mut store = open_store(state)?;
+    for _ in 0..MAX_ATTEMPTS {
+        let (folded, _) = relman_env::store::load_state(&mut store)?;
+        match store.snapshot_at(folded.revision, &folded) {
+            Ok(revision) => return Ok(revision),
+            Err(relman_env::store::AppendError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    bail!("gave up after {MAX_ATTEMPTS} conflicting concurrent writes; try again")
 }

@@ -16,6 +16,7 @@ pub mod report;
 pub mod review;
 pub mod risk;
 pub mod schedule;
+pub mod state_store;
 pub mod verify;
 
 /// `--manifest-path` as `relman plan` and `relman graph` take it: a file named `Cargo.toml`,

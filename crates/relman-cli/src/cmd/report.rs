@@ -23,7 +23,6 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 use relman_env::EnvState;
-use relman_env::store::JournalStore;
 use relman_graph::GanttLayout;
 use relman_plan::plan::ReleasePlan;
 use relman_plan::report::{ReportInput, render_html, render_markdown};
@@ -123,18 +122,18 @@ pub(crate) fn read_plan(file: &Path) -> anyhow::Result<(ReleasePlan, String)> {
     Ok((plan, svg))
 }
 
-/// Reads the environment state of a relman-env journal store.
+/// Reads the environment state of a relman-env store (a journal directory or a `postgres://`
+/// URL).
 pub(crate) fn load_env(dir: &std::path::Path) -> anyhow::Result<EnvState> {
-    if !dir.is_dir() {
+    if super::state_store::pg_location(dir)?.is_none() && !dir.is_dir() {
         anyhow::bail!("--store {}: no such directory", dir.display());
     }
-    let opened = JournalStore::<relman_env::Event>::open_read_only(dir)
-        .with_context(|| format!("cannot open the environment state in {}", dir.display()))?;
-    for d in &opened.diagnostics {
-        eprintln!("warning: {d:?}");
-    }
-    let mut store = opened.store;
-    let (state, _) = relman_env::store::load_state(&mut store)
-        .with_context(|| format!("cannot read the journal in {}", dir.display()))?;
+    let mut store = super::env::open_store_read_only(dir)?;
+    let (state, _) = relman_env::store::load_state(&mut store).with_context(|| {
+        format!(
+            "cannot read the state in {}",
+            super::state_store::display_state(dir)
+        )
+    })?;
     Ok(state)
 }

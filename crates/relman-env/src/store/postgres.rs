@@ -849,8 +849,20 @@ fn migration_version(
         .map(|v| u32::try_from(v).unwrap_or(0)))
 }
 
-/// Creates or migrates the schema in one transaction, under an advisory lock.
+/// Creates or migrates the schema in one transaction, under an advisory lock. A schema already
+/// at [`MIGRATION_VERSION`] is only read, so a role without the `CREATE` privilege can use it.
 fn migrate(client: &mut Client, location: &PgLocation) -> Result<(), StoreError> {
+    match migration_version(client, location)? {
+        Some(MIGRATION_VERSION) => return Ok(()),
+        Some(found) if found > MIGRATION_VERSION => {
+            return Err(StoreError::UnsupportedSchema {
+                path: location.path(),
+                found,
+                supported: MIGRATION_VERSION,
+            });
+        }
+        _ => {}
+    }
     let err = server_err(location, ServerOp::Migrate);
     let mut tx = client.transaction().map_err(&err)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
