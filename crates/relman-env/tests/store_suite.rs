@@ -141,9 +141,11 @@ impl Backend for Journal {
     }
 }
 
+/// A database on its own server. `db` is declared first so that it is dropped (the database
+/// dropped) while the server still runs.
 struct Postgres {
-    server: PgServer,
     db: PgDatabase,
+    server: PgServer,
 }
 
 impl Postgres {
@@ -778,9 +780,10 @@ mod postgres_only {
             );
         }
         eprintln!(
-            "restart: {} acknowledged, {} errors while the server was down",
+            "restart: {} acknowledged, {} errors while the server was down, e.g. {:?}",
             acked.len(),
-            errors.len()
+            errors.len(),
+            errors.first()
         );
     }
 
