@@ -158,7 +158,7 @@ fn rule_checker_catches_forbidden_edges() {
         e("relman-env", "relman-env", true),
     ];
     let broken = violations(&edges);
-    assert_eq!(broken.len(), 10, "{broken:#?}");
+    assert_eq!(broken.len(), 11, "{broken:#?}");
     assert!(broken[0].starts_with("relman-model must not depend on relman-graph"));
     assert!(
         broken
