@@ -20,6 +20,10 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Compute every commit's diff instead of reading the history index kept in the git
+    /// directory (`.git/relman/index`), and leave the index alone.
+    #[arg(long, global = true)]
+    no_index: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,6 +95,7 @@ fn is_closed_stdout(payload: &(dyn Any + Send)) -> bool {
 }
 
 fn run(cli: Cli) -> ExitCode {
+    cmd::set_no_index(cli.no_index);
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Bump(args) => cmd::bump::run(args),
         Command::Changelog(args) => cmd::changelog::run(args),

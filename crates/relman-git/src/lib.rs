@@ -57,6 +57,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod index;
 mod repository;
 pub mod szz;
 mod walk;

@@ -77,6 +77,8 @@ pub struct GitRepository {
     pub(crate) options: WalkOptions,
     patterns: Vec<TagPattern>,
     pub(crate) has_mailmap: bool,
+    /// The history index, read on the first walk that asks for diff stats.
+    diff_index: std::sync::OnceLock<crate::index::DiffIndex>,
 }
 
 impl std::fmt::Debug for GitRepository {
@@ -114,7 +116,16 @@ impl GitRepository {
             options: WalkOptions::default(),
             patterns: vec![TagPattern::v_version()],
             has_mailmap,
+            diff_index: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The history index of diff stats ([`crate::index`]), read on first use.
+    pub(crate) fn diff_index(&self) -> Option<&crate::index::DiffIndex> {
+        Some(
+            self.diff_index
+                .get_or_init(|| crate::index::DiffIndex::open(&self.git_dir)),
+        )
     }
 
     /// The repository's git directory (`.git` of a work tree, or the bare repository).

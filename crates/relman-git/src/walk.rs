@@ -5,6 +5,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::mpsc;
 
+use crate::index::DiffIndex;
 use chrono::{DateTime, Utc};
 use git2::{Commit, DiffFindOptions, DiffOptions, Mailmap, Odb, Oid, Patch, Repository, Tree};
 use relman_model::{Change, DiffStat, Person, RevisionRange};
@@ -62,7 +63,7 @@ pub enum DiffStats {
 /// How [`GitRepository::walk_with`] walks.
 ///
 /// JSON: `{"merges": "exclude", "parents": "all", "mailmap": "apply", "diff": "skip",
-/// "paths": [], "threads": 1}`.
+/// "paths": [], "excluded": [], "threads": 1, "index": true}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
@@ -85,6 +86,9 @@ pub struct WalkOptions {
     /// Threads that read commits (each opens its own handle on the repository); 0 and 1 read
     /// on the calling thread only. Output order does not depend on it.
     pub threads: usize,
+    /// Whether diff stats are read from and added to the repository's history index
+    /// ([`crate::index`]) instead of computed for every commit (default: yes).
+    pub index: bool,
 }
 
 impl Default for WalkOptions {
@@ -97,6 +101,7 @@ impl Default for WalkOptions {
             paths: Vec::new(),
             excluded: Vec::new(),
             threads: 1,
+            index: true,
         }
     }
 }
@@ -161,6 +166,12 @@ impl WalkOptions {
         self
     }
 
+    /// Sets [`WalkOptions::index`].
+    pub fn index(&mut self, index: bool) -> &mut Self {
+        self.index = index;
+        self
+    }
+
     /// Sets [`WalkOptions::threads`].
     pub fn threads(&mut self, threads: usize) -> &mut Self {
         self.threads = threads;
@@ -190,6 +201,23 @@ impl GitRepository {
         &self,
         range: &RevisionRange,
         options: &WalkOptions,
+        visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
+    ) -> Result<(), ReadHistoryError> {
+        let index = (options.index && options.diff == DiffStats::Compute)
+            .then(|| self.diff_index())
+            .flatten();
+        let walked = self.walk_inner(range, options, index, visit);
+        if let Some(index) = index {
+            index.flush();
+        }
+        walked
+    }
+
+    fn walk_inner(
+        &self,
+        range: &RevisionRange,
+        options: &WalkOptions,
+        index: Option<&DiffIndex>,
         visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
     ) -> Result<(), ReadHistoryError> {
         let to = self.resolve_oid(&range.to)?;
@@ -241,7 +269,7 @@ impl GitRepository {
                     block.push(oid);
                 }
                 if block.len() == BLOCK || (oid.is_none() && !block.is_empty()) {
-                    for change in reader.read(&block, options)?.into_iter().flatten() {
+                    for change in reader.read(&block, options, index)?.into_iter().flatten() {
                         if visit(change).is_break() {
                             return Ok(());
                         }
@@ -278,7 +306,7 @@ impl GitRepository {
                         }
                     };
                     for job in job_rx {
-                        if out_tx.send(reader.read(&job, options)).is_err() {
+                        if out_tx.send(reader.read(&job, options, index)).is_err() {
                             break;
                         }
                     }
@@ -544,7 +572,7 @@ impl<'r> Reader<'r> {
         })
     }
 
-    fn read(&self, oids: &[Oid], options: &WalkOptions) -> Block {
+    fn read(&self, oids: &[Oid], options: &WalkOptions, index: Option<&DiffIndex>) -> Block {
         let reading = || ReadHistoryError::git("reading a commit");
         let mut out = Vec::with_capacity(oids.len());
         for &oid in oids {
@@ -583,7 +611,17 @@ impl<'r> Reader<'r> {
                 Parsed::Libgit2(commit) => self.change(commit)?,
             };
             if options.diff == DiffStats::Compute {
-                change = change.with_diff(self.diff(&links)?);
+                let stats = match index.and_then(|i| i.get(oid)) {
+                    Some(stats) => stats,
+                    None => {
+                        let stats = self.diff(&links)?;
+                        if let Some(index) = index {
+                            index.insert(oid, &stats);
+                        }
+                        stats
+                    }
+                };
+                change = change.with_diff(stats);
             }
             out.push(Some(change));
         }

@@ -131,7 +131,7 @@ pub fn run(args: BumpArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn compute(args: &BumpArgs) -> anyhow::Result<Vec<BumpOutput>> {
-    let repo = Repository::open(&args.repo)?;
+    let repo = super::open_repository(&args.repo)?;
     let to = Revision::new(args.to.clone()).context("invalid --to")?;
     let channel = match &args.pre {
         Some(name) => ReleaseChannel::pre(name).context("invalid --pre")?,

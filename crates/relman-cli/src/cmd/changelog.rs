@@ -45,7 +45,6 @@ use relman_changelog::json::ChangelogJson;
 use relman_changelog::template::{BuiltinTemplate, Template};
 use relman_changelog::{Changelog, ChangelogContext, ReleaseInput};
 use relman_model::{Revision, WalkScope};
-use relman_plan::repo::Repository;
 use relman_plan::units::{Unit, primary_unit};
 
 /// How `relman changelog` finds release tags, as `--help` prints it.
@@ -113,7 +112,7 @@ enum Format {
 
 /// Runs `relman changelog`.
 pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
-    let mut repo = Repository::open(&args.repo)?;
+    let mut repo = super::open_repository(&args.repo)?;
     let (config, source) = repo.config(args.config.as_deref())?;
     let units = repo.units(&config, &source, &Revision::head())?;
     let unit = match &args.component {

@@ -39,6 +39,32 @@ pub(crate) fn manifest_file(
     Ok(full)
 }
 
+/// `--no-index`: walks compute every diff instead of using the history index.
+static NO_INDEX: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Sets `--no-index` for this process (from `main`).
+pub(crate) fn set_no_index(no_index: bool) {
+    NO_INDEX.store(no_index, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Applies `--no-index` to a repository's walks.
+pub(crate) fn apply_index_flag(git: &mut relman_git::GitRepository) {
+    if NO_INDEX.load(std::sync::atomic::Ordering::Relaxed) {
+        let mut options = git.walk_options().clone();
+        options.index(false);
+        git.set_walk_options(options);
+    }
+}
+
+/// Opens the repository at or above `path` for planning, with `--no-index` applied.
+pub(crate) fn open_repository(
+    path: &std::path::Path,
+) -> Result<relman_plan::repo::Repository, relman_plan::repo::OpenError> {
+    let mut repo = relman_plan::repo::Repository::open(path)?;
+    apply_index_flag(repo.git_mut());
+    Ok(repo)
+}
+
 /// A point in time on the command line: RFC 3339 (`2026-12-01T09:00:00Z`), or a date
 /// (`2026-12-01`, midnight UTC), or a date and a time without a zone (`2026-12-01T09:00`, UTC).
 pub(crate) fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {

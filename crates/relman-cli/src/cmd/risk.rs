@@ -390,8 +390,9 @@ fn open_range(
     path: &Path,
     range: Option<&str>,
 ) -> anyhow::Result<(GitRepository, Vec<(Change, ChangeMetrics)>)> {
-    let repo = GitRepository::open(path)
+    let mut repo = GitRepository::open(path)
         .with_context(|| format!("cannot open repository {}", path.display()))?;
+    super::apply_index_flag(&mut repo);
     let range: RevisionRange = match range {
         Some(r) => r.parse().context("invalid --range")?,
         None => RevisionRange::default(),

@@ -30,7 +30,6 @@ use clap::{Args, ValueEnum};
 use relman_model::Revision;
 use relman_plan::config::PropagationSetting;
 use relman_plan::plan::{PlannedRelease, StageHours, render};
-use relman_plan::repo::Repository;
 
 /// Arguments of `relman plan`.
 #[derive(Debug, Args)]
@@ -152,7 +151,7 @@ fn build(
             path.display()
         );
     }
-    let repo = Repository::open(path)?;
+    let repo = super::open_repository(path)?;
     if let Some(manifest) = manifest_path {
         check_manifest_path(repo.root(), manifest)?;
     }

@@ -1,0 +1,34 @@
+//! `--no-index` leaves the history index alone; without it, a command that needs diff stats
+//! writes the index, and its output does not change.
+
+use std::process::Command;
+
+use relman_test_support::GitHistory;
+
+fn risk(repo: &std::path::Path, extra: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_relman"))
+        .args(["risk", "--format", "json", "--repo"])
+        .arg(repo)
+        .args(extra)
+        .output()
+        .expect("relman runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn no_index_leaves_the_index_alone_and_the_output_is_the_same() {
+    let mut h = GitHistory::new();
+    for i in 0..8 {
+        let body = "x\n".repeat(i + 1);
+        h.commit(&format!("fix: change {i}"), &[("src/lib.rs", body.as_str())]);
+    }
+    let index = h.path().join(".git/relman/index/diffstats-v1.jsonl");
+    let without = risk(h.path(), &["--no-index"]);
+    assert!(!index.exists(), "--no-index wrote {}", index.display());
+    let cold = risk(h.path(), &[]);
+    assert!(index.exists(), "the index is written");
+    let warm = risk(h.path(), &[]);
+    assert_eq!(cold, without);
+    assert_eq!(warm, without);
+}

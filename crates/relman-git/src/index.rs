@@ -1,0 +1,261 @@
+//! The history index: per-commit diff stats kept between runs, so that a walk with diff stats
+//! computes only the commits it has not seen before.
+//!
+//! A commit's diff stats against its first parent are a fact of the commit: its id names its
+//! tree and its parents, so the stats never change once computed, and a rewritten history
+//! (rebase, amend, filter) simply has other commit ids, which the index has not seen. Nothing
+//! is ever invalidated; entries of commits that are no longer reachable are only dead weight.
+//!
+//! # File
+//!
+//! `<git dir>/relman/index/diffstats-v1.jsonl`: a header line
+//! `{"relman_index":"diffstats","version":1}`, then one line per commit,
+//! `{"c":"<commit id>","d":[DiffStat, ...]}` (the JSON of [`DiffStat`]). New entries are
+//! appended in one write under an exclusive lock of the file; readers take a shared lock, so a
+//! second process waits for a writer and then reads a whole index. A line that does not parse
+//! (a torn append after a crash, damage) is skipped and the next write rewrites the file from
+//! what was read (temporary file, fsync, rename). A file with another header (another schema
+//! version) is ignored and rewritten. An index that cannot be read or written is not an error:
+//! the walk computes the stats instead.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use git2::Oid;
+use relman_model::DiffStat;
+use serde::{Deserialize, Serialize};
+
+/// The header line of the current schema.
+const HEADER: &str = r#"{"relman_index":"diffstats","version":1}"#;
+
+/// Where the index of the repository whose git directory is `git_dir` lives.
+pub fn index_path(git_dir: &Path) -> PathBuf {
+    git_dir
+        .join("relman")
+        .join("index")
+        .join("diffstats-v1.jsonl")
+}
+
+#[derive(Serialize, Deserialize)]
+struct Line {
+    c: String,
+    d: Vec<DiffStat>,
+}
+
+/// The diff stats of the commits seen so far (see the module docs).
+#[derive(Debug)]
+pub(crate) struct DiffIndex {
+    path: PathBuf,
+    known: RwLock<HashMap<Oid, Arc<Vec<DiffStat>>>>,
+    fresh: Mutex<Vec<Oid>>,
+    /// Whether the file must be rewritten (damaged lines, another schema, missing).
+    rewrite: Mutex<bool>,
+}
+
+impl DiffIndex {
+    /// The index of the repository at `git_dir`, read from its file if there is one.
+    pub(crate) fn open(git_dir: &Path) -> Self {
+        let path = index_path(git_dir);
+        let mut known = HashMap::new();
+        let rewrite = match read(&path, &mut known) {
+            Ok(clean) => !clean,
+            Err(_) => true,
+        };
+        Self {
+            path,
+            known: RwLock::new(known),
+            fresh: Mutex::new(Vec::new()),
+            rewrite: Mutex::new(rewrite),
+        }
+    }
+
+    /// The stats of `oid`, if known.
+    pub(crate) fn get(&self, oid: Oid) -> Option<Vec<DiffStat>> {
+        let known = self.known.read().ok()?;
+        known.get(&oid).map(|d| d.as_ref().clone())
+    }
+
+    /// Records the stats of `oid`, computed by this walk.
+    pub(crate) fn insert(&self, oid: Oid, stats: &[DiffStat]) {
+        let (Ok(mut known), Ok(mut fresh)) = (self.known.write(), self.fresh.lock()) else {
+            return;
+        };
+        if known.insert(oid, Arc::new(stats.to_vec())).is_none() {
+            fresh.push(oid);
+        }
+    }
+
+    /// Writes what this walk computed: appended, or the whole index rewritten when the file
+    /// needs it. Errors are ignored (see the module docs); returns whether the file is current.
+    pub(crate) fn flush(&self) -> bool {
+        let (Ok(known), Ok(mut fresh), Ok(mut rewrite)) =
+            (self.known.read(), self.fresh.lock(), self.rewrite.lock())
+        else {
+            return false;
+        };
+        if fresh.is_empty() && !*rewrite {
+            return true;
+        }
+        let written = if *rewrite {
+            rewrite_all(&self.path, &known)
+        } else {
+            append(&self.path, &known, &fresh)
+        };
+        if written.is_ok() {
+            fresh.clear();
+            *rewrite = false;
+        }
+        written.is_ok()
+    }
+}
+
+/// Reads the index file into `known`; `Ok(true)` when every line was read, `Ok(false)` when
+/// the file is missing, has another header or damaged lines.
+fn read(path: &Path, known: &mut HashMap<Oid, Arc<Vec<DiffStat>>>) -> std::io::Result<bool> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    file.lock_shared()?;
+    let mut lines = BufReader::new(&file).lines();
+    match lines.next() {
+        Some(Ok(header)) if header == HEADER => {}
+        _ => return Ok(false),
+    }
+    let mut clean = true;
+    for line in lines {
+        let Ok(line) = line else {
+            clean = false;
+            break;
+        };
+        match serde_json::from_str::<Line>(&line)
+            .ok()
+            .and_then(|l| Some((Oid::from_str(&l.c).ok()?, l.d)))
+        {
+            Some((oid, stats)) => {
+                known.insert(oid, Arc::new(stats));
+            }
+            None => clean = false,
+        }
+    }
+    Ok(clean)
+}
+
+fn line(oid: Oid, stats: &[DiffStat], out: &mut Vec<u8>) {
+    #[derive(Serialize)]
+    struct Borrowed<'a> {
+        c: String,
+        d: &'a [DiffStat],
+    }
+    if serde_json::to_writer(
+        &mut *out,
+        &Borrowed {
+            c: oid.to_string(),
+            d: stats,
+        },
+    )
+    .is_ok()
+    {
+        out.push(b'\n');
+    }
+}
+
+/// Appends the `fresh` entries in one write under an exclusive lock; a file that is missing is
+/// created with its header.
+fn append(
+    path: &Path,
+    known: &HashMap<Oid, Arc<Vec<DiffStat>>>,
+    fresh: &[Oid],
+) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+    file.lock()?;
+    let mut out = Vec::new();
+    if file.metadata()?.len() == 0 {
+        out.extend_from_slice(HEADER.as_bytes());
+        out.push(b'\n');
+    }
+    for oid in fresh {
+        if let Some(stats) = known.get(oid) {
+            line(*oid, stats, &mut out);
+        }
+    }
+    file.write_all(&out)?;
+    file.sync_data()
+}
+
+/// Writes every known entry to a temporary file beside the index and renames it over the
+/// index, under an exclusive lock of the old file.
+fn rewrite_all(path: &Path, known: &HashMap<Oid, Arc<Vec<DiffStat>>>) -> std::io::Result<()> {
+    let Some(dir) = path.parent() else {
+        return Err(std::io::Error::other("an index path has a directory"));
+    };
+    fs::create_dir_all(dir)?;
+    let guard = OpenOptions::new().create(true).append(true).open(path)?;
+    guard.lock()?;
+    let mut out = Vec::with_capacity(64 * known.len() + HEADER.len() + 1);
+    out.extend_from_slice(HEADER.as_bytes());
+    out.push(b'\n');
+    let mut oids: Vec<&Oid> = known.keys().collect();
+    oids.sort();
+    for oid in oids {
+        line(*oid, &known[oid], &mut out);
+    }
+    let tmp = dir.join(format!(".diffstats-v1.{}.tmp", std::process::id()));
+    let mut file = File::create(&tmp)?;
+    file.write_all(&out)?;
+    file.sync_all()?;
+    fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oid(n: u8) -> Oid {
+        Oid::from_bytes(&[n; 20]).expect("an id")
+    }
+
+    #[test]
+    fn entries_survive_a_reopen_and_damage_is_skipped_then_rewritten() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = DiffIndex::open(dir.path());
+        assert_eq!(index.get(oid(1)), None);
+        index.insert(oid(1), &[DiffStat::new("a.rs", 3, 1)]);
+        index.insert(oid(2), &[]);
+        assert!(index.flush());
+        let again = DiffIndex::open(dir.path());
+        assert_eq!(again.get(oid(1)), Some(vec![DiffStat::new("a.rs", 3, 1)]));
+        assert_eq!(again.get(oid(2)), Some(vec![]));
+        again.insert(oid(3), &[DiffStat::new("b.rs", 0, 9)]);
+        assert!(again.flush());
+
+        // A torn append and a damaged line: skipped, and the next flush rewrites the file.
+        let path = index_path(dir.path());
+        let mut text = fs::read_to_string(&path).expect("index");
+        text.push_str("{\"c\":\"0101\n{\"c\":");
+        fs::write(&path, &text).expect("damage");
+        let damaged = DiffIndex::open(dir.path());
+        assert_eq!(damaged.get(oid(3)), Some(vec![DiffStat::new("b.rs", 0, 9)]));
+        assert!(damaged.flush());
+        let text = fs::read_to_string(&path).expect("index");
+        assert_eq!(text.lines().count(), 4, "{text}");
+        assert!(text.starts_with(HEADER));
+
+        // Another schema version is ignored.
+        fs::write(&path, "{\"relman_index\":\"diffstats\",\"version\":0}\n").expect("old");
+        let old = DiffIndex::open(dir.path());
+        assert_eq!(old.get(oid(1)), None);
+        assert!(old.flush());
+        assert_eq!(
+            fs::read_to_string(&path).expect("index"),
+            format!("{HEADER}\n")
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! The history index gives the same changes as computing every diff: on random histories, cold
+//! and warm, after the history is rewritten, with a damaged index file, and from several
+//! reader threads.
+
+use std::ops::ControlFlow;
+
+use proptest::prelude::*;
+use relman_git::{DiffStats, GitRepository, WalkOptions};
+use relman_model::{Change, RevisionRange};
+use relman_test_support::GitHistory;
+
+fn walk(history: &GitHistory, index: bool, threads: usize) -> Vec<Change> {
+    // A fresh handle each time, as a new process would open the repository.
+    let repo = GitRepository::open(history.path()).expect("opens");
+    let mut options = WalkOptions::new();
+    options
+        .diff(DiffStats::Compute)
+        .index(index)
+        .threads(threads);
+    let mut out = Vec::new();
+    repo.walk_with(&RevisionRange::default(), &options, &mut |c| {
+        out.push(c);
+        ControlFlow::Continue(())
+    })
+    .expect("walks");
+    out
+}
+
+fn index_file(history: &GitHistory) -> std::path::PathBuf {
+    let repo = GitRepository::open(history.path()).expect("opens");
+    relman_git::index::index_path(repo.git_dir())
+}
+
+/// Commits `edits` (file number, lines) one by one; renames a file now and then.
+fn grow(history: &mut GitHistory, edits: &[(u8, u8)], tag: &str) {
+    for (i, (file, lines)) in edits.iter().enumerate() {
+        let name = format!("src/f{file}.rs");
+        let body: String = (0..*lines)
+            .map(|l| format!("line {l} {tag}{i}\n"))
+            .collect();
+        history.commit(
+            &format!("fix: edit {tag}{i}"),
+            &[(name.as_str(), body.as_str())],
+        );
+        if i % 5 == 4 {
+            let to = format!("src/moved{tag}{i}.rs");
+            history.git(&["mv", &name, &to]);
+            history.commit(&format!("refactor: move {tag}{i}"), &[]);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    #[test]
+    fn indexed_walks_equal_computed_ones_across_rewrites(
+        first in proptest::collection::vec((0u8..4, 1u8..30), 1..12),
+        rewrite_back in 0usize..6,
+        second in proptest::collection::vec((0u8..4, 1u8..30), 1..8),
+    ) {
+        let mut history = GitHistory::new();
+        grow(&mut history, &first, "a");
+        let computed = walk(&history, false, 1);
+        prop_assert!(!index_file(&history).exists(), "--no-index writes nothing");
+        let cold = walk(&history, true, 1);
+        prop_assert!(index_file(&history).exists());
+        let warm = walk(&history, true, 2);
+        prop_assert_eq!(&cold, &computed);
+        prop_assert_eq!(&warm, &computed);
+
+        // Rewrite: drop the last commits and grow another history on top.
+        let back = rewrite_back.min(computed.len().saturating_sub(1));
+        if back > 0 {
+            history.git(&["reset", "--hard", &format!("HEAD~{back}")]);
+        }
+        grow(&mut history, &second, "b");
+        let computed = walk(&history, false, 1);
+        prop_assert_eq!(walk(&history, true, 1), computed.clone());
+        prop_assert_eq!(walk(&history, true, 2), computed);
+    }
+}
+
+#[test]
+fn a_damaged_index_is_read_around_and_rewritten() {
+    let mut history = GitHistory::new();
+    grow(
+        &mut history,
+        &[(0, 3), (1, 5), (0, 7), (2, 1), (1, 2), (3, 4)],
+        "a",
+    );
+    let computed = walk(&history, false, 1);
+    assert_eq!(walk(&history, true, 1), computed);
+    let path = index_file(&history);
+    let text = std::fs::read_to_string(&path).expect("index");
+    let lines = text.lines().count();
+    // Cut the last entry in half, as a crash during an append would, and damage another.
+    let cut = text.len() - 10;
+    let damaged = text[..cut].replacen("\"c\":\"", "\"c\":\"zz", 1);
+    std::fs::write(&path, damaged).expect("damage");
+    assert_eq!(walk(&history, true, 1), computed);
+    let repaired = std::fs::read_to_string(&path).expect("index");
+    assert_eq!(repaired.lines().count(), lines, "{repaired}");
+    assert!(
+        repaired
+            .lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+    );
+}
