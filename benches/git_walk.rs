@@ -13,7 +13,8 @@
 //! - `walk`: every commit as a `Change` (message parsed as a Conventional Commit, mailmap
 //!   applied) vs `git log --format=%H%x00%an%x00%at%x00%s%x00%b HEAD`;
 //! - `walk_numstat`: the same with per-file diff stats on two threads vs
-//!   `git log --numstat HEAD`.
+//!   `git log --numstat HEAD`: every diff computed (`--no-index`), then with the history index
+//!   cold (removed before each run, so the run computes and writes it) and warm.
 #![allow(clippy::print_stderr)]
 
 use std::hint::black_box;
@@ -109,9 +110,32 @@ fn benches(c: &mut Criterion) {
     stats
         .merges(Merges::Include)
         .diff(DiffStats::Compute)
-        .threads(2);
+        .threads(2)
+        .index(false);
     group.bench_function("relman_diff_stats_2_threads", |b| {
         b.iter(|| walk(&repo, &stats))
+    });
+    let mut indexed = stats.clone();
+    indexed.index(true);
+    let index = relman::git::index::index_path(repo.git_dir());
+    group.bench_function("relman_diff_stats_index_cold", |b| {
+        b.iter_batched(
+            || {
+                let _ = std::fs::remove_file(&index);
+                // A fresh handle: the index is read once per repository handle.
+                GitRepository::open(&path).expect("opens")
+            },
+            |fresh| walk(&fresh, &indexed),
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    walk(&GitRepository::open(&path).expect("opens"), &indexed);
+    group.bench_function("relman_diff_stats_index_warm", |b| {
+        b.iter_batched(
+            || GitRepository::open(&path).expect("opens"),
+            |fresh| walk(&fresh, &indexed),
+            criterion::BatchSize::PerIteration,
+        )
     });
     group.finish();
 }
