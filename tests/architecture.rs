@@ -14,7 +14,8 @@
 //! - `relman-test-support` is dev-only: unpublished, a dev-dependency of any crate, a normal
 //!   dependency of none, and it depends on no relman crate (it builds git repositories with the
 //!   `git` binary, so relman-git is tested against repositories it did not write);
-//! - no library reads the clock, environment variables or the terminal on its own.
+//! - no library (nor `relman-release`) reads the clock, environment variables or the terminal
+//!   on its own.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,9 @@ use cargo_metadata::{DependencyKind, MetadataCommand};
 
 const MODEL: &str = "relman-model";
 const COMPOSITION: &str = "relman-plan";
+/// The execution of an approved plan (`relman release`): drives git and cargo, but takes the
+/// clock and the environment of its commands as arguments like every library.
+const EXECUTION: &str = "relman-release";
 const TEST_SUPPORT: &str = "relman-test-support";
 const DEPLOY: &str = "relman-deploy";
 const LIBRARIES: [&str; 8] = [
@@ -267,7 +271,7 @@ fn the_composition_layer_links_git_only_behind_its_feature() {
 fn libraries_do_not_read_clock_env_or_terminal() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = BTreeMap::new();
-    for lib in LIBRARIES.iter().chain(&[COMPOSITION, DEPLOY]) {
+    for lib in LIBRARIES.iter().chain(&[COMPOSITION, DEPLOY, EXECUTION]) {
         let mut paths = Vec::new();
         rust_files(&root.join("crates").join(lib).join("src"), &mut paths);
         assert!(!paths.is_empty(), "{lib} has sources");

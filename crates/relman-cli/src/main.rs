@@ -5,7 +5,6 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-mod atomic;
 mod cmd;
 
 use std::any::Any;
@@ -65,6 +64,8 @@ enum Command {
     /// Move a version through the lifecycle as far as policy and auto-promotion allow.
     #[command(disable_version_flag = true)]
     Promote(cmd::deploy::PromoteArgs),
+    /// Carry out an approved release plan: versions, changelogs, commit, tags, push, publish.
+    Release(cmd::release::ReleaseArgs),
 }
 
 fn main() -> ExitCode {
@@ -114,6 +115,7 @@ fn run(cli: Cli) -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Deploy(args) => cmd::deploy::run(args),
         Command::Promote(args) => cmd::deploy::run_promote(args),
+        Command::Release(args) => cmd::release::run(args),
     };
     match result {
         Ok(code) => code,

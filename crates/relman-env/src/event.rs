@@ -371,6 +371,18 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "String::is_empty")]
         output: String,
     },
+    /// A step of `relman release` was done for the release plan with `digest` (edit, commit,
+    /// tag, push, publish; see the relman-release crate). A rerun skips recorded steps.
+    ReleaseStepDone {
+        /// The digest of the release plan carried out.
+        digest: Digest,
+        /// The step's id, e.g. `edit:1`, `lockfile`, `commit`, `tag:api-v1.2.0`, `push`,
+        /// `publish:api@1.2.0`.
+        step: String,
+        /// What the step left behind (a commit id, `already in the registry`), if anything.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
 }
 
 fn one() -> u32 {
@@ -492,6 +504,7 @@ impl EventKind {
             EventKind::GateVerdictRecorded { .. } => "gate_verdict_recorded",
             EventKind::CanaryVerdictRecorded { .. } => "canary_verdict_recorded",
             EventKind::DeployCommandFinished { .. } => "deploy_command_finished",
+            EventKind::ReleaseStepDone { .. } => "release_step_done",
         }
     }
 

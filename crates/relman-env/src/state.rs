@@ -202,6 +202,10 @@ pub struct EnvState {
     /// older or foreign writer), in ledger order. They changed nothing.
     #[serde(default)]
     pub rejected: Vec<RejectedEvent>,
+    /// The steps of `relman release` done, by release plan digest, in ledger order. Absent
+    /// from snapshots written before releases were recorded: it then defaults to empty.
+    #[serde(default)]
+    pub release_steps: BTreeMap<Digest, Vec<String>>,
 }
 
 impl EnvState {
@@ -377,6 +381,12 @@ impl EnvState {
                 }
             }
             EventKind::WindowDeclared { window } => self.windows.push(window.clone()),
+            EventKind::ReleaseStepDone { digest, step, .. } => {
+                self.release_steps
+                    .entry(digest.clone())
+                    .or_default()
+                    .push(step.clone());
+            }
             EventKind::RecurringWindowDeclared { window } => {
                 self.recurring_windows.push(window.clone());
             }

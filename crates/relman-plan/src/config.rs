@@ -39,6 +39,49 @@ pub struct Config {
     /// `[environments.NAME]`: how `relman deploy` deploys to each environment and checks its
     /// health (see [`relman_deploy::config`]).
     pub environments: BTreeMap<relman_model::EnvironmentId, EnvironmentConfig>,
+    /// How `relman release` carries out an approved plan.
+    pub release: ReleaseConfig,
+}
+
+/// `[release]`: how `relman release` carries out an approved plan (push, publish, waits).
+/// Every key is optional; see [`ReleaseConfig::default`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReleaseConfig {
+    /// The git remote the release commit and tags are pushed to (`origin`).
+    pub remote: String,
+    /// The Cargo registry to publish to (`cargo publish --registry NAME`); `None` for
+    /// crates.io.
+    pub registry: Option<String>,
+    /// The registry's index as a sparse-index URL (`https://index.crates.io` for crates.io,
+    /// the default when `registry` is not set), read to skip versions the registry already
+    /// has and to wait until a published version shows before publishing its dependents.
+    pub index: Option<String>,
+    /// The publish command as separate arguments (no shell): `{name}`, `{version}` and
+    /// `{registry}` are replaced in each argument. Default: `cargo publish -p {name}`, with
+    /// `--registry {registry}` when `registry` is set.
+    pub publish: Option<Vec<String>>,
+    /// Publish commands of components that are not Cargo packages, by component name (same
+    /// placeholders as `publish`).
+    pub publish_commands: BTreeMap<String, Vec<String>>,
+    /// How long to wait for the index to show a published version, in seconds (300).
+    pub index_timeout_secs: u64,
+    /// How many times a publish is tried when it fails for a transient reason (5).
+    pub publish_attempts: u32,
+}
+
+impl Default for ReleaseConfig {
+    fn default() -> Self {
+        Self {
+            remote: "origin".to_owned(),
+            registry: None,
+            index: None,
+            publish: None,
+            publish_commands: BTreeMap::new(),
+            index_timeout_secs: 300,
+            publish_attempts: 5,
+        }
+    }
 }
 
 /// `[pipeline]`: the release task pipeline of `relman plan` (build, test, approve, then one deploy
@@ -805,6 +848,27 @@ mod tests {
 
     fn parse_str(text: &str) -> Result<Config, LoadConfigError> {
         parse(Path::new("relman.toml"), text)
+    }
+
+    #[test]
+    fn the_release_table_parses_and_rejects_unknown_keys() {
+        let config = parse_str(
+            "[release]\nremote = \"upstream\"\nregistry = \"local\"\npublish = [\"cargo\", \"publish\", \"-p\", \"{name}\"]\npublish_commands = { web = [\"npm\", \"publish\"] }\nindex_timeout_secs = 10\n",
+        )
+        .expect("valid");
+        assert_eq!(config.release.remote, "upstream");
+        assert_eq!(config.release.registry.as_deref(), Some("local"));
+        assert_eq!(config.release.publish_commands["web"], ["npm", "publish"]);
+        assert_eq!(config.release.index_timeout_secs, 10);
+        assert_eq!(config.release.publish_attempts, 5);
+        assert_eq!(
+            parse_str("").expect("empty").release,
+            ReleaseConfig::default()
+        );
+        match parse_str("[release]\nforce = true\n") {
+            Err(LoadConfigError::Invalid { line, .. }) => assert_eq!(line, 2),
+            other => panic!("expected an unknown key error, got {other:?}"),
+        }
     }
 
     #[test]

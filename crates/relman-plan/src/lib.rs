@@ -32,7 +32,7 @@ pub mod repo;
 pub mod report;
 pub mod units;
 
-pub use config::{Config, ConfigSource, LoadConfigError};
+pub use config::{Config, ConfigSource, LoadConfigError, ReleaseConfig};
 pub use decide::{DecideError, DecideOptions, Decision, Evidence, Reason, decide, propagate};
 pub use plan::{PlanError, PlanOptions, PlannedRelease, ReleasePlan, plan};
 pub use units::{ReleaseUnitsError, Unit, UnitInputs, release_units};

@@ -207,7 +207,7 @@ pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
                     present.line
                 );
             }
-            crate::atomic::write(path, done.text)?;
+            relman_release::fs::write_atomic(path, done.text)?;
             return Ok(ExitCode::SUCCESS);
         }
         Sink::Markdown(document) => document.finish(),
@@ -222,7 +222,7 @@ pub fn run(args: ChangelogArgs) -> anyhow::Result<ExitCode> {
         },
     };
     match &args.output {
-        Some(path) => crate::atomic::write(path, text)?,
+        Some(path) => relman_release::fs::write_atomic(path, text)?,
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)

@@ -46,7 +46,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         .context("cannot read the release units")?;
     let remote = repo.git().remote_url("origin").ok().flatten();
     let text = relman_plan::init::starter_config(&units, remote.as_deref());
-    crate::atomic::write(&path, text)?;
+    relman_release::fs::write_atomic(&path, text)?;
     let names: Vec<&str> = units.iter().map(|u| u.id.as_str()).collect();
     eprintln!(
         "wrote {} with {} release unit(s): {}",

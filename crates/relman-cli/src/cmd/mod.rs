@@ -12,6 +12,7 @@ pub mod gate;
 pub mod graph;
 pub mod init;
 pub mod plan;
+pub mod release;
 pub mod report;
 pub mod review;
 pub mod risk;

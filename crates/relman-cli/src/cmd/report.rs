@@ -99,7 +99,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     };
     match &args.output {
         Some(path) => {
-            crate::atomic::write(path, &text)?;
+            relman_release::fs::write_atomic(path, &text)?;
             eprintln!("wrote {}", path.display());
         }
         None => print!("{text}"),

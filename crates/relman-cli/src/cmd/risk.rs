@@ -205,7 +205,7 @@ pub fn run(args: RiskArgs) -> anyhow::Result<ExitCode> {
             let mut options = TrainOptions::new(model);
             options.seed(seed);
             let trained = train(&rows, &options).context("cannot train the model")?;
-            crate::atomic::write(&out, trained.to_json())?;
+            relman_release::fs::write_atomic(&out, trained.to_json())?;
             eprintln!(
                 "trained model `{model}` on {} rows into {}",
                 rows.len(),
@@ -371,7 +371,7 @@ fn label_repository(
         .bug_introducing(&fixes, &options)
         .context("cannot trace the fix commits to the commits that introduced their lines")?;
     let rows = relman_risk::label_changes(&selected, |id| found.contains(id));
-    crate::atomic::write_with(out, |w| relman_risk::write_csv(w, &rows))?;
+    relman_release::fs::write_atomic_with(out, |w| relman_risk::write_csv(w, &rows))?;
     eprintln!(
         "labelled {} rows into {}: {} fixes ({} traced, {} untraced), {} bug-inducing ({} lines blamed)",
         rows.len(),

@@ -225,7 +225,7 @@ fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         }
     };
     match args.output {
-        Some(file) => crate::atomic::write(&file, rendered)?,
+        Some(file) => relman_release::fs::write_atomic(&file, rendered)?,
         None => print!("{rendered}"),
     }
     Ok(ExitCode::SUCCESS)

@@ -61,7 +61,7 @@ pub(super) fn write_files(
         ("report.html", report_html.as_str()),
     ] {
         let path = dir.join(name);
-        crate::atomic::write(&path, text)?;
+        relman_release::fs::write_atomic(&path, text)?;
     }
     eprintln!(
         "wrote release-plan.md, release-plan.json, gantt.svg, gantt.mmd, release.ics, release-notes.md, report.md and report.html to {}",

@@ -1,40 +1,66 @@
-//! Atomic file writes: every file relman writes (`--output`, `--prepend`, `plan --output DIR`,
-//! `risk train --out`, `risk label --out`) goes to a temporary file in the same directory, is
-//! flushed to disk, and is renamed over the destination; the directory is then flushed too. A
-//! full disk or a crash leaves the old file whole, never a file cut mid-line. An existing
+//! Atomic file writes: the contents go to a temporary file in the destination's directory, are
+//! flushed to disk, and the file is renamed over the destination; the directory is then flushed
+//! too. A full disk or a crash leaves the old file whole, never a file cut mid-line. An existing
 //! symbolic link at the destination is replaced, never followed out of the given path.
+//!
+//! Every file relman writes goes through [`write_atomic`] (the CLI's `--output`, `--prepend`,
+//! `plan --output DIR`, and the manifests and changelogs `relman release` edits).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+/// Returned by [`write_atomic`] and [`write_atomic_with`]: the file at `path` could not be
+/// written; it is unchanged.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}", path.display())]
+#[non_exhaustive]
+pub struct WriteFileError {
+    /// The destination.
+    pub path: PathBuf,
+    /// The cause.
+    #[source]
+    pub source: std::io::Error,
+}
 
 /// Writes `bytes` to `path` atomically (see the module docs). An existing file keeps its
 /// permissions.
-pub(crate) fn write(path: &Path, bytes: impl AsRef<[u8]>) -> anyhow::Result<()> {
-    write_with(path, |file| file.write_all(bytes.as_ref()))
+///
+/// # Errors
+///
+/// [`WriteFileError`] when the temporary file cannot be created, written, flushed or renamed;
+/// the destination is then unchanged.
+pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), WriteFileError> {
+    write_atomic_with(path, |file| file.write_all(bytes.as_ref()))
 }
 
-/// Like [`write`], with the contents produced by `fill` into a buffered writer.
-pub(crate) fn write_with(
+/// Like [`write_atomic`], with the contents produced by `fill` into a buffered writer.
+///
+/// # Errors
+///
+/// [`WriteFileError`] when `fill` fails or the file cannot be created, flushed or renamed; the
+/// destination is then unchanged.
+pub fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
+) -> Result<(), WriteFileError> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let context = || format!("cannot write {}", path.display());
+    let fail = |source| WriteFileError {
+        path: path.to_owned(),
+        source,
+    };
     let mut tmp = tempfile::Builder::new()
         .prefix(".relman-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .with_context(context)?;
+        .map_err(fail)?;
     {
         let mut writer = std::io::BufWriter::new(tmp.as_file_mut());
         fill(&mut writer)
             .and_then(|()| writer.flush())
-            .with_context(context)?;
+            .map_err(fail)?;
     }
     // Keep the permissions of a regular file being replaced (not of a link's target).
     if let Ok(meta) = std::fs::symlink_metadata(path)
@@ -42,12 +68,10 @@ pub(crate) fn write_with(
     {
         tmp.as_file()
             .set_permissions(meta.permissions())
-            .with_context(context)?;
+            .map_err(fail)?;
     }
-    tmp.as_file().sync_all().with_context(context)?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(context)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
     sync_dir(dir);
     Ok(())
 }
@@ -72,7 +96,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("CHANGELOG.md");
         std::fs::write(&path, "old\n").expect("seed");
-        write(&path, "new\n").expect("written");
+        write_atomic(&path, "new\n").expect("written");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "new\n");
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .expect("list")
@@ -86,12 +110,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("out.json");
         std::fs::write(&path, "{\"old\": true}\n").expect("seed");
-        let err = write_with(&path, |w| {
+        let err = write_atomic_with(&path, |w| {
             w.write_all(b"{\"new\":")?;
             Err(std::io::Error::other("disk full"))
         })
         .expect_err("the writer failed");
-        assert!(format!("{err:#}").contains("disk full"), "{err:#}");
+        assert_eq!(err.source.to_string(), "disk full");
+        assert!(err.to_string().contains("out.json"), "{err}");
         assert_eq!(
             std::fs::read_to_string(&path).expect("read"),
             "{\"old\": true}\n"
@@ -107,7 +132,7 @@ mod tests {
         std::fs::write(&outside, "keep\n").expect("seed");
         let link = dir.path().join("report.md");
         std::os::unix::fs::symlink(&outside, &link).expect("symlink");
-        write(&link, "report\n").expect("written");
+        write_atomic(&link, "report\n").expect("written");
         assert_eq!(std::fs::read_to_string(&outside).expect("read"), "keep\n");
         assert!(std::fs::symlink_metadata(&link).expect("meta").is_file());
     }
