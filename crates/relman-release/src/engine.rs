@@ -283,7 +283,9 @@ impl<'a> Release<'a> {
         done: &[DoneStep],
         kind: &mut dyn FnMut(&str) -> Result<PublishKind, ReleaseError>,
     ) -> Result<Vec<ReleaseStep>, ReleaseError> {
-        let mut steps = Vec::new();
+        let mut steps = vec![ReleaseStep::Preflight {
+            head: self.plan.head.clone(),
+        }];
         let waves = self.waves();
         for (i, components) in waves.iter().enumerate() {
             steps.push(ReleaseStep::Edit {
@@ -459,7 +461,7 @@ impl<'a> Release<'a> {
             });
         }
         let mut refusals = governance::check(self.plan, &state, start);
-        if recorded.is_empty() {
+        if !recorded.contains("preflight") {
             let step = |source| ReleaseError::Step {
                 step: "preflight".to_owned(),
                 source,
@@ -494,6 +496,9 @@ impl<'a> Release<'a> {
         };
         if mode == Mode::Execute {
             self.mark_implemented(store, &state, clock)?;
+            if recorded.contains("preflight") {
+                self.remove_stale_temporaries(&workspace);
+            }
         }
         let mut reports = Vec::with_capacity(steps.len());
         for step in steps {
@@ -511,6 +516,31 @@ impl<'a> Release<'a> {
             reports.push(r);
         }
         Ok(ReleaseOutcome::Finished { steps: reports })
+    }
+
+    /// Removes the temporary files (`.relman-*.tmp`) that an atomic write killed before its
+    /// rename left beside the files a release writes: they would make the working tree dirty
+    /// and end up in a published package. Only relman names its temporaries so.
+    fn remove_stale_temporaries(&self, workspace: &Workspace) {
+        let mut dirs: BTreeSet<PathBuf> = workspace
+            .manifests()
+            .iter()
+            .filter_map(|m| m.parent().map(Path::to_owned))
+            .collect();
+        dirs.insert(self.repo.clone());
+        for dir in dirs {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with(".relman-") && name.ends_with(".tmp") {
+                    // Best effort: a temporary that cannot be removed is reported by git later.
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
     }
 
     /// The publishes recorded for `digest`, as relman-graph's done steps (seconds before
@@ -656,6 +686,8 @@ impl<'a> Release<'a> {
             source,
         };
         match step {
+            // Checked with governance, before any step ran.
+            ReleaseStep::Preflight { head } => Ok(Some(head.clone())),
             ReleaseStep::Edit { components, .. } => {
                 let mut versions = BTreeMap::new();
                 for (unit, version) in components {

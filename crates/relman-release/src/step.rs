@@ -10,6 +10,12 @@ use semver::Version;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReleaseStep {
+    /// Check that the working tree is clean and at the planned commit (before anything is
+    /// changed; once recorded, a rerun resumes a release whose edits make the tree dirty).
+    Preflight {
+        /// The planned commit.
+        head: String,
+    },
     /// Set the versions of a wave's components in their manifests and in every local
     /// dependent's requirement, and add their release sections to their changelogs.
     Edit {
@@ -49,10 +55,11 @@ pub enum ReleaseStep {
 }
 
 impl ReleaseStep {
-    /// The step's stable id, e.g. `edit:1`, `lockfile`, `commit`, `tag:api-v1.2.0`, `push`,
+    /// The step's stable id, e.g. `preflight`, `edit:1`, `lockfile`, `commit`, `tag:api-v1.2.0`, `push`,
     /// `publish:api@1.2.0`.
     pub fn id(&self) -> String {
         match self {
+            ReleaseStep::Preflight { .. } => "preflight".to_owned(),
             ReleaseStep::Edit { wave, .. } => format!("edit:{wave}"),
             ReleaseStep::Lockfile => "lockfile".to_owned(),
             ReleaseStep::Commit => "commit".to_owned(),
@@ -68,6 +75,10 @@ impl ReleaseStep {
 impl fmt::Display for ReleaseStep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ReleaseStep::Preflight { head } => write!(
+                f,
+                "check that the working tree is clean and at the planned commit {head}"
+            ),
             ReleaseStep::Edit { wave, components } => {
                 let list: Vec<String> = components
                     .iter()

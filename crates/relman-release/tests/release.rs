@@ -199,6 +199,7 @@ fn a_dry_run_lists_every_step_in_order_and_changes_nothing() -> Result<()> {
     assert_eq!(
         ids,
         [
+            "preflight",
             "edit:1",
             "edit:2",
             "edit:3",

@@ -401,12 +401,7 @@ impl World {
         let state_now = EnvState::fold(&store.load()?);
         assert!(state_now.rejected.is_empty(), "{:?}", state_now.rejected);
 
-        let config = ReleaseConfig {
-            registry: Some("local".to_owned()),
-            index: Some(format!("{}/crates", registry.api)),
-            index_timeout_secs: 60,
-            ..ReleaseConfig::default()
-        };
+        let config = config_for(&registry.api);
         Ok(Self {
             dir,
             repo,
@@ -422,21 +417,7 @@ impl World {
 
     /// A release of the world's plan with its environment and generous rate limits.
     pub fn release(&self) -> Release<'_> {
-        let mut release = Release::new(&self.plan, &self.config, &self.repo);
-        let options = release.options_mut();
-        options.env.clone_from(&self.env);
-        options.by = Some("ana".parse().expect("a person id"));
-        options.index_poll = Duration::from_millis(100);
-        options.retry.first_backoff = Duration::from_millis(200);
-        let bucket = relman_graph::TokenBucket {
-            burst: 100,
-            period_secs: 1,
-        };
-        options.rate_limits = relman_graph::RateLimits {
-            new_versions: bucket,
-            new_crates: bucket,
-        };
-        release
+        release_of(&self.plan, &self.config, &self.repo, &self.env)
     }
 
     /// Runs the release to its end in this process.
@@ -521,4 +502,39 @@ impl World {
         ));
         Ok(out)
     }
+}
+
+/// The `[release]` configuration of a world whose registry serves its API at `api`.
+pub fn config_for(api: &str) -> ReleaseConfig {
+    ReleaseConfig {
+        registry: Some("local".to_owned()),
+        index: Some(format!("{api}/crates")),
+        index_timeout_secs: 60,
+        ..ReleaseConfig::default()
+    }
+}
+
+/// A release of `plan` in `repo` with the test settings: `env` on every command, quick
+/// retries and index polls, rate limits that never wait.
+pub fn release_of<'a>(
+    plan: &'a ReleasePlan,
+    config: &'a ReleaseConfig,
+    repo: &Path,
+    env: &[(String, String)],
+) -> Release<'a> {
+    let mut release = Release::new(plan, config, repo);
+    let options = release.options_mut();
+    options.env = env.to_vec();
+    options.by = Some("ana".parse().expect("a person id"));
+    options.index_poll = Duration::from_millis(100);
+    options.retry.first_backoff = Duration::from_millis(200);
+    let bucket = relman_graph::TokenBucket {
+        burst: 100,
+        period_secs: 1,
+    };
+    options.rate_limits = relman_graph::RateLimits {
+        new_versions: bucket,
+        new_crates: bucket,
+    };
+    release
 }
