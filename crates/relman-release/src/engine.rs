@@ -687,7 +687,7 @@ impl<'a> Release<'a> {
         };
         match step {
             // Checked with governance, before any step ran.
-            ReleaseStep::Preflight { head } => Ok(Some(head.clone())),
+            ReleaseStep::Preflight { .. } => Ok(None),
             ReleaseStep::Edit { components, .. } => {
                 let mut versions = BTreeMap::new();
                 for (unit, version) in components {

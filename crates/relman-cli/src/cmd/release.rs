@@ -167,7 +167,26 @@ pub fn run(args: ReleaseArgs) -> Result<ExitCode> {
         ),
         _ => ("done", ExitCode::SUCCESS, Vec::new(), Vec::new()),
     };
+    // A refused dry run still shows the steps the release would take.
+    let planned = if args.dry_run && name == "refused" {
+        release
+            .steps()
+            .context("cannot list the release steps")?
+            .iter()
+            .map(|step| StepOutput {
+                id: step.id(),
+                step: step.to_string(),
+                status: "would_run",
+                detail: None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     if text {
+        for s in &planned {
+            println!("would {}", s.step);
+        }
         match name {
             "refused" => {
                 eprintln!("release refused:");
@@ -185,7 +204,7 @@ pub fn run(args: ReleaseArgs) -> Result<ExitCode> {
         let out = Output {
             outcome: name,
             digest: plan.digest.clone(),
-            steps,
+            steps: if planned.is_empty() { steps } else { planned },
             refusals,
         };
         println!("{}", serde_json::to_string_pretty(&out)?);
