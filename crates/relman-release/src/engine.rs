@@ -480,11 +480,13 @@ impl<'a> Release<'a> {
         if !refusals.is_empty() {
             return Ok(ReleaseOutcome::Refused(refusals));
         }
-        // Time the pending publishes with what the registry knows.
+        // Time the pending publishes with what the registry knows (a dry run that cannot
+        // read the index, e.g. offline, still lists the steps, timed as new versions).
         let steps = if self.options.publish {
             let mut kind = |name: &str| match index.versions(name) {
                 Ok(Some(_)) => Ok(PublishKind::NewVersion),
                 Ok(None) => Ok(PublishKind::NewCrate),
+                Err(_) if mode == Mode::DryRun => Ok(PublishKind::NewVersion),
                 Err(source) => Err(ReleaseError::Index {
                     package: name.to_owned(),
                     source,

@@ -457,6 +457,95 @@ mod tests {
         );
     }
 
+    /// A clock that records the waits instead of sleeping.
+    struct FakeClock {
+        now: DateTime<Utc>,
+        slept: std::cell::RefCell<Vec<Duration>>,
+    }
+
+    impl Clock for FakeClock {
+        fn now(&self) -> DateTime<Utc> {
+            self.now
+        }
+        fn sleep(&self, duration: Duration) {
+            self.slept.borrow_mut().push(duration);
+        }
+    }
+
+    /// A publish command (a shell script) that prints `replies` one per call, failing until
+    /// the last, which succeeds.
+    #[cfg(unix)]
+    fn flaky(dir: &Path, replies: &[&str]) -> Vec<String> {
+        use std::os::unix::fs::PermissionsExt;
+        let mut script = String::from(
+            "#!/bin/sh\nn=$(cat count 2>/dev/null || echo 0)\necho $((n + 1)) > count\ncase $n in\n",
+        );
+        for (i, reply) in replies.iter().enumerate() {
+            let code = if i + 1 == replies.len() { 0 } else { 1 };
+            script.push_str(&format!("{i}) echo '{reply}' >&2; exit {code};;\n"));
+        }
+        script.push_str("esac\nexit 3\n");
+        let path = dir.join("publish.sh");
+        std::fs::write(&path, script).expect("script");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        vec![path.display().to_string()]
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn transient_failures_back_off_and_a_429_waits_for_its_reset_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let argv = flaky(
+            dir.path(),
+            &[
+                "error: 503 Service Unavailable",
+                "error: 429 Too Many Requests: Please try again after Sat, 05 Dec 2026 12:10:00 GMT or email help@crates.io",
+                "Uploaded",
+            ],
+        );
+        let clock = FakeClock {
+            now: "2026-12-05T12:00:00Z".parse().expect("time"),
+            slept: Default::default(),
+        };
+        let published = run_publish(&argv, dir.path(), &[], &PublishRetry::default(), &clock)
+            .expect("published");
+        assert_eq!(published, Published::Done { attempts: 3 });
+        assert_eq!(
+            *clock.slept.borrow(),
+            [Duration::from_secs(2), Duration::from_secs(601)]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_permanent_failure_stops_at_once_and_already_exists_counts_as_published() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let argv = flaky(
+            dir.path(),
+            &["error: failed to verify package tarball", "Uploaded"],
+        );
+        let clock = FakeClock {
+            now: "2026-12-05T12:00:00Z".parse().expect("time"),
+            slept: Default::default(),
+        };
+        let err = run_publish(&argv, dir.path(), &[], &PublishRetry::default(), &clock)
+            .expect_err("permanent");
+        assert!(
+            matches!(err, PublishError::Failed { attempts: 1, .. }),
+            "{err}"
+        );
+        assert!(clock.slept.borrow().is_empty());
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let argv = flaky(
+            dir.path(),
+            &["error: crate version `a@1.0.0` already exists", "x"],
+        );
+        let published =
+            run_publish(&argv, dir.path(), &[], &PublishRetry::default(), &clock).expect("ok");
+        assert_eq!(published, Published::AlreadyThere);
+    }
+
     #[test]
     fn index_files_list_their_versions() {
         let text = "{\"name\":\"a\",\"vers\":\"0.1.0\"}\n{\"name\":\"a\",\"vers\":\"0.2.0\"}\n";
