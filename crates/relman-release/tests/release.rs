@@ -274,3 +274,27 @@ fn a_rerun_after_a_local_release_publishes_without_tagging_again() -> Result<()>
     assert_eq!(world.registry.published("c4"), ["0.2.0"]);
     Ok(())
 }
+
+#[test]
+fn a_six_crate_workspace_is_released_and_published_end_to_end() -> Result<()> {
+    let world = World::new(Governance::ApprovedAll)?;
+    let started = Instant::now();
+    let (outcome, _) = world.run(Mode::Execute)?;
+    eprintln!(
+        "6-crate workspace released and published end to end in {:.1?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(outcome, ReleaseOutcome::Finished { .. }),
+        "{outcome:?}"
+    );
+    for name in support::CRATES {
+        assert_eq!(world.registry.published(name), ["0.2.0"], "{name}");
+        let tag = format!("{name}-v0.2.0");
+        assert_eq!(
+            world.remote_git(&["rev-parse", &format!("{tag}^{{commit}}")])?,
+            world.git(&["rev-parse", "HEAD"])?
+        );
+    }
+    Ok(())
+}

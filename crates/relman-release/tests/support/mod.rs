@@ -223,14 +223,24 @@ fn component(name: &str, next: &str, release: bool, date: &str) -> serde_json::V
     })
 }
 
-/// The plan releasing c1..c5 at 0.2.0 in waves (c1, c5), (c2), (c3), (c4); c6 stays.
-fn make_plan(head: &str, start: DateTime<Utc>) -> Result<ReleasePlan> {
+/// The plan releasing c1..c5 at 0.2.0 in waves (c1, c5), (c2), (c3), (c4); c6 stays, or with
+/// `all` is released in the first wave too.
+fn make_plan(head: &str, start: DateTime<Utc>, all: bool) -> Result<ReleasePlan> {
     let date = start.format("%Y-%m-%d").to_string();
     let mut components: Vec<_> = CRATES[..5]
         .iter()
         .map(|n| component(n, "0.2.0", true, &date))
         .collect();
-    components.push(component("c6", "0.1.0", false, &date));
+    components.push(if all {
+        component("c6", "0.2.0", true, &date)
+    } else {
+        component("c6", "0.1.0", false, &date)
+    });
+    let waves = if all {
+        serde_json::json!([["c1", "c5", "c6"], ["c2"], ["c3"], ["c4"]])
+    } else {
+        serde_json::json!([["c1", "c5"], ["c2"], ["c3"], ["c4"]])
+    };
     let json = serde_json::json!({
         "schema_version": 1,
         "repository": ".",
@@ -239,7 +249,7 @@ fn make_plan(head: &str, start: DateTime<Utc>) -> Result<ReleasePlan> {
         "start": start.to_rfc3339(),
         "propagation": "always_patch",
         "components": components,
-        "waves": [["c1", "c5"], ["c2"], ["c3"], ["c4"]],
+        "waves": waves,
         "risk": {"score": 10, "level": "low", "method": "test", "reasons": [], "mitigations": [], "riskiest_changes": []},
         "schedule": {"unit": "hour", "makespan_hours": 0, "finish": null, "tasks": [], "critical_path": []},
         "digest": "",
@@ -265,6 +275,8 @@ pub enum Governance {
     Approved,
     /// Opened and submitted only; a freeze in force.
     UnapprovedAndFrozen,
+    /// As `Approved`, with a plan that releases all six crates.
+    ApprovedAll,
 }
 
 impl World {
@@ -342,7 +354,7 @@ impl World {
         let head = run(&repo, &env, "git", &["rev-parse", "HEAD"])?;
 
         let now = Utc::now();
-        let plan = make_plan(&head, now)?;
+        let plan = make_plan(&head, now, governance == Governance::ApprovedAll)?;
         let plan_file = base.join("plan/release-plan.json");
         write(&plan_file, &serde_json::to_string_pretty(&plan)?)?;
 
@@ -355,7 +367,7 @@ impl World {
         let at = now - chrono::Duration::hours(2);
         let mut events = vec![OpenChangeRequest::default().into_event(Some(&draft), at)?];
         let kinds = match governance {
-            Governance::Approved => vec![
+            Governance::Approved | Governance::ApprovedAll => vec![
                 EventKind::ChangeRequestAssessed {
                     change_request: id.clone(),
                     score: 10,
