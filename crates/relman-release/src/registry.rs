@@ -102,11 +102,13 @@ impl SparseIndex {
 /// The path of a crate's file in a registry index.
 pub fn index_path(name: &str) -> String {
     let name = name.to_ascii_lowercase();
-    match name.len() {
-        1 => format!("1/{name}"),
-        2 => format!("2/{name}"),
-        3 => format!("3/{}/{name}", &name[..1]),
-        _ => format!("{}/{}/{name}", &name[..2], &name[2..4]),
+    // Cargo package names are ASCII; count characters so another name cannot split one.
+    let chars: Vec<char> = name.chars().collect();
+    let part = |range: std::ops::Range<usize>| chars[range].iter().collect::<String>();
+    match chars.len() {
+        0..=2 => format!("{}/{name}", chars.len()),
+        3 => format!("3/{}/{name}", part(0..1)),
+        _ => format!("{}/{}/{name}", part(0..2), part(2..4)),
     }
 }
 
@@ -430,6 +432,10 @@ mod tests {
         assert_eq!(index_path("ab"), "2/ab");
         assert_eq!(index_path("abc"), "3/a/abc");
         assert_eq!(index_path("Serde"), "se/rd/serde");
+        assert_eq!(
+            index_path("\u{e9}t\u{e9}s"),
+            "\u{e9}t/\u{e9}s/\u{e9}t\u{e9}s"
+        );
     }
 
     #[test]
