@@ -467,7 +467,8 @@ impl<'a> Release<'a> {
                 source,
             };
             let head = git.head().map_err(step)?;
-            if !head.starts_with(&self.plan.head) && !self.plan.head.starts_with(&head) {
+            let planned = &self.plan.head;
+            if planned.is_empty() || !(head.starts_with(planned) || planned.starts_with(&head)) {
                 refusals.push(Refusal::NotAtPlannedCommit {
                     planned: self.plan.head.clone(),
                     head,
