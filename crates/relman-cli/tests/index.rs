@@ -12,7 +12,11 @@ fn risk(repo: &std::path::Path, extra: &[&str]) -> String {
         .args(extra)
         .output()
         .expect("relman runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("UTF-8")
 }
 
@@ -21,7 +25,10 @@ fn no_index_leaves_the_index_alone_and_the_output_is_the_same() {
     let mut h = GitHistory::new();
     for i in 0..8 {
         let body = "x\n".repeat(i + 1);
-        h.commit(&format!("fix: change {i}"), &[("src/lib.rs", body.as_str())]);
+        h.commit(
+            &format!("fix: change {i}"),
+            &[("src/lib.rs", body.as_str())],
+        );
     }
     let index = h.path().join(".git/relman/index/diffstats-v1.jsonl");
     let without = risk(h.path(), &["--no-index"]);

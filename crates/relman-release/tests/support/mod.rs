@@ -242,7 +242,7 @@ fn make_plan(head: &str, start: DateTime<Utc>, all: bool) -> Result<ReleasePlan>
         serde_json::json!([["c1", "c5"], ["c2"], ["c3"], ["c4"]])
     };
     let json = serde_json::json!({
-        "schema_version": 1,
+        "schema_version": relman_plan::plan::SCHEMA_VERSION,
         "repository": ".",
         "head": head,
         "config": "defaults",
