@@ -15,6 +15,7 @@
 //! | `evidence` | `relman-evidence` | the test-evidence adapter: JUnit XML, Cobertura and LCOV into test runs |
 //! | `canary` | `relman-canary` | canary analysis: a canary judged against its baseline from metric samples |
 //! | `deploy` | `relman-deploy` | deployment execution: deploy commands, health checks, rollback, in-doubt recovery |
+//! | `release` | `relman-release` | the execution of an approved plan: version and changelog edits, commit, tags, push, publish, resumable |
 //!
 //! Tool authors who need only one capability depend on that crate alone; every crate speaks only
 //! [`model`] types to its peers.
@@ -56,6 +57,7 @@
 //! | `evidence` | `relman::evidence` (`relman-evidence`) | yes |
 //! | `canary` | `relman::canary` (`relman-canary`) | yes |
 //! | `deploy` | `relman::deploy` (`relman-deploy`, spawns processes) | yes |
+//! | `release` | `relman::release` (`relman-release`, runs git and cargo) | yes |
 #![forbid(unsafe_code)]
 
 // One re-export per crate; a new crate adds its optional dependency and feature in Cargo.toml,
@@ -77,6 +79,8 @@ pub use relman_graph as graph;
 pub use relman_model as model;
 #[cfg(feature = "plan")]
 pub use relman_plan as plan;
+#[cfg(feature = "release")]
+pub use relman_release as release;
 #[cfg(feature = "risk")]
 pub use relman_risk as risk;
 
