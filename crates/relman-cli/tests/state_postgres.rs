@@ -180,3 +180,41 @@ fn an_unreachable_server_is_a_clear_error_without_the_password() {
         "{err}"
     );
 }
+
+/// `--state postgres://…?sslmode=require` reaches a server that accepts only TLS when
+/// `PGSSLROOTCERT` names the CA that signed its certificate, and refuses it otherwise.
+#[test]
+fn a_tls_only_server_is_reached_with_sslmode_require_and_pgsslrootcert() {
+    let server = PgServer::start_tls();
+    let db = server.database("cli_tls");
+    let ca = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(ca.path(), server.ca_pem()).expect("write the CA");
+    let url = format!("{}?sslmode=require", db.url());
+    let run = |args: &[&str], root: Option<&Path>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_relman"));
+        command
+            .args(args)
+            .env("RELMAN_STATE", &url)
+            .env_remove("PGSSLROOTCERT");
+        if let Some(root) = root {
+            command.env("PGSSLROOTCERT", root);
+        }
+        command.output().expect("run relman")
+    };
+    let init = ["env", "init", "--environments", "staging,production"];
+    let refused = run(&init, None);
+    assert_eq!(refused.status.code(), Some(2));
+    no_password(&refused);
+    let err = String::from_utf8_lossy(&refused.stderr).to_lowercase();
+    assert!(err.contains("certificate"), "{err}");
+
+    ok(&run(&init, Some(ca.path())));
+    ok(&run(&args(&deploy("1.0.0")), Some(ca.path())));
+    let status = run(&["env", "status", "--format", "json"], Some(ca.path()));
+    ok(&status);
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains("1.0.0"),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+}

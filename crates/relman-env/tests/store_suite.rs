@@ -808,6 +808,46 @@ mod postgres_only {
     }
 
     #[test]
+    fn a_server_that_accepts_only_tls_is_reached_with_sslmode_require_and_its_ca() {
+        let server = PgServer::start_tls();
+        let db = server.database("tls");
+        let url = format!("{}?sslmode=require", db.url());
+
+        // Plain text is refused by the server (hostssl only), and says so.
+        let plain = PgStore::<Event>::create(&PgLocation::parse(&db.url()).unwrap(), lineage())
+            .unwrap_err();
+        let text = chain(&plain);
+        assert!(
+            text.contains("no encryption") || text.contains("pg_hba.conf"),
+            "{text}"
+        );
+
+        // TLS without the test CA: the certificate is not trusted.
+        let untrusted =
+            PgStore::<Event>::create(&PgLocation::parse(&url).unwrap(), lineage()).unwrap_err();
+        let text = chain(&untrusted);
+        assert!(text.to_lowercase().contains("certificate"), "{text}");
+        assert!(!text.contains(PASSWORD));
+
+        // TLS with the CA: the ledger works, and the server sees an encrypted connection.
+        let location = PgLocation::parse(&url)
+            .unwrap()
+            .with_root_certificates(&server.ca_pem());
+        let mut store = PgStore::<Event>::create(&location, lineage()).unwrap();
+        let revision = store.revision().unwrap();
+        store.append(revision, &[marked("over tls")]).unwrap();
+        let mut again = PgStore::<Event>::open(&location).unwrap();
+        let events = again.load().unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(marker_of(&events[0].event), "over tls");
+        let encrypted = db.psql(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE s.ssl AND a.application_name = 'relman'",
+        );
+        assert_ne!(encrypted, "0", "relman's connections use TLS");
+    }
+
+    #[test]
     fn a_wrong_password_is_a_clear_error_without_the_password() {
         let b = Postgres::new();
         let url = b.db.url().replace(PASSWORD, "wrong-secret");

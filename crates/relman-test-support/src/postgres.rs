@@ -28,6 +28,8 @@ pub struct PgServer {
     log: PathBuf,
     port: u16,
     root: bool,
+    /// With TLS: the CA certificate (PEM) that signed the server's certificate.
+    ca: Option<PathBuf>,
     child: Option<Child>,
     _dir: tempfile::TempDir,
 }
@@ -155,6 +157,31 @@ impl PgServer {
     ///
     /// When the binaries are missing, or `initdb` or the server fails (with its log).
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// [`start`](Self::start) a cluster that accepts only TLS connections from 127.0.0.1
+    /// (`hostssl` in `pg_hba.conf`), with a certificate for `IP:127.0.0.1` signed by a fresh
+    /// test CA ([`ca_pem`](Self::ca_pem)), made with the `openssl` command.
+    ///
+    /// # Panics
+    ///
+    /// As [`start`](Self::start), and when `openssl` is missing or fails.
+    pub fn start_tls() -> Self {
+        Self::start_with(true)
+    }
+
+    /// The PEM of the CA that signed the server's certificate (with [`start_tls`](Self::start_tls)).
+    ///
+    /// # Panics
+    ///
+    /// On a server started without TLS.
+    pub fn ca_pem(&self) -> Vec<u8> {
+        let ca = self.ca.as_ref().expect("a server started with start_tls");
+        std::fs::read(ca).expect("the CA certificate")
+    }
+
+    fn start_with(tls: bool) -> Self {
         let bin = bin_dir();
         let dir = tempfile::tempdir().expect("temp dir");
         let root = is_root();
@@ -179,6 +206,7 @@ impl PgServer {
             log,
             port: 0,
             root,
+            ca: None,
             child: None,
             _dir: dir,
         };
@@ -190,6 +218,9 @@ impl PgServer {
             .args(["--auth-host=scram-sha-256", "--auth-local=trust"])
             .arg(format!("--pwfile={}", pwfile.display()));
         run(&mut initdb, "initdb");
+        if tls {
+            server.make_certificates();
+        }
         for _ in 0..5 {
             server.port = free_port();
             if server.spawn() {
@@ -200,6 +231,80 @@ impl PgServer {
             "the PostgreSQL server did not start; its log:\n{}",
             std::fs::read_to_string(&server.log).unwrap_or_default()
         );
+    }
+
+    /// A test CA and a server certificate for 127.0.0.1 in the data directory, and a
+    /// `pg_hba.conf` that accepts only TLS over TCP.
+    fn make_certificates(&mut self) {
+        let dir = self._dir.path().to_path_buf();
+        let openssl = |args: &[&str]| {
+            run(
+                Command::new("openssl").current_dir(&dir).args(args),
+                "openssl (needed for the TLS tests)",
+            );
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        let mut ca = vec!["req", "-x509", "-days", "2", "-subj", "/CN=relman test CA"];
+        ca.extend(ec);
+        ca.extend(["-keyout", "ca.key", "-out", "ca.crt"]);
+        openssl(&ca);
+        let mut csr = vec!["req", "-subj", "/CN=127.0.0.1"];
+        csr.extend(ec);
+        csr.extend(["-keyout", "server.key", "-out", "server.csr"]);
+        openssl(&csr);
+        std::fs::write(
+            dir.join("ext.cnf"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .expect("write the extensions");
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "server.crt",
+        ]);
+        for file in ["server.crt", "server.key"] {
+            std::fs::copy(dir.join(file), self.data.join(file)).expect("copy into the data dir");
+        }
+        std::fs::write(
+            self.data.join("pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
+        )
+        .expect("write pg_hba.conf");
+        run(
+            Command::new("chmod")
+                .arg("600")
+                .arg(self.data.join("server.key")),
+            "chmod",
+        );
+        if self.root {
+            run(
+                Command::new("chown")
+                    .arg("65534:65534")
+                    .arg(self.data.join("server.crt"))
+                    .arg(self.data.join("server.key"))
+                    .arg(self.data.join("pg_hba.conf")),
+                "chown",
+            );
+        }
+        self.ca = Some(dir.join("ca.crt"));
     }
 
     fn command(&self, binary: &str) -> Command {
@@ -237,6 +342,11 @@ impl PgServer {
             .args(["-c", "unix_socket_directories="])
             .args(["-c", "max_connections=300"])
             .args(["-c", "shared_buffers=16MB"])
+            .args(if self.ca.is_some() {
+                &["-c", "ssl=on"][..]
+            } else {
+                &[][..]
+            })
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -4,7 +4,9 @@
 //!
 //! Credentials for a URL: the URL's own, else `PGPASSWORD`, else the `.pgpass` file
 //! (`PGPASSFILE`, else `~/.pgpass`); the user is the URL's, else `PGUSER`, else `USER`. The
-//! password is never printed: [`display_state`] shows a URL without it.
+//! password is never printed: [`display_state`] shows a URL without it. With `sslmode=require`
+//! the server's certificate is verified against the webpki roots and the PEM file named by
+//! `PGSSLROOTCERT`, as libpq names it.
 
 use std::path::Path;
 
@@ -45,6 +47,15 @@ pub(crate) fn pg_location(state: &Path) -> Result<Option<PgLocation>> {
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".pgpass")))
         .and_then(|p| std::fs::read_to_string(p).ok());
     location.fill_credentials(user.as_deref(), password.as_deref(), pgpass.as_deref());
+    if let Some(path) = std::env::var_os("PGSSLROOTCERT") {
+        let pem = std::fs::read(&path).with_context(|| {
+            format!(
+                "cannot read PGSSLROOTCERT {}",
+                std::path::Path::new(&path).display()
+            )
+        })?;
+        location = location.with_root_certificates(&pem);
+    }
     Ok(Some(location))
 }
 
