@@ -45,6 +45,7 @@
 pub mod fuzz;
 pub mod markdown;
 pub mod postgres;
+mod process;
 pub mod prometheus;
 
 use std::path::{Path, PathBuf};

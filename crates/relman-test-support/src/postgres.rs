@@ -9,11 +9,12 @@
 //! panics saying how to install them (`apt-get install postgresql`, which `.ci/run` does): a
 //! test that needs the server fails, it never passes without it.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use crate::process::{free_port, is_root, run, unprivileged};
 
 /// The superuser's name in the test cluster.
 pub const SUPERUSER: &str = "postgres";
@@ -121,33 +122,6 @@ fn bin_dir() -> PathBuf {
              (Debian: `apt-get install postgresql`, which `.ci/run` does)"
         ),
     }
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free localhost port")
-        .port()
-}
-
-fn run(command: &mut Command, what: &str) {
-    let out = command
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}): {}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 impl PgServer {
@@ -308,15 +282,7 @@ impl PgServer {
     }
 
     fn command(&self, binary: &str) -> Command {
-        let path = self.bin.join(binary);
-        if self.root {
-            let mut c = Command::new("setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-                .arg(path);
-            c
-        } else {
-            Command::new(path)
-        }
+        unprivileged(self.bin.join(binary), self.root)
     }
 
     /// Starts the server on `self.port`; whether it became ready.

@@ -8,9 +8,11 @@
 //! test that needs the server fails, it never passes without it.
 
 use std::fmt::Write as _;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::process::{free_port, is_root, run, unprivileged};
 
 /// One sample of the data a [`Prometheus`] starts with: metric, labels, value, Unix seconds.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,20 +49,6 @@ fn require(binary: &str) {
     );
 }
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free localhost port")
-        .port()
-}
-
 /// The samples as OpenMetrics text, grouped by metric as the format requires.
 fn openmetrics(samples: &[Sample]) -> String {
     let mut metrics: Vec<&str> = samples.iter().map(|s| s.metric.as_str()).collect();
@@ -81,17 +69,6 @@ fn openmetrics(samples: &[Sample]) -> String {
     }
     out.push_str("# EOF\n");
     out
-}
-
-fn run(command: &mut Command, what: &str) {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-    assert!(
-        output.status.success(),
-        "{what} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 impl Prometheus {
@@ -128,18 +105,7 @@ impl Prometheus {
         let mut log_text = String::new();
         for _ in 0..5 {
             let port = free_port();
-            let mut command = if root {
-                let mut c = Command::new("setpriv");
-                c.args([
-                    "--reuid=65534",
-                    "--regid=65534",
-                    "--clear-groups",
-                    "prometheus",
-                ]);
-                c
-            } else {
-                Command::new("prometheus")
-            };
+            let mut command = unprivileged("prometheus", root);
             let log_path = dir.path().join("prometheus.log");
             let log = std::fs::File::create(&log_path).expect("log file");
             let mut child = command

@@ -627,7 +627,7 @@ fn exit_code(success: bool) -> ExitCode {
 /// every command that reads or writes the state (`env`, `change`, `gate check --record`,
 /// `review`).
 pub(crate) fn open_store(state: &std::path::Path) -> Result<StateStore> {
-    let (store, diagnostics) = StateStore::open(state).with_context(|| {
+    let (store, diagnostics) = super::state_store::open(state).with_context(|| {
         format!(
             "cannot open the environment state in {} (run `relman env init` first?)",
             display_state(state)
@@ -641,7 +641,7 @@ pub(crate) fn open_store(state: &std::path::Path) -> Result<StateStore> {
 /// on stderr and left for a writer (or `relman env repair`). Shared by every command that only
 /// reads the state (`env history|status|drift|metrics`, `change show|list`, `review`, `report`).
 pub(crate) fn open_store_read_only(state: &std::path::Path) -> Result<StateStore> {
-    let (store, diagnostics) = StateStore::open_read_only(state).with_context(|| {
+    let (store, diagnostics) = super::state_store::open_read_only(state).with_context(|| {
         format!(
             "cannot open the environment state in {} (run `relman env init` first?)",
             display_state(state)
@@ -719,7 +719,7 @@ fn init(
     // The declarations go in the journal's first write, so a killed init leaves no store or a
     // complete one. A store still at revision 0 (an init killed by an older relman) is
     // completed.
-    let (store, revision) = match StateStore::create_with(&common.state, lineage, &events) {
+    let (store, revision) = match super::state_store::create_with(&common.state, lineage, &events) {
         Ok(mut store) => {
             let revision = store.revision()?;
             (store, revision)

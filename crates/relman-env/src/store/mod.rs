@@ -28,6 +28,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "postgres")]
+pub mod any;
 pub mod check;
 pub mod journal;
 mod memory;
@@ -35,6 +37,8 @@ mod memory;
 pub mod postgres;
 mod transact;
 
+#[cfg(feature = "postgres")]
+pub use any::{AnyStore, MigrateError, Migrated, StoreLocation, migrate};
 pub use journal::{Corruption, JournalDiagnostic, JournalStore, Opened, Snapshot};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
