@@ -14,7 +14,10 @@
 //!   applied) vs `git log --format=%H%x00%an%x00%at%x00%s%x00%b HEAD`;
 //! - `walk_numstat`: the same with per-file diff stats on two threads vs
 //!   `git log --numstat HEAD`: every diff computed (`--no-index`), then with the history index
-//!   cold (removed before each run, so the run computes and writes it) and warm.
+//!   cold (removed before each run, so the run computes and writes it) and warm;
+//! - `metrics_fold`: the change metrics of the whole history (`history_metrics`, diff stats
+//!   from the warm index) against `metrics_of` the newest commit resumed from the fold kept at
+//!   `HEAD~1`: what `relman plan` and `relman risk --repo` pay after one new commit.
 #![allow(clippy::print_stderr)]
 
 use std::hint::black_box;
@@ -25,7 +28,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use relman::git::{DiffStats, GitRepository, Merges, WalkOptions};
-use relman::model::RevisionRange;
+use relman::model::{Revision, RevisionRange};
 
 fn repository() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("RELMAN_BENCH_REPO") {
@@ -134,6 +137,40 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(
             || GitRepository::open(&path).expect("opens"),
             |fresh| walk(&fresh, &indexed),
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("metrics_fold");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    let head = Revision::head();
+    let parent = Revision::new("HEAD~1").expect("a revision");
+    group.bench_function("whole_history", |b| {
+        b.iter(|| {
+            relman::risk::history_metrics(&repo, &head)
+                .expect("folds")
+                .len()
+        })
+    });
+    // The fold kept at HEAD~1, restored before each run.
+    let kept = relman::git::index::index_dir(repo.git_dir()).join("metrics-v1");
+    relman::risk::history_metrics(&repo, &parent).expect("folds");
+    let at_parent = std::fs::read(&kept).expect("the fold is kept");
+    let newest: std::collections::HashSet<_> = [repo.resolve(&head).expect("HEAD")].into();
+    group.bench_function("resume_one_new_commit", |b| {
+        b.iter_batched(
+            || {
+                std::fs::write(&kept, &at_parent).expect("restores");
+                GitRepository::open(&path).expect("opens")
+            },
+            |fresh| {
+                relman::risk::metrics_of(&fresh, &head, &newest)
+                    .expect("folds")
+                    .len()
+            },
             criterion::BatchSize::PerIteration,
         )
     });

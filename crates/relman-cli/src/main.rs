@@ -97,6 +97,9 @@ fn is_closed_stdout(payload: &(dyn Any + Send)) -> bool {
 
 fn run(cli: Cli) -> ExitCode {
     cmd::set_no_index(cli.no_index);
+    // As `git log` does: objects are checked when they enter the repository (fetch, fsck),
+    // not re-hashed on every read.
+    relman_git::set_object_verification(relman_git::ObjectVerification::Trust);
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Bump(args) => cmd::bump::run(args),
         Command::Changelog(args) => cmd::changelog::run(args),

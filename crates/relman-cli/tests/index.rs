@@ -1,5 +1,5 @@
-//! `--no-index` leaves the history index alone; without it, a command that needs diff stats
-//! writes the index, and its output does not change.
+//! `--no-index` leaves the history index alone; without it, a command that needs the change
+//! metrics keeps their fold in the index, and its output does not change.
 
 use std::process::Command;
 
@@ -30,12 +30,17 @@ fn no_index_leaves_the_index_alone_and_the_output_is_the_same() {
             &[("src/lib.rs", body.as_str())],
         );
     }
-    let index = h.path().join(".git/relman/index/diffstats-v1.jsonl");
+    let dir = h.path().join(".git/relman/index");
     let without = risk(h.path(), &["--no-index"]);
-    assert!(!index.exists(), "--no-index wrote {}", index.display());
+    assert!(!dir.exists(), "--no-index wrote {}", dir.display());
     let cold = risk(h.path(), &[]);
-    assert!(index.exists(), "the index is written");
+    assert!(dir.join("metrics-v1").exists(), "the metrics fold is kept");
     let warm = risk(h.path(), &[]);
     assert_eq!(cold, without);
     assert_eq!(warm, without);
+    // One more commit: the kept fold is resumed, with the same scores as a whole fold.
+    h.commit("feat: one more", &[("src/new.rs", "y\n")]);
+    let resumed = risk(h.path(), &[]);
+    assert_eq!(resumed, risk(h.path(), &["--no-index"]));
+    assert_ne!(resumed, without);
 }

@@ -16,7 +16,17 @@
 //! (a torn append after a crash, damage) is skipped and the next write rewrites the file from
 //! what was read (temporary file, fsync, rename). A file with another header (another schema
 //! version) is ignored and rewritten. An index that cannot be read or written is not an error:
-//! the walk computes the stats instead.
+//! the walk computes the stats instead. A walk of at most [`SMALL_WALK`] commits (by default,
+//! see [`WalkOptions::small_walk`](crate::WalkOptions::small_walk)) computes its stats without
+//! reading the index: that is cheaper than reading the stats of a long history.
+//!
+//! # Derived data
+//!
+//! Beside the diff stats, the directory holds one file per entry of the repository's
+//! [`HistoryCache`] ([`FileCache`]): what consumers derived from the history up to a commit
+//! (relman-risk keeps its change-metrics fold there; this crate keeps which tagged commits are
+//! reachable from the last `HEAD` it read, `reach-v1`). Each is replaced whole (temporary
+//! file, fsync, rename), so a concurrent reader sees the old entry or the new one.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -25,18 +35,106 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use git2::Oid;
-use relman_model::DiffStat;
+use relman_model::{DiffStat, HistoryCache};
 use serde::{Deserialize, Serialize};
 
 /// The header line of the current schema.
 const HEADER: &str = r#"{"relman_index":"diffstats","version":1}"#;
 
-/// Where the index of the repository whose git directory is `git_dir` lives.
+/// A walk of at most this many commits computes its diff stats without the index.
+pub const SMALL_WALK: usize = 256;
+
+/// The directory of the history index of the repository whose git directory is `git_dir`.
+pub fn index_dir(git_dir: &Path) -> PathBuf {
+    git_dir.join("relman").join("index")
+}
+
+/// Where the diff stats of the repository whose git directory is `git_dir` live.
 pub fn index_path(git_dir: &Path) -> PathBuf {
-    git_dir
-        .join("relman")
-        .join("index")
-        .join("diffstats-v1.jsonl")
+    index_dir(git_dir).join("diffstats-v1.jsonl")
+}
+
+/// A [`HistoryCache`] of files in one directory (a repository's [`index_dir`]): entry `name`
+/// is the file `name`, replaced whole by [`HistoryCache::store`]. Names are made of ASCII
+/// letters, digits, `-`, `_` and `.` (not leading); other names are never loaded or stored.
+///
+/// ```
+/// use relman_git::index::FileCache;
+/// use relman_model::HistoryCache;
+///
+/// let dir = tempfile::tempdir()?;
+/// let cache = FileCache::new(dir.path().join("index"));
+/// assert_eq!(cache.load("metrics-v1"), None);
+/// cache.store("metrics-v1", b"folded");
+/// assert_eq!(cache.load("metrics-v1").as_deref(), Some(&b"folded"[..]));
+/// cache.store("../outside", b"refused");
+/// assert_eq!(cache.load("../outside"), None);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileCache {
+    dir: PathBuf,
+}
+
+impl FileCache {
+    /// The cache in `dir` (created on the first store).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, name: &str) -> Option<PathBuf> {
+        let valid = !name.is_empty()
+            && !name.starts_with('.')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        valid.then(|| self.dir.join(name))
+    }
+}
+
+impl HistoryCache for FileCache {
+    fn load(&self, name: &str) -> Option<Vec<u8>> {
+        fs::read(self.path(name)?).ok()
+    }
+
+    fn store(&self, name: &str, bytes: &[u8]) {
+        if let Some(path) = self.path(name) {
+            let _ = fs::create_dir_all(&self.dir).and_then(|()| replace(&path, bytes));
+        }
+    }
+}
+
+/// Replaces the file at `path` with `bytes`: a temporary file beside it (named after the
+/// process and a counter, so concurrent writers do not share one), fsync, rename.
+fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Err(std::io::Error::other(
+            "a cache file has a directory and a name",
+        ));
+    };
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(
+        ".{}.{}.{n}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = File::create(&tmp).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    match written.and_then(|()| fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -207,11 +305,7 @@ fn rewrite_all(path: &Path, known: &HashMap<Oid, Arc<Vec<DiffStat>>>) -> std::io
     for oid in oids {
         line(*oid, &known[oid], &mut out);
     }
-    let tmp = dir.join(format!(".diffstats-v1.{}.tmp", std::process::id()));
-    let mut file = File::create(&tmp)?;
-    file.write_all(&out)?;
-    file.sync_all()?;
-    fs::rename(&tmp, path)
+    replace(path, &out)
 }
 
 #[cfg(test)]

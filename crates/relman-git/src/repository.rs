@@ -1,13 +1,13 @@
 //! Opening a repository, resolving revisions and reading release tags.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, Oid, Repository};
 use relman_model::{
-    Change, ChangeId, ComponentId, HistorySource, NamedTag, Revision, RevisionRange, VersionTag,
-    WalkScope,
+    Change, ChangeId, ComponentId, HistoryCache, HistorySource, NamedTag, Revision, RevisionRange,
+    VersionTag, WalkScope,
 };
 use serde::{Deserialize, Serialize};
 
@@ -79,6 +79,8 @@ pub struct GitRepository {
     pub(crate) has_mailmap: bool,
     /// The history index, read on the first walk that asks for diff stats.
     diff_index: std::sync::OnceLock<crate::index::DiffIndex>,
+    /// The derived data kept in the history index's directory.
+    cache: crate::index::FileCache,
 }
 
 impl std::fmt::Debug for GitRepository {
@@ -112,11 +114,12 @@ impl GitRepository {
         })?;
         Ok(Self {
             repo,
-            git_dir,
             options: WalkOptions::default(),
             patterns: vec![TagPattern::v_version()],
             has_mailmap,
             diff_index: std::sync::OnceLock::new(),
+            cache: crate::index::FileCache::new(crate::index::index_dir(&git_dir)),
+            git_dir,
         })
     }
 
@@ -357,8 +360,7 @@ impl GitRepository {
         Ok(out)
     }
 
-    /// The candidates whose commit is reachable from `at`, with that commit as a change id; the
-    /// walk stops once every candidate commit is found.
+    /// The candidates whose commit is reachable from `at`, with that commit as a change id.
     fn reachable<T>(
         &self,
         at: Oid,
@@ -368,23 +370,98 @@ impl GitRepository {
         if candidates.is_empty() {
             return Ok(found);
         }
-        let mut walk = self
-            .repo
-            .revwalk()
-            .map_err(ReadHistoryError::git("walking the history"))?;
-        walk.push(at)
-            .map_err(ReadHistoryError::git("walking the history"))?;
-        for oid in walk {
-            let oid = oid.map_err(ReadHistoryError::git("walking the history"))?;
+        let commits: Vec<Oid> = candidates.keys().copied().collect();
+        for oid in self.reachable_commits(at, &commits)? {
             if let Some(items) = candidates.remove(&oid) {
                 let target = change_id(oid);
                 found.extend(items.into_iter().map(|item| (target.clone(), item)));
-                if candidates.is_empty() {
-                    break;
-                }
             }
         }
         Ok(found)
+    }
+
+    /// Which of `commits` are reachable from `at`.
+    ///
+    /// With the history index on, the answer for the last `at` read is kept (`reach-v1`): for
+    /// the same `at`, or one that descends from it, only the commits added since and the
+    /// commits not seen before are looked at. Otherwise the history of `at` is walked until
+    /// every commit is found (to the root when one is not reachable).
+    fn reachable_commits(&self, at: Oid, commits: &[Oid]) -> Result<Vec<Oid>, ReadHistoryError> {
+        let walking = || ReadHistoryError::git("walking the history");
+        let mut reachable = Vec::new();
+        let mut unreachable = Vec::new();
+        let mut unknown: HashSet<Oid> = commits.iter().copied().collect();
+        let cached = self
+            .cache()
+            .and_then(|c| c.load(REACH))
+            .and_then(|bytes| Reach::decode(&bytes));
+        // What is known about `at`: carried over from the kept answer when `at` is its head or
+        // descends from it (commits reachable then stay reachable, and a commit unreachable
+        // then is reachable now only if `at` added it).
+        let mut known = Reach {
+            head: at,
+            reachable: HashSet::new(),
+            unreachable: HashSet::new(),
+        };
+        let mut changed = true;
+        if let Some(cached) = cached {
+            let added: Option<HashSet<Oid>> = if cached.head == at {
+                Some(HashSet::new())
+            } else if self
+                .repo
+                .graph_descendant_of(at, cached.head)
+                .map_err(walking())?
+            {
+                let mut walk = self.repo.revwalk().map_err(walking())?;
+                walk.push(at).map_err(walking())?;
+                walk.hide(cached.head).map_err(walking())?;
+                Some(walk.collect::<Result<_, _>>().map_err(walking())?)
+            } else {
+                None
+            };
+            if let Some(added) = added {
+                changed = cached.head != at;
+                known.reachable = cached.reachable;
+                for oid in cached.unreachable {
+                    if added.contains(&oid) {
+                        known.reachable.insert(oid);
+                    } else {
+                        known.unreachable.insert(oid);
+                    }
+                }
+                unknown.retain(|oid| {
+                    if added.contains(oid) || known.reachable.contains(oid) {
+                        reachable.push(*oid);
+                    } else if known.unreachable.contains(oid) {
+                        unreachable.push(*oid);
+                    } else {
+                        return true;
+                    }
+                    false
+                });
+            }
+        }
+        changed |= !unknown.is_empty();
+        if !unknown.is_empty() {
+            let mut walk = self.repo.revwalk().map_err(walking())?;
+            walk.push(at).map_err(walking())?;
+            for oid in walk {
+                let oid = oid.map_err(walking())?;
+                if unknown.remove(&oid) {
+                    reachable.push(oid);
+                    if unknown.is_empty() {
+                        break;
+                    }
+                }
+            }
+            unreachable.extend(unknown);
+        }
+        if changed && let Some(cache) = self.cache() {
+            known.reachable.extend(reachable.iter().copied());
+            known.unreachable.extend(unreachable);
+            cache.store(REACH, &known.encode());
+        }
+        Ok(reachable)
     }
 
     /// The range "since the last release of `component`": from its last release tag reachable
@@ -443,6 +520,138 @@ impl HistorySource for GitRepository {
     /// Every tag that peels to a commit reachable from `at`, whatever the tag patterns say.
     fn tags(&self, at: &Revision) -> Result<Vec<NamedTag>, Self::Error> {
         self.reachable_tags(at)
+    }
+
+    /// The repository's [`FileCache`](crate::index::FileCache), unless the history index is
+    /// off ([`WalkOptions::index`]).
+    fn cache(&self) -> Option<&dyn HistoryCache> {
+        self.options
+            .index
+            .then_some(&self.cache as &dyn HistoryCache)
+    }
+
+    fn resolve_change(&self, rev: &Revision) -> Result<Option<ChangeId>, Self::Error> {
+        self.resolve(rev).map(Some)
+    }
+
+    /// Holds when every commit `to` adds is newer than `base` (committer time) and has
+    /// parents, and every parent outside them is `base`: then git's date-ordered walk of `to`
+    /// yields them all before `base` and goes on exactly as the walk of `base`. Not used for
+    /// first-parent walks.
+    fn walk_extension(
+        &self,
+        base: &ChangeId,
+        to: &Revision,
+        scope: &WalkScope,
+        visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
+    ) -> Result<bool, Self::Error> {
+        let walking = || ReadHistoryError::git("walking the history");
+        let (Ok(base_oid), Ok(base_rev)) =
+            (Oid::from_str(base.as_str()), Revision::new(base.as_str()))
+        else {
+            return Ok(false);
+        };
+        if self.options.parents == crate::walk::Parents::First {
+            return Ok(false);
+        }
+        let to_oid = self.resolve_oid(to)?;
+        if to_oid == base_oid {
+            return Ok(true);
+        }
+        let Ok(base_commit) = self.repo.find_commit(base_oid) else {
+            return Ok(false);
+        };
+        let base_time = base_commit.time().seconds();
+        let mut walk = self.repo.revwalk().map_err(walking())?;
+        walk.push(to_oid).map_err(walking())?;
+        walk.hide(base_oid).map_err(walking())?;
+        let added: HashSet<Oid> = walk.collect::<Result<_, _>>().map_err(walking())?;
+        if added.is_empty() {
+            return Ok(false);
+        }
+        for oid in &added {
+            let commit = self
+                .repo
+                .find_commit(*oid)
+                .map_err(ReadHistoryError::git("reading a commit"))?;
+            if commit.parent_count() == 0
+                || commit.time().seconds() <= base_time
+                || commit
+                    .parent_ids()
+                    .any(|p| p != base_oid && !added.contains(&p))
+            {
+                return Ok(false);
+            }
+        }
+        self.walk_scoped(
+            &RevisionRange::new(Some(base_rev), to.clone()),
+            scope,
+            visit,
+        )?;
+        Ok(true)
+    }
+}
+
+/// The [`HistoryCache`] entry of [`GitRepository::reachable_commits`].
+const REACH: &str = "reach-v1";
+
+/// Which tagged commits are reachable from `head`: `relman-reach v1 <head>`, then one line
+/// per commit, `+<id>` reachable or `-<id>` not.
+#[derive(Debug, PartialEq, Eq)]
+struct Reach {
+    head: Oid,
+    reachable: HashSet<Oid>,
+    unreachable: HashSet<Oid>,
+}
+
+impl Reach {
+    const HEADER: &'static str = "relman-reach v1 ";
+
+    fn encode(&self) -> Vec<u8> {
+        let mut out =
+            String::with_capacity(42 * (self.reachable.len() + self.unreachable.len()) + 60);
+        out.push_str(Self::HEADER);
+        out.push_str(&self.head.to_string());
+        out.push('\n');
+        let mut lines: Vec<String> = self
+            .reachable
+            .iter()
+            .map(|o| format!("+{o}"))
+            .chain(self.unreachable.iter().map(|o| format!("-{o}")))
+            .collect();
+        lines.sort();
+        for line in lines {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out.into_bytes()
+    }
+
+    /// `None` for anything but a whole, well-formed entry.
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        if !text.ends_with('\n') {
+            return None;
+        }
+        let mut lines = text.lines();
+        let head = Oid::from_str(lines.next()?.strip_prefix(Self::HEADER)?).ok()?;
+        let mut reach = Self {
+            head,
+            reachable: HashSet::new(),
+            unreachable: HashSet::new(),
+        };
+        for line in lines {
+            let (set, hex) = match line.split_at_checked(1)? {
+                ("+", hex) => (&mut reach.reachable, hex),
+                ("-", hex) => (&mut reach.unreachable, hex),
+                _ => return None,
+            };
+            if hex.len() != 40 {
+                return None;
+            }
+            set.insert(Oid::from_str(hex).ok()?);
+        }
+        Some(reach)
     }
 }
 

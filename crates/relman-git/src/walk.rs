@@ -63,7 +63,7 @@ pub enum DiffStats {
 /// How [`GitRepository::walk_with`] walks.
 ///
 /// JSON: `{"merges": "exclude", "parents": "all", "mailmap": "apply", "diff": "skip",
-/// "paths": [], "excluded": [], "threads": 1, "index": true}`.
+/// "paths": [], "excluded": [], "threads": 1, "index": true, "small_walk": 256}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
@@ -89,6 +89,10 @@ pub struct WalkOptions {
     /// Whether diff stats are read from and added to the repository's history index
     /// ([`crate::index`]) instead of computed for every commit (default: yes).
     pub index: bool,
+    /// A walk of at most this many commits computes its diff stats without reading the
+    /// index, which costs more than a few diffs on a long history (default:
+    /// [`SMALL_WALK`](crate::index::SMALL_WALK)).
+    pub small_walk: usize,
 }
 
 impl Default for WalkOptions {
@@ -102,6 +106,7 @@ impl Default for WalkOptions {
             excluded: Vec::new(),
             threads: 1,
             index: true,
+            small_walk: crate::index::SMALL_WALK,
         }
     }
 }
@@ -172,6 +177,12 @@ impl WalkOptions {
         self
     }
 
+    /// Sets [`WalkOptions::small_walk`].
+    pub fn small_walk(&mut self, commits: usize) -> &mut Self {
+        self.small_walk = commits;
+        self
+    }
+
     /// Sets [`WalkOptions::threads`].
     pub fn threads(&mut self, threads: usize) -> &mut Self {
         self.threads = threads;
@@ -203,21 +214,21 @@ impl GitRepository {
         options: &WalkOptions,
         visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
     ) -> Result<(), ReadHistoryError> {
-        let index = (options.index && options.diff == DiffStats::Compute)
-            .then(|| self.diff_index())
-            .flatten();
-        let walked = self.walk_inner(range, options, index, visit);
-        if let Some(index) = index {
+        let mut used = None;
+        let walked = self.walk_inner(range, options, &mut used, visit);
+        if let Some(index) = used {
             index.flush();
         }
         walked
     }
 
-    fn walk_inner(
-        &self,
+    /// The walk; `used` is set to the history index when it is read (a walk with diff stats
+    /// of more than [`WalkOptions::small_walk`] commits, the index on).
+    fn walk_inner<'s>(
+        &'s self,
         range: &RevisionRange,
         options: &WalkOptions,
-        index: Option<&DiffIndex>,
+        used: &mut Option<&'s DiffIndex>,
         visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
     ) -> Result<(), ReadHistoryError> {
         let to = self.resolve_oid(&range.to)?;
@@ -256,6 +267,25 @@ impl GitRepository {
                     Ok(Some(oid))
                 }
             }
+        };
+
+        // Look ahead: a short walk computes its few diffs rather than read the index.
+        let mut ahead = std::collections::VecDeque::new();
+        if options.index && options.diff == DiffStats::Compute {
+            while ahead.len() <= options.small_walk {
+                match next_oid(&mut walk)? {
+                    Some(oid) => ahead.push_back(oid),
+                    None => break,
+                }
+            }
+            if ahead.len() > options.small_walk {
+                *used = self.diff_index();
+            }
+        }
+        let index = *used;
+        let mut next_oid = |walk: &mut git2::Revwalk<'_>| match ahead.pop_front() {
+            Some(oid) => Ok(Some(oid)),
+            None => next_oid(walk),
         };
 
         if threads == 1 {

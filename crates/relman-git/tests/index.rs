@@ -6,8 +6,9 @@ use std::ops::ControlFlow;
 
 use proptest::prelude::*;
 use relman_git::{DiffStats, GitRepository, WalkOptions};
-use relman_model::{Change, RevisionRange};
+use relman_model::{Change, HistorySource, RevisionRange};
 use relman_test_support::GitHistory;
+use relman_test_support::steps::{self, Step};
 
 fn walk(history: &GitHistory, index: bool, threads: usize) -> Vec<Change> {
     // A fresh handle each time, as a new process would open the repository.
@@ -16,6 +17,7 @@ fn walk(history: &GitHistory, index: bool, threads: usize) -> Vec<Change> {
     options
         .diff(DiffStats::Compute)
         .index(index)
+        .small_walk(0)
         .threads(threads);
     let mut out = Vec::new();
     repo.walk_with(&RevisionRange::default(), &options, &mut |c| {
@@ -106,4 +108,66 @@ fn a_damaged_index_is_read_around_and_rewritten() {
             .lines()
             .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
     );
+}
+
+fn ids(repo: &GitRepository, range: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    repo.walk(&range.parse().expect("a range"), &mut |c| {
+        out.push(c.id.to_string());
+        ControlFlow::Continue(())
+    })
+    .expect("walks");
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(relman_test_support::fuzz::cases(8)))]
+
+    /// `walk_extension` says yes only when the walk up to the new head is the added commits
+    /// followed by the walk up to the old one, and the reachable tags read through the kept
+    /// answer (`reach-v1`) are those read without it.
+    #[test]
+    fn extensions_and_kept_reachability_match_full_walks(
+        steps in proptest::collection::vec(steps::step(), 2..14),
+    ) {
+        let mut history = GitHistory::new();
+        history.at("2026-01-05T12:00:00Z");
+        history.commit("feat: start", &[("src/f0.rs", "0\n")]);
+        let mut base = history.rev_parse("HEAD");
+        let mut extended = 0;
+        for (n, s) in steps.iter().enumerate() {
+            steps::apply(&mut history, s, n);
+            let head = history.rev_parse("HEAD");
+            let repo = GitRepository::open(history.path()).expect("opens");
+            let mut plain = GitRepository::open(history.path()).expect("opens");
+            let mut options = plain.walk_options().clone();
+            options.index(false);
+            plain.set_walk_options(options);
+
+            let mut added = Vec::new();
+            let base_id: relman_model::ChangeId = base.parse().expect("an id");
+            let holds = repo
+                .walk_extension(&base_id, &relman_model::Revision::head(), &relman_model::WalkScope::new(), &mut |c| {
+                    added.push(c.id.to_string());
+                    ControlFlow::Continue(())
+                })
+                .expect("walks");
+            if holds {
+                extended += 1;
+                let mut expected = added.clone();
+                expected.extend(ids(&plain, &base));
+                prop_assert_eq!(ids(&plain, "HEAD"), expected, "step {} {:?}", n, s);
+            } else {
+                prop_assert!(added.is_empty());
+            }
+            let mut kept = repo.tags(&relman_model::Revision::head()).expect("tags");
+            let mut read = plain.tags(&relman_model::Revision::head()).expect("tags");
+            kept.sort_by(|a, b| a.name.cmp(&b.name));
+            read.sort_by(|a, b| a.name.cmp(&b.name));
+            prop_assert_eq!(kept, read, "step {} {:?}", n, s);
+            base = head;
+        }
+        // Plain commits dated forward always extend (the generator makes sure some do).
+        prop_assert!(extended > 0 || steps.iter().all(|s| !matches!(s, Step::Commit(_, dt) if *dt > 0)));
+    }
 }

@@ -338,6 +338,20 @@ pub(crate) fn owns_path(paths: &[String], path: &str) -> bool {
     })
 }
 
+/// A place where a [`HistorySource`] keeps what its consumers derived from it, between runs
+/// (the git adapter: files in the repository's git directory).
+///
+/// It is a cache: [`load`](Self::load) may forget anything, [`store`](Self::store) may fail
+/// silently, and a consumer must get the same result with or without it. An entry is replaced
+/// whole, so a reader sees the old entry or the new one, never a mixture.
+pub trait HistoryCache {
+    /// The bytes last stored under `name`; `None` when there are none or they cannot be read.
+    fn load(&self, name: &str) -> Option<Vec<u8>>;
+
+    /// Replaces the entry `name` with `bytes`; failures are ignored.
+    fn store(&self, name: &str, bytes: &[u8]);
+}
+
 /// A source of history: changes in a revision range and release tags.
 ///
 /// Implementors provide [`walk`](Self::walk) and [`version_tags`](Self::version_tags); the other
@@ -408,6 +422,44 @@ pub trait HistorySource {
             .into_iter()
             .map(|t| NamedTag::new(t.name, t.target))
             .collect())
+    }
+
+    /// Where derived data may be kept between runs; `None` (the default) when nowhere.
+    fn cache(&self) -> Option<&dyn HistoryCache> {
+        None
+    }
+
+    /// The id of the change `rev` names; `Ok(None)` (the default) when the source cannot say.
+    ///
+    /// # Errors
+    ///
+    /// The source's error when `rev` does not resolve.
+    fn resolve_change(&self, rev: &Revision) -> Result<Option<ChangeId>, Self::Error> {
+        let _ = rev;
+        Ok(None)
+    }
+
+    /// Walks, newest first, the changes `scope` selects among those `to` adds on top of
+    /// `base`, and returns `true`, when the walk up to `to` is exactly those changes followed
+    /// by the walk up to `base` (in git: the new commits all descend from `base` alone and
+    /// are newer than it). Returns `false` without calling `visit` when that does not hold or
+    /// the source cannot tell (the default).
+    ///
+    /// This lets a consumer that folds a history oldest first (the change metrics) resume
+    /// from what it folded up to `base`, with the same result as a fold of the whole walk.
+    ///
+    /// # Errors
+    ///
+    /// As [`walk_scoped`](Self::walk_scoped).
+    fn walk_extension(
+        &self,
+        base: &ChangeId,
+        to: &Revision,
+        scope: &WalkScope,
+        visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
+    ) -> Result<bool, Self::Error> {
+        let _ = (base, to, scope, visit);
+        Ok(false)
     }
 
     /// The changes of `range`, newest first.
@@ -532,6 +584,32 @@ impl HistorySource for MemoryHistory {
             }
         }
         Ok(())
+    }
+
+    fn resolve_change(&self, rev: &Revision) -> Result<Option<ChangeId>, Self::Error> {
+        Ok(Some(self.changes[self.position(rev)?].id.clone()))
+    }
+
+    /// A linear history: `to`'s walk extends `base`'s whenever `base` comes no later.
+    fn walk_extension(
+        &self,
+        base: &ChangeId,
+        to: &Revision,
+        scope: &WalkScope,
+        visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
+    ) -> Result<bool, Self::Error> {
+        let base = Revision::new(base.as_str()).map_err(|_| UnknownRevisionError {
+            revision: to.clone(),
+        })?;
+        let (Ok(start), end) = (self.position(&base), self.position(to)?) else {
+            return Ok(false);
+        };
+        if start > end {
+            return Ok(false);
+        }
+        let range = RevisionRange::new(Some(base), to.clone());
+        self.walk_scoped(&range, scope, visit)?;
+        Ok(true)
     }
 
     fn version_tags(&self, at: &Revision) -> Result<Vec<VersionTag>, Self::Error> {

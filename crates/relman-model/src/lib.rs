@@ -72,8 +72,8 @@ pub use version::{
 pub mod history;
 
 pub use history::{
-    HistorySource, MemoryHistory, NamedTag, ParseRevisionError, Revision, RevisionRange,
-    UnknownRevisionError, VersionTag, WalkScope,
+    HistoryCache, HistorySource, MemoryHistory, NamedTag, ParseRevisionError, Revision,
+    RevisionRange, UnknownRevisionError, VersionTag, WalkScope,
 };
 
 /// The Rust snippets of `docs/guide/relman-model.md`, compiled and run by `cargo test --doc` so

@@ -8,10 +8,21 @@
 //!
 //! Cost per change: O(files × log) plus the sizes of the touched files' change and author
 //! lists for NUC and NDEV (a single-file change needs no union).
+//!
+//! # Kept between runs
+//!
+//! [`history_metrics`] and [`metrics_of`] keep the fold in the history's
+//! [`HistoryCache`](relman_model::HistoryCache) when it has one (the git adapter's history
+//! index): the tracker after the last change up to `to`, and the metrics of the newest
+//! [`KEPT_METRICS`] changes. The next call for the same `to`, or for a `to` whose walk extends
+//! it ([`HistorySource::walk_extension`](relman_model::HistorySource::walk_extension)), folds
+//! only the changes added since; anything else folds the whole history again. The result is
+//! the same either way.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use relman_model::{Change, ChangeId};
+use relman_model::{Change, ChangeId, HistorySource, Revision, WalkScope};
+use serde::{Deserialize, Serialize};
 
 use crate::data::{ChangeMetrics, Metric};
 
@@ -30,7 +41,7 @@ pub enum ObserveChangeError {
     },
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct FileState {
     lines: u64,
     last_time: Option<i64>,
@@ -38,7 +49,7 @@ struct FileState {
     authors: Vec<u32>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct AuthorState {
     /// Times of the author's changes, ascending.
     times: Vec<i64>,
@@ -46,16 +57,19 @@ struct AuthorState {
 }
 
 /// Incremental computation of change metrics over a history (see the [module docs](self)).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct MetricsTracker {
     files: HashMap<String, FileState>,
     authors: HashMap<String, u32>,
     author_states: Vec<AuthorState>,
     observed: u32,
     /// `change_mark[i] == stamp` when change `i` was already counted in the current union.
+    #[serde(skip)]
     change_mark: Vec<u32>,
     /// The same for authors.
+    #[serde(skip)]
     author_mark: Vec<u32>,
+    #[serde(skip)]
     stamp: u32,
 }
 
@@ -257,31 +271,208 @@ pub fn compute_metrics<'a>(
 /// Every change of a history up to `to` with its metrics, oldest first: the metrics need each
 /// file's whole past (LT, NDEV, AGE, NUC, the experience metrics), so the whole history is
 /// walked once with diff stats through the history port and fed to a [`MetricsTracker`] in
-/// time order.
+/// time order. The fold is kept in the history's cache for [`metrics_of`] (see the
+/// [module docs](self)).
 ///
 /// # Errors
 ///
 /// [`HistoryMetricsError::History`] when the source fails; [`HistoryMetricsError::Observe`]
 /// for a change without diff stats (a source that ignores the scope's diff request).
-pub fn history_metrics<H: relman_model::HistorySource + ?Sized>(
+pub fn history_metrics<H: HistorySource + ?Sized>(
     history: &H,
-    to: &relman_model::Revision,
+    to: &Revision,
 ) -> Result<Vec<(Change, ChangeMetrics)>, HistoryMetricsError> {
+    let history_error = |e: H::Error| HistoryMetricsError::History {
+        to: to.clone(),
+        source: Box::new(e),
+    };
+    let head = match history.cache() {
+        Some(_) => history.resolve_change(to).map_err(history_error)?,
+        None => None,
+    };
     let range = relman_model::RevisionRange::up_to(to.clone());
-    let scope = relman_model::WalkScope::new().with_diff_stats();
+    let scope = WalkScope::new().with_diff_stats();
     let mut changes = Vec::new();
     history
         .walk_scoped(&range, &scope, &mut |c| {
             changes.push(c);
             std::ops::ControlFlow::Continue(())
         })
-        .map_err(|e| HistoryMetricsError::History {
-            to: to.clone(),
-            source: Box::new(e),
-        })?;
+        .map_err(history_error)?;
     changes.reverse();
-    let metrics = compute_metrics(&changes).map_err(HistoryMetricsError::Observe)?;
+    let mut tracker = MetricsTracker::new();
+    let metrics = changes
+        .iter()
+        .map(|c| tracker.observe(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(HistoryMetricsError::Observe)?;
+    if let (Some(cache), Some(head)) = (history.cache(), head) {
+        let recent = changes
+            .iter()
+            .zip(&metrics)
+            .rev()
+            .take(KEPT_METRICS)
+            .map(|(c, m)| (c.id.as_str().to_owned(), *m.as_array()))
+            .collect();
+        let snapshot = Snapshot {
+            head: head.into_string(),
+            tracker,
+            recent,
+        };
+        snapshot.store(cache);
+    }
     Ok(changes.into_iter().zip(metrics).collect())
+}
+
+/// The metrics of the changes `wanted` (by id) in the history up to `to`; changes that are not
+/// in that walk are left out.
+///
+/// The same values as [`history_metrics`], but when the history's cache holds the fold of a
+/// walk that the walk up to `to` extends (see the [module docs](self)), only the changes added
+/// since are walked and folded, and the wanted changes are answered from the kept metrics:
+/// after one new commit, a plan of a 100k-commit history reads one commit instead of all.
+///
+/// # Errors
+///
+/// As [`history_metrics`].
+///
+/// # Example
+///
+/// ```
+/// use std::collections::HashSet;
+/// use chrono::{TimeZone, Utc};
+/// use relman_model::{Change, ChangeId, DiffStat, MemoryHistory, Person, Revision};
+/// use relman_risk::{Metric, metrics_of};
+///
+/// let mut history = MemoryHistory::new();
+/// for (i, path) in ["src/a.rs", "src/a.rs", "src/b.rs"].iter().enumerate() {
+///     let time = Utc.timestamp_opt(1_700_000_000 + i as i64 * 86_400, 0).unwrap();
+///     history.push(
+///         Change::from_message(format!("c{i}").parse()?, "fix: x", Person::new("Ada", "ada@x"), time)
+///             .with_diff(vec![DiffStat::new(*path, 3, 1)]),
+///     );
+/// }
+/// let c1: ChangeId = "c1".parse()?;
+/// let wanted = HashSet::from([c1.clone()]);
+/// let metrics = metrics_of(&history, &Revision::head(), &wanted)?;
+/// // c1 changes a.rs, which one earlier change made: 2 lines, 1 day old.
+/// assert_eq!(metrics[&c1].get(Metric::Nuc), 1.0);
+/// assert_eq!(metrics[&c1].get(Metric::Lt), 2.0);
+/// assert_eq!(metrics[&c1].get(Metric::Age), 1.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn metrics_of<H: HistorySource + ?Sized>(
+    history: &H,
+    to: &Revision,
+    wanted: &HashSet<ChangeId>,
+) -> Result<HashMap<ChangeId, ChangeMetrics>, HistoryMetricsError> {
+    if let Some(found) = resume(history, to, wanted)? {
+        return Ok(found);
+    }
+    Ok(history_metrics(history, to)?
+        .into_iter()
+        .filter(|(c, _)| wanted.contains(&c.id))
+        .map(|(c, m)| (c.id, m))
+        .collect())
+}
+
+/// Metrics of the newest changes are kept with the fold (see the [module docs](self)).
+pub const KEPT_METRICS: usize = 20_000;
+
+/// The [`HistoryCache`](relman_model::HistoryCache) entry of the fold.
+const SNAPSHOT: &str = "metrics-v1";
+
+/// The fold after the walk up to `head`: the tracker, and the metrics of the newest
+/// [`KEPT_METRICS`] changes, newest first.
+#[derive(Debug, Serialize, Deserialize)]
+struct Snapshot {
+    head: String,
+    tracker: MetricsTracker,
+    recent: Vec<(String, [f64; 14])>,
+}
+
+impl Snapshot {
+    const MAGIC: &'static [u8] = b"relman-metrics v1\n";
+
+    /// Stores the fold in `cache` (nothing when it cannot be encoded).
+    fn store(&self, cache: &dyn relman_model::HistoryCache) {
+        if let Ok(bytes) = postcard::to_extend(self, Self::MAGIC.to_vec()) {
+            cache.store(SNAPSHOT, &bytes);
+        }
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        postcard::from_bytes(bytes.strip_prefix(Self::MAGIC)?).ok()
+    }
+}
+
+/// [`metrics_of`] from the kept fold; `Ok(None)` when there is none that the walk up to `to`
+/// extends, or a wanted change is not among the kept and the added ones.
+fn resume<H: HistorySource + ?Sized>(
+    history: &H,
+    to: &Revision,
+    wanted: &HashSet<ChangeId>,
+) -> Result<Option<HashMap<ChangeId, ChangeMetrics>>, HistoryMetricsError> {
+    let history_error = |e: H::Error| HistoryMetricsError::History {
+        to: to.clone(),
+        source: Box::new(e),
+    };
+    let Some(cache) = history.cache() else {
+        return Ok(None);
+    };
+    let Some(mut snapshot) = cache.load(SNAPSHOT).and_then(|b| Snapshot::decode(&b)) else {
+        return Ok(None);
+    };
+    let Some(head) = history.resolve_change(to).map_err(history_error)? else {
+        return Ok(None);
+    };
+    let mut added = Vec::new();
+    if head.as_str() != snapshot.head {
+        let Ok(base) = snapshot.head.parse::<ChangeId>() else {
+            return Ok(None);
+        };
+        let scope = WalkScope::new().with_diff_stats();
+        let extends = history
+            .walk_extension(&base, to, &scope, &mut |c| {
+                added.push(c);
+                std::ops::ControlFlow::Continue(())
+            })
+            .map_err(history_error)?;
+        if !extends {
+            return Ok(None);
+        }
+    }
+    let mut fresh = Vec::with_capacity(added.len());
+    for change in added.iter().rev() {
+        let m = snapshot
+            .tracker
+            .observe(change)
+            .map_err(HistoryMetricsError::Observe)?;
+        fresh.push((change.id.as_str().to_owned(), *m.as_array()));
+    }
+    if !fresh.is_empty() {
+        fresh.reverse();
+        fresh.append(&mut snapshot.recent);
+        fresh.truncate(KEPT_METRICS);
+        snapshot.recent = fresh;
+        snapshot.head = head.into_string();
+    }
+    let mut found = HashMap::with_capacity(wanted.len());
+    let mut left: HashSet<&str> = wanted.iter().map(ChangeId::as_str).collect();
+    for (id, values) in &snapshot.recent {
+        if left.remove(id.as_str())
+            && let Ok(id) = id.parse::<ChangeId>()
+        {
+            found.insert(id, ChangeMetrics::from_array(*values));
+        }
+        if left.is_empty() {
+            break;
+        }
+    }
+    if !added.is_empty() {
+        snapshot.store(cache);
+    }
+    Ok(left.is_empty().then_some(found))
 }
 
 /// Returned by [`history_metrics`].

@@ -63,7 +63,8 @@ pub use eval::{
     evaluate, recall_at_effort, roc_auc, threshold_metrics, time_split,
 };
 pub use history::{
-    HistoryMetricsError, MetricsTracker, ObserveChangeError, compute_metrics, history_metrics,
+    HistoryMetricsError, KEPT_METRICS, MetricsTracker, ObserveChangeError, compute_metrics,
+    history_metrics, metrics_of,
 };
 pub use model::{
     ClassBalance, Contribution, EnsembleModel, ExpertModel, ExpertWeight, Explanation, GbdtModel,
@@ -71,8 +72,8 @@ pub use model::{
     ModelKind, ParseModelKindError, RiskModel, Weighting, sigmoid,
 };
 pub use range::{
-    RangeMetricsError, ScoredChange, count_buggy, fix_commits, label_changes, range_metrics,
-    score_newest,
+    RangeMetricsError, ScoredChange, count_buggy, fix_commits, label_changes, newest_metrics,
+    range_metrics, score_newest,
 };
 pub use release::{
     AddRiskError, FreezeProximity, Mitigation, Reason, ReleaseFactor, ReleaseFactors, ReleaseRisk,

@@ -10,10 +10,10 @@
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
-use relman_model::{Change, ChangeId, HistorySource, RevisionRange};
+use relman_model::{Change, ChangeId, HistorySource, RevisionRange, WalkScope};
 
 use crate::data::{ChangeMetrics, ChangeRow, Label, Metric};
-use crate::history::{HistoryMetricsError, history_metrics};
+use crate::history::{HistoryMetricsError, history_metrics, metrics_of};
 use crate::model::{Explanation, RiskModel};
 
 /// Returned by [`range_metrics`].
@@ -38,8 +38,9 @@ pub enum RangeMetricsError {
 /// whole history up to `range.to` ([`history_metrics`]); a range without a start is that
 /// whole history.
 ///
-/// Cost: one walk of the history with diff stats, plus one walk of the range when it has a
-/// start.
+/// Cost: for a range without a start, one walk of the history with diff stats; with a start,
+/// one walk of the range and [`metrics_of`] its changes (which resumes the fold kept in the
+/// history's cache when it can).
 ///
 /// # Errors
 ///
@@ -49,23 +50,49 @@ pub fn range_metrics<H: HistorySource + ?Sized>(
     history: &H,
     range: &RevisionRange,
 ) -> Result<Vec<(Change, ChangeMetrics)>, RangeMetricsError> {
-    let all = history_metrics(history, &range.to).map_err(RangeMetricsError::History)?;
     if range.from.is_none() {
-        return Ok(all);
+        return history_metrics(history, &range.to).map_err(RangeMetricsError::History);
     }
-    let mut ids = HashSet::new();
-    history
-        .walk(range, &mut |c| {
-            ids.insert(c.id);
-            ControlFlow::Continue(())
-        })
-        .map_err(|e| RangeMetricsError::Range {
-            range: range.clone(),
-            source: Box::new(e),
-        })?;
-    Ok(all
+    newest_metrics(history, range, usize::MAX)
+}
+
+/// The newest `limit` changes of `range` with their metrics, oldest first: what
+/// [`range_metrics`] returns last, without folding the whole history again when the
+/// history's cache holds a fold that the walk up to `range.to` extends ([`metrics_of`]).
+///
+/// # Errors
+///
+/// As [`range_metrics`].
+pub fn newest_metrics<H: HistorySource + ?Sized>(
+    history: &H,
+    range: &RevisionRange,
+    limit: usize,
+) -> Result<Vec<(Change, ChangeMetrics)>, RangeMetricsError> {
+    let mut changes = Vec::new();
+    if limit > 0 {
+        let scope = WalkScope::new().with_diff_stats();
+        history
+            .walk_scoped(range, &scope, &mut |c| {
+                changes.push(c);
+                if changes.len() >= limit {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .map_err(|e| RangeMetricsError::Range {
+                range: range.clone(),
+                source: Box::new(e),
+            })?;
+    }
+    let wanted: HashSet<ChangeId> = changes.iter().map(|c| c.id.clone()).collect();
+    let mut metrics =
+        metrics_of(history, &range.to, &wanted).map_err(RangeMetricsError::History)?;
+    changes.reverse();
+    Ok(changes
         .into_iter()
-        .filter(|(c, _)| ids.contains(&c.id))
+        .filter_map(|c| Some((metrics.remove(&c.id)?, c)))
+        .map(|(m, c)| (c, m))
         .collect())
 }
 

@@ -47,6 +47,7 @@ pub mod markdown;
 pub mod postgres;
 mod process;
 pub mod prometheus;
+pub mod steps;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -48,13 +48,19 @@ pub(crate) fn set_no_index(no_index: bool) {
     NO_INDEX.store(no_index, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Applies `--no-index` to a repository's walks.
+/// Applies `--no-index` and one reader thread per core (up to four) to a repository's walks.
 pub(crate) fn apply_index_flag(git: &mut relman_git::GitRepository) {
+    let mut options = git.walk_options().clone();
     if NO_INDEX.load(std::sync::atomic::Ordering::Relaxed) {
-        let mut options = git.walk_options().clone();
         options.index(false);
-        git.set_walk_options(options);
     }
+    // Every core reads commits (up to four): a cold walk with diff stats is mostly diffs.
+    options.threads(
+        std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(4),
+    );
+    git.set_walk_options(options);
 }
 
 /// Opens the repository at or above `path` for planning, with `--no-index` applied.

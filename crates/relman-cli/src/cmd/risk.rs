@@ -385,11 +385,12 @@ fn label_repository(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The repository at `path` and the commits of `range` with their metrics, oldest first.
-fn open_range(
+/// The repository at `path` (with the `--no-index` flag applied) and `range` parsed (the whole
+/// history of `HEAD` without one).
+fn open_repository(
     path: &Path,
     range: Option<&str>,
-) -> anyhow::Result<(GitRepository, Vec<(Change, ChangeMetrics)>)> {
+) -> anyhow::Result<(GitRepository, RevisionRange)> {
     let mut repo = GitRepository::open(path)
         .with_context(|| format!("cannot open repository {}", path.display()))?;
     super::apply_index_flag(&mut repo);
@@ -397,14 +398,24 @@ fn open_range(
         Some(r) => r.parse().context("invalid --range")?,
         None => RevisionRange::default(),
     };
+    Ok((repo, range))
+}
+
+/// The repository at `path` and the commits of `range` with their metrics, oldest first.
+fn open_range(
+    path: &Path,
+    range: Option<&str>,
+) -> anyhow::Result<(GitRepository, Vec<(Change, ChangeMetrics)>)> {
+    let (repo, range) = open_repository(path, range)?;
     let changes = relman_risk::range_metrics(&repo, &range)?;
     Ok((repo, changes))
 }
 
 /// `relman risk --repo P [--range A..B]`: metrics from the full history up to `B`, scores for
-/// the commits of the range.
+/// the newest commits of the range.
 fn score_repository(args: &RiskArgs) -> anyhow::Result<ExitCode> {
-    let (_, changes) = open_range(&args.repo, args.range.as_deref())?;
+    let (repo, range) = open_repository(&args.repo, args.range.as_deref())?;
+    let changes = relman_risk::newest_metrics(&repo, &range, args.limit)?;
     let model = relman_risk::default_model();
     let scored = relman_risk::score_newest(&model, &changes, args.limit);
     let stdout = std::io::stdout();

@@ -162,7 +162,12 @@ pub fn plan<H: HistorySource + ?Sized>(
     let metrics = if released.is_empty() {
         HashMap::new()
     } else {
-        history_metrics(history, &options.head)?
+        let wanted = planned
+            .iter()
+            .filter(|p| p.decision.release)
+            .flat_map(|p| p.decision.changes.iter().map(|c| c.id.clone()))
+            .collect();
+        released_metrics(history, &options.head, &wanted)?
     };
     let risk = release_risk(&planned, &metrics);
     let stages = stages(&options.stage_hours, &config.pipeline)?;
@@ -288,14 +293,16 @@ pub fn plan<H: HistorySource + ?Sized>(
     })
 }
 
-/// Every change up to `to` with its change metrics, by change id.
-fn history_metrics<H: HistorySource + ?Sized>(
+/// The change metrics of the `wanted` changes in the history up to `to`, by change id (the
+/// fold over the whole history, resumed from the history's cache when it can be).
+fn released_metrics<H: HistorySource + ?Sized>(
     history: &H,
     to: &Revision,
+    wanted: &std::collections::HashSet<relman_model::ChangeId>,
 ) -> Result<HashMap<String, ChangeMetrics>, PlanError> {
-    Ok(relman_risk::history_metrics(history, to)?
+    Ok(relman_risk::metrics_of(history, to, wanted)?
         .into_iter()
-        .map(|(c, m)| (c.id.into_string(), m))
+        .map(|(c, m)| (c.into_string(), m))
         .collect())
 }
 

@@ -225,6 +225,30 @@ impl<H: relman_model::HistorySource> relman_model::HistorySource for Spinner<'_,
     fn tags(&self, at: &Revision) -> Result<Vec<relman_model::NamedTag>, Self::Error> {
         self.inner.tags(at)
     }
+
+    fn cache(&self) -> Option<&dyn relman_model::HistoryCache> {
+        self.inner.cache()
+    }
+
+    fn resolve_change(
+        &self,
+        rev: &Revision,
+    ) -> Result<Option<relman_model::ChangeId>, Self::Error> {
+        self.inner.resolve_change(rev)
+    }
+
+    fn walk_extension(
+        &self,
+        base: &relman_model::ChangeId,
+        to: &Revision,
+        scope: &relman_model::WalkScope,
+        visit: &mut dyn FnMut(relman_model::Change) -> std::ops::ControlFlow<()>,
+    ) -> Result<bool, Self::Error> {
+        self.inner.walk_extension(base, to, scope, &mut |c| {
+            self.bar.inc(1);
+            visit(c)
+        })
+    }
 }
 
 /// `--manifest-path` for `relman plan`: a `Cargo.toml` ([`crate::cmd::manifest_file`]), and
