@@ -20,6 +20,11 @@
 //! see [`WalkOptions::small_walk`](crate::WalkOptions::small_walk)) computes its stats without
 //! reading the index: that is cheaper than reading the stats of a long history.
 //!
+//! The traces of fix commits that SZZ follows to the commits that introduced their lines
+//! ([`GitRepository::bug_introducing`](crate::GitRepository::bug_introducing)) are kept the
+//! same way, one file per line filter and root rule (`szz-v1-skip_trivial-keep.jsonl`, ...):
+//! a fix's trace is a blame in its parent, which its id fixes too.
+//!
 //! # Derived data
 //!
 //! Beside the diff stats, the directory holds one file per entry of the repository's
@@ -137,57 +142,69 @@ fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct Line {
+#[derive(Deserialize)]
+struct Line<T> {
     c: String,
-    d: Vec<DiffStat>,
+    d: T,
 }
 
-/// The diff stats of the commits seen so far (see the module docs).
+/// Facts keyed by commit id, kept in one append-only JSON-lines file (see the module docs):
+/// the diff stats of commits ([`DiffIndex`]), the SZZ trace of fixes.
 #[derive(Debug)]
-pub(crate) struct DiffIndex {
+pub(crate) struct FactIndex<T> {
     path: PathBuf,
-    known: RwLock<HashMap<Oid, Arc<Vec<DiffStat>>>>,
+    header: String,
+    known: RwLock<HashMap<Oid, Arc<T>>>,
     fresh: Mutex<Vec<Oid>>,
     /// Whether the file must be rewritten (damaged lines, another schema, missing).
     rewrite: Mutex<bool>,
 }
 
+/// The diff stats of the commits seen so far.
+pub(crate) type DiffIndex = FactIndex<Vec<DiffStat>>;
+
 impl DiffIndex {
-    /// The index of the repository at `git_dir`, read from its file if there is one.
+    /// The diff stats of the repository at `git_dir`, read from their file if there is one.
     pub(crate) fn open(git_dir: &Path) -> Self {
-        let path = index_path(git_dir);
+        Self::open_file(index_path(git_dir), HEADER.to_owned())
+    }
+}
+
+impl<T: Serialize + serde::de::DeserializeOwned + Clone> FactIndex<T> {
+    /// The facts in the file at `path` whose first line is `header`, read if there is one.
+    pub(crate) fn open_file(path: PathBuf, header: String) -> Self {
         let mut known = HashMap::new();
-        let rewrite = match read(&path, &mut known) {
+        let rewrite = match read(&path, &header, &mut known) {
             Ok(clean) => !clean,
             Err(_) => true,
         };
         Self {
             path,
+            header,
             known: RwLock::new(known),
             fresh: Mutex::new(Vec::new()),
             rewrite: Mutex::new(rewrite),
         }
     }
 
-    /// The stats of `oid`, if known.
-    pub(crate) fn get(&self, oid: Oid) -> Option<Vec<DiffStat>> {
+    /// The fact of `oid`, if known.
+    pub(crate) fn get(&self, oid: Oid) -> Option<T> {
         let known = self.known.read().ok()?;
         known.get(&oid).map(|d| d.as_ref().clone())
     }
 
-    /// Records the stats of `oid`, computed by this walk.
-    pub(crate) fn insert(&self, oid: Oid, stats: &[DiffStat]) {
+    /// Records the fact of `oid`, computed by this run.
+    pub(crate) fn insert(&self, oid: Oid, fact: T) {
         let (Ok(mut known), Ok(mut fresh)) = (self.known.write(), self.fresh.lock()) else {
             return;
         };
-        if known.insert(oid, Arc::new(stats.to_vec())).is_none() {
+        if known.insert(oid, Arc::new(fact)).is_none() {
             fresh.push(oid);
         }
     }
 
-    /// Writes what this walk computed: appended, or the whole index rewritten when the file
-    /// needs it. Errors are ignored (see the module docs); returns whether the file is current.
+    /// Writes what this run computed: appended, or the whole file rewritten when it needs
+    /// it. Errors are ignored (see the module docs); returns whether the file is current.
     pub(crate) fn flush(&self) -> bool {
         let (Ok(known), Ok(mut fresh), Ok(mut rewrite)) =
             (self.known.read(), self.fresh.lock(), self.rewrite.lock())
@@ -198,9 +215,9 @@ impl DiffIndex {
             return true;
         }
         let written = if *rewrite {
-            rewrite_all(&self.path, &known)
+            rewrite_all(&self.path, &self.header, &known)
         } else {
-            append(&self.path, &known, &fresh)
+            append(&self.path, &self.header, &known, &fresh)
         };
         if written.is_ok() {
             fresh.clear();
@@ -210,9 +227,13 @@ impl DiffIndex {
     }
 }
 
-/// Reads the index file into `known`; `Ok(true)` when every line was read, `Ok(false)` when
-/// the file is missing, has another header or damaged lines.
-fn read(path: &Path, known: &mut HashMap<Oid, Arc<Vec<DiffStat>>>) -> std::io::Result<bool> {
+/// Reads the file into `known`; `Ok(true)` when every line was read, `Ok(false)` when the
+/// file is missing, has another header or damaged lines.
+fn read<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    header: &str,
+    known: &mut HashMap<Oid, Arc<T>>,
+) -> std::io::Result<bool> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
@@ -221,7 +242,7 @@ fn read(path: &Path, known: &mut HashMap<Oid, Arc<Vec<DiffStat>>>) -> std::io::R
     file.lock_shared()?;
     let mut lines = BufReader::new(&file).lines();
     match lines.next() {
-        Some(Ok(header)) if header == HEADER => {}
+        Some(Ok(first)) if first == header => {}
         _ => return Ok(false),
     }
     let mut clean = true;
@@ -230,12 +251,12 @@ fn read(path: &Path, known: &mut HashMap<Oid, Arc<Vec<DiffStat>>>) -> std::io::R
             clean = false;
             break;
         };
-        match serde_json::from_str::<Line>(&line)
+        match serde_json::from_str::<Line<T>>(&line)
             .ok()
             .and_then(|l| Some((Oid::from_str(&l.c).ok()?, l.d)))
         {
-            Some((oid, stats)) => {
-                known.insert(oid, Arc::new(stats));
+            Some((oid, fact)) => {
+                known.insert(oid, Arc::new(fact));
             }
             None => clean = false,
         }
@@ -243,17 +264,17 @@ fn read(path: &Path, known: &mut HashMap<Oid, Arc<Vec<DiffStat>>>) -> std::io::R
     Ok(clean)
 }
 
-fn line(oid: Oid, stats: &[DiffStat], out: &mut Vec<u8>) {
+fn line<T: Serialize>(oid: Oid, fact: &T, out: &mut Vec<u8>) {
     #[derive(Serialize)]
-    struct Borrowed<'a> {
+    struct Borrowed<'a, T> {
         c: String,
-        d: &'a [DiffStat],
+        d: &'a T,
     }
     if serde_json::to_writer(
         &mut *out,
         &Borrowed {
             c: oid.to_string(),
-            d: stats,
+            d: fact,
         },
     )
     .is_ok()
@@ -264,9 +285,10 @@ fn line(oid: Oid, stats: &[DiffStat], out: &mut Vec<u8>) {
 
 /// Appends the `fresh` entries in one write under an exclusive lock; a file that is missing is
 /// created with its header.
-fn append(
+fn append<T: Serialize>(
     path: &Path,
-    known: &HashMap<Oid, Arc<Vec<DiffStat>>>,
+    header: &str,
+    known: &HashMap<Oid, Arc<T>>,
     fresh: &[Oid],
 ) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
@@ -276,12 +298,12 @@ fn append(
     file.lock()?;
     let mut out = Vec::new();
     if file.metadata()?.len() == 0 {
-        out.extend_from_slice(HEADER.as_bytes());
+        out.extend_from_slice(header.as_bytes());
         out.push(b'\n');
     }
     for oid in fresh {
-        if let Some(stats) = known.get(oid) {
-            line(*oid, stats, &mut out);
+        if let Some(fact) = known.get(oid) {
+            line(*oid, fact.as_ref(), &mut out);
         }
     }
     file.write_all(&out)?;
@@ -290,20 +312,24 @@ fn append(
 
 /// Writes every known entry to a temporary file beside the index and renames it over the
 /// index, under an exclusive lock of the old file.
-fn rewrite_all(path: &Path, known: &HashMap<Oid, Arc<Vec<DiffStat>>>) -> std::io::Result<()> {
+fn rewrite_all<T: Serialize>(
+    path: &Path,
+    header: &str,
+    known: &HashMap<Oid, Arc<T>>,
+) -> std::io::Result<()> {
     let Some(dir) = path.parent() else {
         return Err(std::io::Error::other("an index path has a directory"));
     };
     fs::create_dir_all(dir)?;
     let guard = OpenOptions::new().create(true).append(true).open(path)?;
     guard.lock()?;
-    let mut out = Vec::with_capacity(64 * known.len() + HEADER.len() + 1);
-    out.extend_from_slice(HEADER.as_bytes());
+    let mut out = Vec::with_capacity(64 * known.len() + header.len() + 1);
+    out.extend_from_slice(header.as_bytes());
     out.push(b'\n');
     let mut oids: Vec<&Oid> = known.keys().collect();
     oids.sort();
     for oid in oids {
-        line(*oid, &known[oid], &mut out);
+        line(*oid, known[oid].as_ref(), &mut out);
     }
     replace(path, &out)
 }
@@ -321,13 +347,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let index = DiffIndex::open(dir.path());
         assert_eq!(index.get(oid(1)), None);
-        index.insert(oid(1), &[DiffStat::new("a.rs", 3, 1)]);
-        index.insert(oid(2), &[]);
+        index.insert(oid(1), vec![DiffStat::new("a.rs", 3, 1)]);
+        index.insert(oid(2), vec![]);
         assert!(index.flush());
         let again = DiffIndex::open(dir.path());
         assert_eq!(again.get(oid(1)), Some(vec![DiffStat::new("a.rs", 3, 1)]));
         assert_eq!(again.get(oid(2)), Some(vec![]));
-        again.insert(oid(3), &[DiffStat::new("b.rs", 0, 9)]);
+        again.insert(oid(3), vec![DiffStat::new("b.rs", 0, 9)]);
         assert!(again.flush());
 
         // A torn append and a damaged line: skipped, and the next flush rewrites the file.
@@ -350,6 +376,47 @@ mod tests {
         assert_eq!(
             fs::read_to_string(&path).expect("index"),
             format!("{HEADER}\n")
+        );
+    }
+
+    #[test]
+    fn concurrent_stores_and_loads_see_whole_entries() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cache = FileCache::new(dir.path().join("index"));
+        let entries: Vec<Vec<u8>> = (0..4u8).map(|n| vec![n; 64 * 1024]).collect();
+        std::thread::scope(|scope| {
+            for entry in &entries {
+                let cache = &cache;
+                scope.spawn(move || {
+                    for _ in 0..20 {
+                        cache.store("fold", entry);
+                    }
+                });
+            }
+            let cache = &cache;
+            let entries = &entries;
+            scope.spawn(move || {
+                for _ in 0..200 {
+                    if let Some(seen) = cache.load("fold") {
+                        assert!(
+                            entries.contains(&seen),
+                            "a torn entry of {} bytes",
+                            seen.len()
+                        );
+                    }
+                }
+            });
+        });
+        let last = cache.load("fold").expect("stored");
+        assert!(entries.contains(&last));
+        let names: Vec<_> = fs::read_dir(cache.dir())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(
+            names,
+            vec![std::ffi::OsString::from("fold")],
+            "no temporary file is left"
         );
     }
 }

@@ -405,17 +405,15 @@ impl GitRepository {
         };
         let mut changed = true;
         if let Some(cached) = cached {
+            // A kept head that is not a commit here (damage, a pruned history) is no help.
             let added: Option<HashSet<Oid>> = if cached.head == at {
                 Some(HashSet::new())
             } else if self
                 .repo
                 .graph_descendant_of(at, cached.head)
-                .map_err(walking())?
+                .unwrap_or(false)
             {
-                let mut walk = self.repo.revwalk().map_err(walking())?;
-                walk.push(at).map_err(walking())?;
-                walk.hide(cached.head).map_err(walking())?;
-                Some(walk.collect::<Result<_, _>>().map_err(walking())?)
+                self.added_since(at, cached.head).ok()
             } else {
                 None
             };
@@ -462,6 +460,14 @@ impl GitRepository {
             cache.store(REACH, &known.encode());
         }
         Ok(reachable)
+    }
+
+    /// The commits reachable from `at` and not from `base` (`git rev-list at ^base`).
+    fn added_since(&self, at: Oid, base: Oid) -> Result<HashSet<Oid>, git2::Error> {
+        let mut walk = self.repo.revwalk()?;
+        walk.push(at)?;
+        walk.hide(base)?;
+        walk.collect()
     }
 
     /// The range "since the last release of `component`": from its last release tag reachable
@@ -545,7 +551,6 @@ impl HistorySource for GitRepository {
         scope: &WalkScope,
         visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
     ) -> Result<bool, Self::Error> {
-        let walking = || ReadHistoryError::git("walking the history");
         let (Ok(base_oid), Ok(base_rev)) =
             (Oid::from_str(base.as_str()), Revision::new(base.as_str()))
         else {
@@ -562,10 +567,9 @@ impl HistorySource for GitRepository {
             return Ok(false);
         };
         let base_time = base_commit.time().seconds();
-        let mut walk = self.repo.revwalk().map_err(walking())?;
-        walk.push(to_oid).map_err(walking())?;
-        walk.hide(base_oid).map_err(walking())?;
-        let added: HashSet<Oid> = walk.collect::<Result<_, _>>().map_err(walking())?;
+        let added = self
+            .added_since(to_oid, base_oid)
+            .map_err(ReadHistoryError::git("walking the history"))?;
         if added.is_empty() {
             return Ok(false);
         }

@@ -28,6 +28,11 @@
 //!
 //! Cost: one diff per fix and one blame per file a fix modifies; a blame walks the file's
 //! history back until every requested line is attributed.
+//!
+//! A fix's trace is a fact of its commit id, so with the history index on
+//! ([`WalkOptions::index`](crate::WalkOptions::index)) each is kept in
+//! `<git dir>/relman/index/szz-v1-<lines>-<roots>.jsonl` and a later run traces only the fixes
+//! it has not seen (see [`crate::index`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -186,15 +191,57 @@ impl GitRepository {
     ) -> Result<BugIntroducing, FindBugIntroducingError> {
         let mut seen = BTreeSet::new();
         let fixes: Vec<&ChangeId> = fixes.iter().filter(|fix| seen.insert(*fix)).collect();
-        let threads = options.threads.clamp(1, fixes.len().max(1));
-        let traced: Vec<Result<Traced, FindBugIntroducingError>> = if threads == 1 {
-            fixes
-                .iter()
+        // A fix's trace is a fact of its commit (the blame runs in its parent, whose history
+        // its id fixes): the history index keeps it per line filter and root rule.
+        let index = self.options.index.then(|| {
+            crate::index::FactIndex::<Traced>::open_file(
+                szz_path(self, options),
+                szz_header(options),
+            )
+        });
+        let mut traced: Vec<Option<Result<Traced, FindBugIntroducingError>>> = fixes
+            .iter()
+            .map(|fix| {
+                let oid = Oid::from_str(fix.as_str()).ok()?;
+                index.as_ref()?.get(oid).map(Ok)
+            })
+            .collect();
+        let todo: Vec<&ChangeId> = fixes
+            .iter()
+            .zip(&traced)
+            .filter(|(_, t)| t.is_none())
+            .map(|(fix, _)| *fix)
+            .collect();
+        let threads = options.threads.clamp(1, todo.len().max(1));
+        let computed: Vec<Result<Traced, FindBugIntroducingError>> = if threads == 1 {
+            todo.iter()
                 .map(|fix| trace_fix(&self.repo, fix, options))
                 .collect()
         } else {
-            self.trace_in_parallel(&fixes, options, threads)
+            self.trace_in_parallel(&todo, options, threads)
         };
+        let mut computed = todo.into_iter().zip(computed);
+        for slot in traced.iter_mut().filter(|t| t.is_none()) {
+            if let Some((fix, result)) = computed.next() {
+                if let (Some(index), Ok(done), Ok(oid)) =
+                    (&index, &result, Oid::from_str(fix.as_str()))
+                {
+                    index.insert(oid, done.clone());
+                }
+                *slot = Some(result);
+            }
+        }
+        if let Some(index) = &index {
+            index.flush();
+        }
+        let traced = traced.into_iter().map(|t| {
+            t.unwrap_or_else(|| {
+                Err(FindBugIntroducingError::Worker {
+                    path: self.git_dir.clone(),
+                    source: GitFailure::from(git2::Error::from_str("a fix was not traced")),
+                })
+            })
+        });
         // Merged in the order of `fixes`, so the result (and the first error) does not depend
         // on the number of threads.
         let mut found = BugIntroducing::default();
@@ -284,7 +331,39 @@ impl GitRepository {
     }
 }
 
+/// Where the traces of fixes made with `options`' line filter and root rule are kept.
+fn szz_path(repo: &GitRepository, options: &SzzOptions) -> std::path::PathBuf {
+    crate::index::index_dir(&repo.git_dir).join(format!(
+        "szz-v1-{}-{}.jsonl",
+        lines_name(options.lines),
+        roots_name(options.roots)
+    ))
+}
+
+fn szz_header(options: &SzzOptions) -> String {
+    format!(
+        r#"{{"relman_index":"szz","version":1,"lines":"{}","roots":"{}"}}"#,
+        lines_name(options.lines),
+        roots_name(options.roots)
+    )
+}
+
+fn lines_name(lines: LineFilter) -> &'static str {
+    match lines {
+        LineFilter::SkipTrivial => "skip_trivial",
+        LineFilter::All => "all",
+    }
+}
+
+fn roots_name(roots: RootCommits) -> &'static str {
+    match roots {
+        RootCommits::Keep => "keep",
+        RootCommits::Exclude => "exclude",
+    }
+}
+
 /// What tracing one fix found.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Traced {
     implicated: BTreeSet<ChangeId>,
     lines_blamed: usize,

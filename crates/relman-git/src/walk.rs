@@ -646,7 +646,7 @@ impl<'r> Reader<'r> {
                     None => {
                         let stats = self.diff(&links)?;
                         if let Some(index) = index {
-                            index.insert(oid, &stats);
+                            index.insert(oid, stats.clone());
                         }
                         stats
                     }

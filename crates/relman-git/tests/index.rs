@@ -171,3 +171,40 @@ proptest! {
         prop_assert!(extended > 0 || steps.iter().all(|s| !matches!(s, Step::Commit(_, dt) if *dt > 0)));
     }
 }
+
+#[test]
+fn a_damaged_or_foreign_reachability_answer_is_not_trusted() {
+    let mut history = GitHistory::new();
+    history.commit("feat: a", &[("a.rs", "a\n")]);
+    history.tag("v0.1.0");
+    history.commit("feat: b", &[("b.rs", "b\n")]);
+    history.tag("v0.2.0");
+    let repo = GitRepository::open(history.path()).expect("opens");
+    let kept = relman_git::index::index_dir(repo.git_dir()).join("reach-v1");
+    let expected = repo.tags(&relman_model::Revision::head()).expect("tags");
+    assert_eq!(expected.len(), 2);
+    let good = std::fs::read_to_string(&kept).expect("the answer is kept");
+    let bogus = "1".repeat(40);
+    let head = history.rev_parse("HEAD");
+    for damage in [
+        // A head that is no commit here.
+        good.replace(&head, &bogus),
+        // Torn in the middle of a line.
+        good[..good.len() - 7].to_owned(),
+        // Another version, and noise.
+        good.replace("relman-reach v1", "relman-reach v0"),
+        "\u{0}\u{1}garbage".to_owned(),
+    ] {
+        std::fs::write(&kept, &damage).expect("damages");
+        let fresh = GitRepository::open(history.path()).expect("opens");
+        assert_eq!(
+            fresh.tags(&relman_model::Revision::head()).expect("tags"),
+            expected
+        );
+        assert_eq!(
+            std::fs::read_to_string(&kept).expect("kept"),
+            good,
+            "replaced"
+        );
+    }
+}

@@ -11,8 +11,13 @@ fn commit(history: &mut GitHistory, message: &str, files: &[(&str, &str)]) -> Ch
     id(&history.commit(message, files))
 }
 
+/// The repository without the history index: every fix is traced.
 fn open(history: &GitHistory) -> GitRepository {
-    GitRepository::open(history.path()).expect("opens")
+    let mut repo = GitRepository::open(history.path()).expect("opens");
+    let mut options = repo.walk_options().clone();
+    options.index(false);
+    repo.set_walk_options(options);
+    repo
 }
 
 fn id(text: &str) -> ChangeId {
@@ -214,4 +219,61 @@ fn with_threads_the_first_bad_fix_in_input_order_is_reported() {
         matches!(err, FindBugIntroducingError::FixNotFound { ref fix, .. } if *fix == first),
         "{err}"
     );
+}
+
+#[test]
+fn traces_are_kept_in_the_history_index_per_line_filter() {
+    let (f, fixes) = several_fixes();
+    let expected = open(&f)
+        .bug_introducing(&fixes, &SzzOptions::new())
+        .expect("szz runs");
+    let indexed = GitRepository::open(f.path()).expect("opens");
+    let kept =
+        relman_git::index::index_dir(indexed.git_dir()).join("szz-v1-skip_trivial-keep.jsonl");
+    assert!(!kept.exists());
+    let cold = indexed
+        .bug_introducing(&fixes, &SzzOptions::new())
+        .expect("szz runs");
+    assert_eq!(cold, expected);
+    let text = std::fs::read_to_string(&kept).expect("the traces are kept");
+    assert_eq!(text.lines().count(), fixes.len() + 1, "{text}");
+    let mut two = SzzOptions::new();
+    two.threads(2);
+    assert_eq!(
+        indexed.bug_introducing(&fixes, &two).expect("szz runs"),
+        expected
+    );
+
+    // The warm run reads the kept traces: one doctored to implicate nothing shows.
+    let first = fixes[0].as_str();
+    let doctored: String = text
+        .lines()
+        .map(|l| {
+            if l.contains(first) {
+                format!(r#"{{"c":"{first}","d":{{"implicated":[],"lines_blamed":0}}}}"#)
+            } else {
+                l.to_owned()
+            }
+        })
+        .map(|l| l + "\n")
+        .collect();
+    std::fs::write(&kept, doctored).expect("doctors");
+    let read = GitRepository::open(f.path())
+        .expect("opens")
+        .bug_introducing(&fixes, &SzzOptions::new())
+        .expect("szz runs");
+    assert_eq!(read.fixes_untraced, expected.fixes_untraced + 1);
+
+    // Another line filter is another file, traced afresh.
+    let mut all = SzzOptions::new();
+    all.lines(LineFilter::All);
+    let other = GitRepository::open(f.path())
+        .expect("opens")
+        .bug_introducing(&fixes, &all)
+        .expect("szz runs");
+    assert_eq!(
+        other,
+        open(&f).bug_introducing(&fixes, &all).expect("szz runs")
+    );
+    assert!(kept.with_file_name("szz-v1-all-keep.jsonl").exists());
 }

@@ -735,4 +735,45 @@ mod tests {
         assert_eq!(before, None);
         assert_eq!(h.last_release(None, &Revision::head()).expect("tags"), None);
     }
+
+    #[test]
+    fn a_linear_history_extends_any_earlier_change() {
+        let h = history();
+        let mut seen = Vec::new();
+        let holds = h
+            .walk_extension(
+                &"c2".parse().expect("id"),
+                &Revision::head(),
+                &WalkScope::new(),
+                &mut |c| {
+                    seen.push(c);
+                    ControlFlow::Continue(())
+                },
+            )
+            .expect("known");
+        assert!(holds);
+        assert_eq!(ids(&seen), ["c4", "c3"]);
+        let later = h
+            .walk_extension(
+                &"c4".parse().expect("id"),
+                &Revision::new("c2").expect("rev"),
+                &WalkScope::new(),
+                &mut |_| ControlFlow::Continue(()),
+            )
+            .expect("known");
+        assert!(!later, "c2 does not extend c4");
+        let unknown = h
+            .walk_extension(
+                &"zz".parse().expect("id"),
+                &Revision::head(),
+                &WalkScope::new(),
+                &mut |_| ControlFlow::Continue(()),
+            )
+            .expect("known");
+        assert!(!unknown);
+        assert_eq!(
+            h.resolve_change(&Revision::head()).expect("known"),
+            Some("c4".parse().expect("id"))
+        );
+    }
 }

@@ -159,3 +159,34 @@ fn one_new_commit_folds_one_change_and_a_rewrite_folds_all() {
     relman_risk::metrics_of(&counting, &Revision::head(), &id).expect("folds");
     assert_eq!(counting.walked.get(), 20);
 }
+
+#[test]
+fn a_damaged_or_foreign_fold_is_folded_again_and_replaced() {
+    let mut history = GitHistory::new();
+    for i in 0..12 {
+        let body = format!("{i}\n");
+        history.commit(&format!("fix: edit {i}"), &[("src/lib.rs", body.as_str())]);
+    }
+    let repo = open(&history, true);
+    let kept = relman_git::index::index_dir(repo.git_dir()).join("metrics-v1");
+    let head: HashSet<ChangeId> = [history.rev_parse("HEAD").parse().expect("id")].into();
+    let expected =
+        relman_risk::metrics_of(&open(&history, false), &Revision::head(), &head).expect("folds");
+    relman_risk::metrics_of(&repo, &Revision::head(), &head).expect("folds");
+    let good = std::fs::read(&kept).expect("kept");
+    let half = good[..good.len() / 2].to_vec();
+    let mut flipped = good.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0xff;
+    for damage in [half, flipped, b"relman-metrics v0\n".to_vec(), Vec::new()] {
+        std::fs::write(&kept, &damage).expect("damages");
+        let counting = Counting {
+            inner: &repo,
+            walked: std::cell::Cell::new(0),
+        };
+        let got = relman_risk::metrics_of(&counting, &Revision::head(), &head).expect("folds");
+        assert_eq!(got, expected);
+        assert_eq!(counting.walked.get(), 12, "a damaged fold is not trusted");
+        assert_eq!(std::fs::read(&kept).expect("kept"), good, "and is replaced");
+    }
+}

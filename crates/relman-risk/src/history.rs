@@ -394,15 +394,24 @@ struct Snapshot {
 impl Snapshot {
     const MAGIC: &'static [u8] = b"relman-metrics v1\n";
 
-    /// Stores the fold in `cache` (nothing when it cannot be encoded).
+    /// Stores the fold in `cache` (nothing when it cannot be encoded): the magic line, the
+    /// postcard encoding, and its CRC-32 (little-endian), so damage is detected.
     fn store(&self, cache: &dyn relman_model::HistoryCache) {
-        if let Ok(bytes) = postcard::to_extend(self, Self::MAGIC.to_vec()) {
+        if let Ok(mut bytes) = postcard::to_extend(self, Self::MAGIC.to_vec()) {
+            let crc = crc32fast::hash(&bytes[Self::MAGIC.len()..]);
+            bytes.extend_from_slice(&crc.to_le_bytes());
             cache.store(SNAPSHOT, &bytes);
         }
     }
 
+    /// `None` for anything but a whole fold of this version.
     fn decode(bytes: &[u8]) -> Option<Self> {
-        postcard::from_bytes(bytes.strip_prefix(Self::MAGIC)?).ok()
+        let body = bytes.strip_prefix(Self::MAGIC)?;
+        let (payload, crc) = body.split_at_checked(body.len().checked_sub(4)?)?;
+        if crc32fast::hash(payload).to_le_bytes() != crc {
+            return None;
+        }
+        postcard::from_bytes(payload).ok()
     }
 }
 
