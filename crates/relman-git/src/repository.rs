@@ -520,6 +520,7 @@ impl HistorySource for GitRepository {
         if scope.diff_stats {
             options.diff(crate::DiffStats::Compute);
         }
+        options.oldest_first(scope.oldest_first);
         self.walk_with(range, &options, visit)
     }
 

@@ -63,7 +63,8 @@ pub enum DiffStats {
 /// How [`GitRepository::walk_with`] walks.
 ///
 /// JSON: `{"merges": "exclude", "parents": "all", "mailmap": "apply", "diff": "skip",
-/// "paths": [], "excluded": [], "threads": 1, "index": true, "small_walk": 256}`.
+/// "paths": [], "excluded": [], "threads": 1, "index": true, "small_walk": 256,
+/// "oldest_first": false}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
@@ -93,6 +94,9 @@ pub struct WalkOptions {
     /// index, which costs more than a few diffs on a long history (default:
     /// [`SMALL_WALK`](crate::index::SMALL_WALK)).
     pub small_walk: usize,
+    /// Oldest first: the exact reverse of `git log` order (`git log --reverse`; default: no,
+    /// newest first).
+    pub oldest_first: bool,
 }
 
 impl Default for WalkOptions {
@@ -107,6 +111,7 @@ impl Default for WalkOptions {
             threads: 1,
             index: true,
             small_walk: crate::index::SMALL_WALK,
+            oldest_first: false,
         }
     }
 }
@@ -174,6 +179,12 @@ impl WalkOptions {
     /// Sets [`WalkOptions::index`].
     pub fn index(&mut self, index: bool) -> &mut Self {
         self.index = index;
+        self
+    }
+
+    /// Sets [`WalkOptions::oldest_first`].
+    pub fn oldest_first(&mut self, oldest_first: bool) -> &mut Self {
+        self.oldest_first = oldest_first;
         self
     }
 
@@ -247,6 +258,11 @@ impl GitRepository {
         }
         if options.parents == Parents::First {
             walk.simplify_first_parent()
+                .map_err(ReadHistoryError::git("walking the history"))?;
+        }
+        if options.oldest_first {
+            // libgit2 lists the walk's ids, then hands them out in reverse.
+            walk.set_sorting(git2::Sort::REVERSE)
                 .map_err(ReadHistoryError::git("walking the history"))?;
         }
         let shallow = self.shallow_boundary();

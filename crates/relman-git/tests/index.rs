@@ -160,6 +160,19 @@ proptest! {
             } else {
                 prop_assert!(added.is_empty());
             }
+            // Oldest first is the exact reverse, also on two reader threads.
+            let mut newest = ids(&plain, "HEAD");
+            newest.reverse();
+            for threads in [1, 2] {
+                let mut options = WalkOptions::new();
+                options.oldest_first(true).threads(threads);
+                let mut oldest = Vec::new();
+                plain.walk_with(&RevisionRange::default(), &options, &mut |c| {
+                    oldest.push(c.id.to_string());
+                    ControlFlow::Continue(())
+                }).expect("walks");
+                prop_assert_eq!(&oldest, &newest);
+            }
             let mut kept = repo.tags(&relman_model::Revision::head()).expect("tags");
             let mut read = plain.tags(&relman_model::Revision::head()).expect("tags");
             kept.sort_by(|a, b| a.name.cmp(&b.name));

@@ -262,6 +262,9 @@ pub struct WalkScope {
     pub diff_stats: bool,
     /// Paths below `paths` that are out of scope (nested packages).
     pub excluded: Vec<String>,
+    /// Whether the walk goes oldest first: the exact reverse of the newest-first order, for
+    /// consumers that fold a history from its start without holding all of it.
+    pub oldest_first: bool,
 }
 
 impl WalkScope {
@@ -281,6 +284,13 @@ impl WalkScope {
     #[must_use]
     pub fn with_diff_stats(mut self) -> Self {
         self.diff_stats = true;
+        self
+    }
+
+    /// Oldest first (builder style; see [`oldest_first`](Self::oldest_first)).
+    #[must_use]
+    pub fn with_oldest_first(mut self) -> Self {
+        self.oldest_first = true;
         self
     }
 
@@ -382,12 +392,13 @@ pub trait HistorySource {
     /// The source's error when `at` does not resolve or the tags cannot be read.
     fn version_tags(&self, at: &Revision) -> Result<Vec<VersionTag>, Self::Error>;
 
-    /// Walks the changes of `range` that `scope` selects, newest first, with diff stats when
-    /// the scope asks for them.
+    /// Walks the changes of `range` that `scope` selects, newest first (oldest first when the
+    /// scope says so), with diff stats when the scope asks for them.
     ///
     /// The default walks everything with [`walk`](Self::walk) and keeps the changes
-    /// [`WalkScope::touches`] accepts; adapters that can filter by path or compute diff stats
-    /// themselves (the git adapter) override it.
+    /// [`WalkScope::touches`] accepts (holding them all to go oldest first); adapters that can
+    /// filter by path, compute diff stats or walk backwards themselves (the git adapter)
+    /// override it.
     ///
     /// # Errors
     ///
@@ -398,6 +409,21 @@ pub trait HistorySource {
         scope: &WalkScope,
         visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
     ) -> Result<(), Self::Error> {
+        if scope.oldest_first {
+            let mut changes = Vec::new();
+            self.walk(range, &mut |c| {
+                if scope.touches(&c) {
+                    changes.push(c);
+                }
+                ControlFlow::Continue(())
+            })?;
+            for change in changes.into_iter().rev() {
+                if visit(change).is_break() {
+                    break;
+                }
+            }
+            return Ok(());
+        }
         self.walk(range, &mut |c| {
             if scope.touches(&c) {
                 visit(c)

@@ -32,11 +32,24 @@ proptest! {
         for (n, s) in steps.iter().enumerate() {
             steps::apply(&mut history, s, n);
             let plain = open(&history, false);
-            let whole: HashMap<ChangeId, _> = relman_risk::history_metrics(&plain, &Revision::head())
+            // The reference: the newest-first walk reversed, folded in memory.
+            let mut walked = Vec::new();
+            plain.walk_scoped(&Default::default(), &relman_model::WalkScope::new().with_diff_stats(), &mut |c| {
+                walked.push(c);
+                ControlFlow::Continue(())
+            }).expect("walks");
+            walked.reverse();
+            let whole: HashMap<ChangeId, _> = walked
+                .iter()
+                .map(|c| c.id.clone())
+                .zip(relman_risk::compute_metrics(&walked).expect("folds"))
+                .collect();
+            let streamed: HashMap<ChangeId, _> = relman_risk::history_metrics(&plain, &Revision::head())
                 .expect("folds")
                 .into_iter()
                 .map(|(c, m)| (c.id, m))
                 .collect();
+            prop_assert_eq!(&streamed, &whole);
             let indexed = open(&history, true);
             let mut all = HashSet::new();
             indexed.walk(&Default::default(), &mut |c| {

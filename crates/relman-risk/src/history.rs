@@ -270,8 +270,8 @@ pub fn compute_metrics<'a>(
 
 /// Every change of a history up to `to` with its metrics, oldest first: the metrics need each
 /// file's whole past (LT, NDEV, AGE, NUC, the experience metrics), so the whole history is
-/// walked once with diff stats through the history port and fed to a [`MetricsTracker`] in
-/// time order. The fold is kept in the history's cache for [`metrics_of`] (see the
+/// walked once, oldest first, with diff stats through the history port and fed to a
+/// [`MetricsTracker`]. The fold is kept in the history's cache for [`metrics_of`] (see the
 /// [module docs](self)).
 ///
 /// # Errors
@@ -282,6 +282,21 @@ pub fn history_metrics<H: HistorySource + ?Sized>(
     history: &H,
     to: &Revision,
 ) -> Result<Vec<(Change, ChangeMetrics)>, HistoryMetricsError> {
+    let mut all = Vec::new();
+    fold(history, to, &mut |change, metrics| {
+        all.push((change, metrics))
+    })?;
+    Ok(all)
+}
+
+/// Folds the whole history up to `to` oldest first, streaming (memory grows with the tracker
+/// and what `keep` keeps, not with the history), hands each change and its metrics to `keep`,
+/// and keeps the fold in the history's cache.
+fn fold<H: HistorySource + ?Sized>(
+    history: &H,
+    to: &Revision,
+    keep: &mut dyn FnMut(Change, ChangeMetrics),
+) -> Result<(), HistoryMetricsError> {
     let history_error = |e: H::Error| HistoryMetricsError::History {
         to: to.clone(),
         source: Box::new(e),
@@ -291,37 +306,44 @@ pub fn history_metrics<H: HistorySource + ?Sized>(
         None => None,
     };
     let range = relman_model::RevisionRange::up_to(to.clone());
-    let scope = WalkScope::new().with_diff_stats();
-    let mut changes = Vec::new();
-    history
-        .walk_scoped(&range, &scope, &mut |c| {
-            changes.push(c);
-            std::ops::ControlFlow::Continue(())
-        })
-        .map_err(history_error)?;
-    changes.reverse();
+    let scope = WalkScope::new().with_diff_stats().with_oldest_first();
     let mut tracker = MetricsTracker::new();
-    let metrics = changes
-        .iter()
-        .map(|c| tracker.observe(c))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(HistoryMetricsError::Observe)?;
+    let mut recent = std::collections::VecDeque::new();
+    let mut failed = None;
+    history
+        .walk_scoped(
+            &range,
+            &scope,
+            &mut |change| match tracker.observe(&change) {
+                Ok(metrics) => {
+                    if head.is_some() {
+                        if recent.len() == KEPT_METRICS {
+                            recent.pop_front();
+                        }
+                        recent.push_back((change.id.as_str().to_owned(), *metrics.as_array()));
+                    }
+                    keep(change, metrics);
+                    std::ops::ControlFlow::Continue(())
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    std::ops::ControlFlow::Break(())
+                }
+            },
+        )
+        .map_err(history_error)?;
+    if let Some(e) = failed {
+        return Err(HistoryMetricsError::Observe(e));
+    }
     if let (Some(cache), Some(head)) = (history.cache(), head) {
-        let recent = changes
-            .iter()
-            .zip(&metrics)
-            .rev()
-            .take(KEPT_METRICS)
-            .map(|(c, m)| (c.id.as_str().to_owned(), *m.as_array()))
-            .collect();
         let snapshot = Snapshot {
             head: head.into_string(),
             tracker,
-            recent,
+            recent: recent.into_iter().rev().collect(),
         };
         snapshot.store(cache);
     }
-    Ok(changes.into_iter().zip(metrics).collect())
+    Ok(())
 }
 
 /// The metrics of the changes `wanted` (by id) in the history up to `to`; changes that are not
@@ -369,11 +391,13 @@ pub fn metrics_of<H: HistorySource + ?Sized>(
     if let Some(found) = resume(history, to, wanted)? {
         return Ok(found);
     }
-    Ok(history_metrics(history, to)?
-        .into_iter()
-        .filter(|(c, _)| wanted.contains(&c.id))
-        .map(|(c, m)| (c.id, m))
-        .collect())
+    let mut found = HashMap::with_capacity(wanted.len());
+    fold(history, to, &mut |change, metrics| {
+        if wanted.contains(&change.id) {
+            found.insert(change.id, metrics);
+        }
+    })?;
+    Ok(found)
 }
 
 /// Metrics of the newest changes are kept with the fold (see the [module docs](self)).

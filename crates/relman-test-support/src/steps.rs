@@ -66,7 +66,7 @@ pub fn apply(history: &mut GitHistory, step: &Step, n: usize) {
         }
         Step::Reset(k) => {
             let count: usize = history
-                .git(&["rev-list", "--count", "HEAD"])
+                .git(&["rev-list", "--first-parent", "--count", "HEAD"])
                 .parse()
                 .expect("a count");
             if count > usize::from(*k) + 1 {
