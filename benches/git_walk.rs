@@ -96,10 +96,8 @@ fn benches(c: &mut Criterion) {
     });
     let mut all = WalkOptions::new();
     all.merges(Merges::Include);
+    // One thread: walks without diff stats do not use reader threads (`WalkOptions::threads`).
     group.bench_function("relman_changes", |b| b.iter(|| walk(&repo, &all)));
-    let mut two = all.clone();
-    two.threads(2);
-    group.bench_function("relman_changes_2_threads", |b| b.iter(|| walk(&repo, &two)));
     group.finish();
 
     let mut group = c.benchmark_group("walk_numstat");

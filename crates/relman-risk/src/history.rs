@@ -15,9 +15,8 @@
 //! [`HistoryCache`](relman_model::HistoryCache) when it has one (the git adapter's history
 //! index): the tracker after the last change up to `to`, and the metrics of the newest
 //! [`KEPT_METRICS`] changes. The next call for the same `to`, or for a `to` whose walk extends
-//! it ([`HistorySource::walk_extension`](relman_model::HistorySource::walk_extension)), folds
-//! only the changes added since; anything else folds the whole history again. The result is
-//! the same either way.
+//! it ([`HistorySource::walk_extension`]), folds only the changes added since; anything else
+//! folds the whole history again. The result is the same either way.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
