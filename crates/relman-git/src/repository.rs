@@ -81,6 +81,8 @@ pub struct GitRepository {
     diff_index: std::sync::OnceLock<crate::index::DiffIndex>,
     /// The derived data kept in the history index's directory.
     cache: crate::index::FileCache,
+    /// What the mailmap is read from, for [`GitRepository::walk_fingerprint`].
+    mailmap_fingerprint: std::sync::OnceLock<Vec<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for GitRepository {
@@ -119,6 +121,7 @@ impl GitRepository {
             has_mailmap,
             diff_index: std::sync::OnceLock::new(),
             cache: crate::index::FileCache::new(crate::index::index_dir(&git_dir)),
+            mailmap_fingerprint: std::sync::OnceLock::new(),
             git_dir,
         })
     }
@@ -392,7 +395,7 @@ impl GitRepository {
         let mut unreachable = Vec::new();
         let mut unknown: HashSet<Oid> = commits.iter().copied().collect();
         let cached = self
-            .cache()
+            .reach_cache()
             .and_then(|c| c.load(REACH))
             .and_then(|bytes| Reach::decode(&bytes));
         // What is known about `at`: carried over from the kept answer when `at` is its head or
@@ -454,7 +457,7 @@ impl GitRepository {
             }
             unreachable.extend(unknown);
         }
-        if changed && let Some(cache) = self.cache() {
+        if changed && let Some(cache) = self.reach_cache() {
             known.reachable.extend(reachable.iter().copied());
             known.unreachable.extend(unreachable);
             cache.store(REACH, &known.encode());
@@ -530,11 +533,12 @@ impl HistorySource for GitRepository {
     }
 
     /// The repository's [`FileCache`](crate::index::FileCache), unless the history index is
-    /// off ([`WalkOptions::index`]).
+    /// off ([`WalkOptions::index`]), with every entry name suffixed by a fingerprint of what
+    /// shapes the changes a walk yields besides the commits: the walk options that filter or
+    /// map them (merges, parents, paths, excluded paths, mailmap use) and the mailmap in
+    /// force. A fold made under another mailmap is therefore never resumed.
     fn cache(&self) -> Option<&dyn HistoryCache> {
-        self.options
-            .index
-            .then_some(&self.cache as &dyn HistoryCache)
+        self.options.index.then_some(self as &dyn HistoryCache)
     }
 
     fn resolve_change(&self, rev: &Revision) -> Result<Option<ChangeId>, Self::Error> {
@@ -595,6 +599,71 @@ impl HistorySource for GitRepository {
         )?;
         Ok(true)
     }
+}
+
+impl HistoryCache for GitRepository {
+    fn load(&self, name: &str) -> Option<Vec<u8>> {
+        self.cache
+            .load(&format!("{name}.{}", self.walk_fingerprint()))
+    }
+
+    fn store(&self, name: &str, bytes: &[u8]) {
+        self.cache
+            .store(&format!("{name}.{}", self.walk_fingerprint()), bytes);
+    }
+}
+
+impl GitRepository {
+    /// The kept reachability answers (which do not depend on the walk options).
+    fn reach_cache(&self) -> Option<&crate::index::FileCache> {
+        self.options.index.then_some(&self.cache)
+    }
+
+    /// 16 hex digits naming the walk options that shape the changes and the mailmap (see
+    /// [`HistorySource::cache`]); a fingerprint that changes between Rust releases only costs
+    /// a cache miss.
+    fn walk_fingerprint(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        let o = &self.options;
+        (o.merges, o.parents, o.mailmap, &o.paths, &o.excluded).hash(&mut hasher);
+        if o.mailmap == crate::walk::MailmapUse::Apply && self.has_mailmap {
+            self.mailmap_fingerprint
+                .get_or_init(|| mailmap_sources(&self.repo))
+                .hash(&mut hasher);
+        }
+        format!("{:016x}", hasher.finish())
+    }
+}
+
+/// What libgit2 reads its mailmap from: the work tree's `.mailmap`, `HEAD:.mailmap`, and the
+/// `mailmap.file` (with its contents) and `mailmap.blob` settings.
+fn mailmap_sources(repo: &Repository) -> Vec<Vec<u8>> {
+    let mut sources = Vec::new();
+    if let Some(dir) = repo.workdir() {
+        sources.push(std::fs::read(dir.join(".mailmap")).unwrap_or_default());
+    }
+    let head_blob = repo
+        .head()
+        .and_then(|h| h.peel_to_tree())
+        .ok()
+        .and_then(|t| t.get_name(".mailmap").map(|e| e.id().as_bytes().to_vec()));
+    sources.push(head_blob.unwrap_or_default());
+    if let Ok(config) = repo.config() {
+        let file = config.get_path("mailmap.file").ok();
+        sources.push(
+            file.as_ref()
+                .and_then(|f| std::fs::read(f).ok())
+                .unwrap_or_default(),
+        );
+        sources.push(
+            config
+                .get_string("mailmap.blob")
+                .unwrap_or_default()
+                .into_bytes(),
+        );
+    }
+    sources
 }
 
 /// The [`HistoryCache`] entry of [`GitRepository::reachable_commits`].

@@ -11,6 +11,19 @@ use relman_model::{ChangeId, HistorySource, Revision};
 use relman_test_support::GitHistory;
 use relman_test_support::steps;
 
+/// The kept fold: `metrics-v1.<fingerprint of the walk options and the mailmap>`.
+fn kept_fold(repo: &GitRepository) -> Option<std::path::PathBuf> {
+    let dir = relman_git::index::index_dir(repo.git_dir());
+    std::fs::read_dir(dir)
+        .ok()?
+        .map(|e| e.expect("an entry").path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("metrics-v1."))
+        })
+}
+
 fn open(history: &GitHistory, index: bool) -> GitRepository {
     let mut repo = GitRepository::open(history.path()).expect("opens");
     let mut options = repo.walk_options().clone();
@@ -66,8 +79,7 @@ proptest! {
                 prop_assert_eq!(Some(&newest.1), whole.get(&newest.0.id));
             }
         }
-        let kept = relman_git::index::index_dir(open(&history, true).git_dir()).join("metrics-v1");
-        prop_assert!(kept.exists(), "the fold is kept in {}", kept.display());
+        prop_assert!(kept_fold(&open(&history, true)).is_some(), "the fold is kept");
     }
 }
 
@@ -181,11 +193,11 @@ fn a_damaged_or_foreign_fold_is_folded_again_and_replaced() {
         history.commit(&format!("fix: edit {i}"), &[("src/lib.rs", body.as_str())]);
     }
     let repo = open(&history, true);
-    let kept = relman_git::index::index_dir(repo.git_dir()).join("metrics-v1");
     let head: HashSet<ChangeId> = [history.rev_parse("HEAD").parse().expect("id")].into();
     let expected =
         relman_risk::metrics_of(&open(&history, false), &Revision::head(), &head).expect("folds");
     relman_risk::metrics_of(&repo, &Revision::head(), &head).expect("folds");
+    let kept = kept_fold(&repo).expect("the fold is kept");
     let good = std::fs::read(&kept).expect("kept");
     let half = good[..good.len() / 2].to_vec();
     let mut flipped = good.clone();
@@ -202,4 +214,44 @@ fn a_damaged_or_foreign_fold_is_folded_again_and_replaced() {
         assert_eq!(counting.walked.get(), 12, "a damaged fold is not trusted");
         assert_eq!(std::fs::read(&kept).expect("kept"), good, "and is replaced");
     }
+}
+
+#[test]
+fn a_new_mailmap_is_not_resumed_from_a_fold_made_without_it() {
+    let mut history = GitHistory::new();
+    for (i, (name, email)) in [("Ada", "ada@x.org"), ("Bob", "bob@x.org")]
+        .iter()
+        .cycle()
+        .take(8)
+        .enumerate()
+    {
+        history.author(name, email);
+        let body = format!("{i}\n");
+        history.commit(&format!("fix: edit {i}"), &[("src/lib.rs", body.as_str())]);
+    }
+    let all = |h: &GitHistory| -> HashSet<ChangeId> {
+        let mut ids = HashSet::new();
+        open(h, false)
+            .walk(&Default::default(), &mut |c| {
+                ids.insert(c.id);
+                ControlFlow::Continue(())
+            })
+            .expect("walks");
+        ids
+    };
+    relman_risk::metrics_of(&open(&history, true), &Revision::head(), &all(&history))
+        .expect("folds");
+    // Bob is Ada: every earlier change's experience and developer counts change, so the
+    // fold must not be resumed although the new commit extends the old head.
+    history.author("Ada", "ada@x.org");
+    history.commit(
+        "chore: mailmap",
+        &[(".mailmap", "Ada <ada@x.org> <bob@x.org>\n")],
+    );
+    let ids = all(&history);
+    let resumed =
+        relman_risk::metrics_of(&open(&history, true), &Revision::head(), &ids).expect("folds");
+    let whole =
+        relman_risk::metrics_of(&open(&history, false), &Revision::head(), &ids).expect("folds");
+    assert_eq!(resumed, whole);
 }
