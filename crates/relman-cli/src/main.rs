@@ -19,8 +19,9 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Compute every commit's diff instead of reading the history index kept in the git
-    /// directory (`.git/relman/index`), and leave the index alone.
+    /// Read the whole history afresh (every diff, the change-metrics fold, tag reachability,
+    /// SZZ traces) instead of resuming from the history index kept in the git directory
+    /// (`.git/relman/index`), and leave the index alone.
     #[arg(long, global = true)]
     no_index: bool,
 }
