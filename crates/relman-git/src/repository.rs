@@ -78,7 +78,7 @@ pub struct GitRepository {
     patterns: Vec<TagPattern>,
     pub(crate) has_mailmap: bool,
     /// The history index, read on the first walk that asks for diff stats.
-    diff_index: std::sync::OnceLock<crate::index::DiffIndex>,
+    pub(crate) diff_index: std::sync::OnceLock<crate::index::DiffIndex>,
     /// The derived data kept in the history index's directory.
     cache: crate::index::FileCache,
     /// What the mailmap is read from, for [`GitRepository::walk_fingerprint`].

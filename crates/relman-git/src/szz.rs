@@ -199,18 +199,17 @@ impl GitRepository {
                 szz_header(options),
             )
         });
-        let mut traced: Vec<Option<Result<Traced, FindBugIntroducingError>>> = fixes
+        let kept: Vec<Option<Traced>> = fixes
             .iter()
             .map(|fix| {
                 let oid = Oid::from_str(fix.as_str()).ok()?;
-                index.as_ref()?.get(oid).map(Ok)
+                index.as_ref()?.get(oid)
             })
             .collect();
         let todo: Vec<&ChangeId> = fixes
             .iter()
-            .zip(&traced)
-            .filter(|(_, t)| t.is_none())
-            .map(|(fix, _)| *fix)
+            .zip(&kept)
+            .filter_map(|(fix, kept)| kept.is_none().then_some(*fix))
             .collect();
         let threads = options.threads.clamp(1, todo.len().max(1));
         let computed: Vec<Result<Traced, FindBugIntroducingError>> = if threads == 1 {
@@ -220,32 +219,23 @@ impl GitRepository {
         } else {
             self.trace_in_parallel(&todo, options, threads)
         };
-        let mut computed = todo.into_iter().zip(computed);
-        for slot in traced.iter_mut().filter(|t| t.is_none()) {
-            if let Some((fix, result)) = computed.next() {
-                if let (Some(index), Ok(done), Ok(oid)) =
-                    (&index, &result, Oid::from_str(fix.as_str()))
-                {
+        if let Some(index) = &index {
+            for (fix, result) in todo.iter().zip(&computed) {
+                if let (Ok(done), Ok(oid)) = (result, Oid::from_str(fix.as_str())) {
                     index.insert(oid, done.clone());
                 }
-                *slot = Some(result);
             }
-        }
-        if let Some(index) = &index {
             index.flush();
         }
-        let traced = traced.into_iter().map(|t| {
-            t.unwrap_or_else(|| {
-                Err(FindBugIntroducingError::Worker {
-                    path: self.git_dir.clone(),
-                    source: GitFailure::from(git2::Error::from_str("a fix was not traced")),
-                })
-            })
-        });
         // Merged in the order of `fixes`, so the result (and the first error) does not depend
-        // on the number of threads.
+        // on the number of threads or on what was kept; each fix without a kept trace has the
+        // next computed one.
+        let mut computed = computed.into_iter();
         let mut found = BugIntroducing::default();
-        for (fix, traced) in fixes.into_iter().zip(traced) {
+        for (fix, kept) in fixes.into_iter().zip(kept) {
+            let Some(traced) = kept.map(Ok).or_else(|| computed.next()) else {
+                break;
+            };
             let traced = traced?;
             found.lines_blamed += traced.lines_blamed;
             if traced.implicated.is_empty() {

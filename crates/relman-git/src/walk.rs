@@ -227,21 +227,20 @@ impl GitRepository {
         options: &WalkOptions,
         visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
     ) -> Result<(), ReadHistoryError> {
-        let mut used = None;
-        let walked = self.walk_inner(range, options, &mut used, visit);
-        if let Some(index) = used {
+        let walked = self.walk_inner(range, options, visit);
+        // What this walk (or an earlier one on this handle) added to the index, if it was read.
+        if let Some(index) = self.diff_index.get() {
             index.flush();
         }
         walked
     }
 
-    /// The walk; `used` is set to the history index when it is read (a walk with diff stats
-    /// of more than [`WalkOptions::small_walk`] commits, the index on).
-    fn walk_inner<'s>(
-        &'s self,
+    /// The walk; the history index is read for a walk with diff stats of more than
+    /// [`WalkOptions::small_walk`] commits, the index on.
+    fn walk_inner(
+        &self,
         range: &RevisionRange,
         options: &WalkOptions,
-        used: &mut Option<&'s DiffIndex>,
         visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
     ) -> Result<(), ReadHistoryError> {
         let to = self.resolve_oid(&range.to)?;
@@ -295,6 +294,7 @@ impl GitRepository {
 
         // Look ahead: a short walk computes its few diffs rather than read the index.
         let mut ahead = std::collections::VecDeque::new();
+        let mut index = None;
         if options.index && options.diff == DiffStats::Compute {
             while ahead.len() <= options.small_walk {
                 match next_oid(&mut walk)? {
@@ -303,10 +303,9 @@ impl GitRepository {
                 }
             }
             if ahead.len() > options.small_walk {
-                *used = self.diff_index();
+                index = self.diff_index();
             }
         }
-        let index = *used;
         let mut next_oid = |walk: &mut git2::Revwalk<'_>| match ahead.pop_front() {
             Some(oid) => Ok(Some(oid)),
             None => next_oid(walk),

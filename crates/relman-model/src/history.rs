@@ -624,9 +624,9 @@ impl HistorySource for MemoryHistory {
         scope: &WalkScope,
         visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
     ) -> Result<bool, Self::Error> {
-        let base = Revision::new(base.as_str()).map_err(|_| UnknownRevisionError {
-            revision: to.clone(),
-        })?;
+        let Ok(base) = Revision::new(base.as_str()) else {
+            return Ok(false);
+        };
         let (Ok(start), end) = (self.position(&base), self.position(to)?) else {
             return Ok(false);
         };

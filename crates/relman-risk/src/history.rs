@@ -281,29 +281,45 @@ pub fn history_metrics<H: HistorySource + ?Sized>(
     history: &H,
     to: &Revision,
 ) -> Result<Vec<(Change, ChangeMetrics)>, HistoryMetricsError> {
+    let head = cached_head(history, to)?;
     let mut all = Vec::new();
-    fold(history, to, &mut |change, metrics| {
+    fold(history, to, head, &mut |change, metrics| {
         all.push((change, metrics))
     })?;
     Ok(all)
 }
 
+/// The id of `to` when the history keeps folds (`None` when it has no cache or cannot say).
+fn cached_head<H: HistorySource + ?Sized>(
+    history: &H,
+    to: &Revision,
+) -> Result<Option<ChangeId>, HistoryMetricsError> {
+    match history.cache() {
+        Some(_) => history.resolve_change(to).map_err(|e| history_error(to, e)),
+        None => Ok(None),
+    }
+}
+
+fn history_error<E: std::error::Error + Send + Sync + 'static>(
+    to: &Revision,
+    e: E,
+) -> HistoryMetricsError {
+    HistoryMetricsError::History {
+        to: to.clone(),
+        source: Box::new(e),
+    }
+}
+
 /// Folds the whole history up to `to` oldest first, streaming (memory grows with the tracker
 /// and what `keep` keeps, not with the history), hands each change and its metrics to `keep`,
-/// and keeps the fold in the history's cache.
+/// and keeps the fold in the history's cache as the fold of `head` (`to`'s id; `None`: not
+/// kept).
 fn fold<H: HistorySource + ?Sized>(
     history: &H,
     to: &Revision,
+    head: Option<ChangeId>,
     keep: &mut dyn FnMut(Change, ChangeMetrics),
 ) -> Result<(), HistoryMetricsError> {
-    let history_error = |e: H::Error| HistoryMetricsError::History {
-        to: to.clone(),
-        source: Box::new(e),
-    };
-    let head = match history.cache() {
-        Some(_) => history.resolve_change(to).map_err(history_error)?,
-        None => None,
-    };
     let range = relman_model::RevisionRange::up_to(to.clone());
     let scope = WalkScope::new().with_diff_stats().with_oldest_first();
     let mut tracker = MetricsTracker::new();
@@ -330,7 +346,7 @@ fn fold<H: HistorySource + ?Sized>(
                 }
             },
         )
-        .map_err(history_error)?;
+        .map_err(|e| history_error(to, e))?;
     if let Some(e) = failed {
         return Err(HistoryMetricsError::Observe(e));
     }
@@ -387,11 +403,14 @@ pub fn metrics_of<H: HistorySource + ?Sized>(
     to: &Revision,
     wanted: &HashSet<ChangeId>,
 ) -> Result<HashMap<ChangeId, ChangeMetrics>, HistoryMetricsError> {
-    if let Some(found) = resume(history, to, wanted)? {
+    let head = cached_head(history, to)?;
+    if let Some(head) = &head
+        && let Some(found) = resume(history, to, head, wanted)?
+    {
         return Ok(found);
     }
     let mut found = HashMap::with_capacity(wanted.len());
-    fold(history, to, &mut |change, metrics| {
+    fold(history, to, head, &mut |change, metrics| {
         if wanted.contains(&change.id) {
             found.insert(change.id, metrics);
         }
@@ -438,28 +457,24 @@ impl Snapshot {
     }
 }
 
-/// [`metrics_of`] from the kept fold; `Ok(None)` when there is none that the walk up to `to`
-/// extends, or a wanted change is not among the kept and the added ones.
+/// [`metrics_of`] from the kept fold, `head` being `to`'s id; `Ok(None)` when there is none
+/// that the walk up to `to` extends, or a wanted change is not among the kept and the added
+/// ones (the caller then folds the whole history, and keeps that).
 fn resume<H: HistorySource + ?Sized>(
     history: &H,
     to: &Revision,
+    head: &ChangeId,
     wanted: &HashSet<ChangeId>,
 ) -> Result<Option<HashMap<ChangeId, ChangeMetrics>>, HistoryMetricsError> {
-    let history_error = |e: H::Error| HistoryMetricsError::History {
-        to: to.clone(),
-        source: Box::new(e),
-    };
     let Some(cache) = history.cache() else {
         return Ok(None);
     };
     let Some(mut snapshot) = cache.load(SNAPSHOT).and_then(|b| Snapshot::decode(&b)) else {
         return Ok(None);
     };
-    let Some(head) = history.resolve_change(to).map_err(history_error)? else {
-        return Ok(None);
-    };
+    let moved = head.as_str() != snapshot.head;
     let mut added = Vec::new();
-    if head.as_str() != snapshot.head {
+    if moved {
         let Ok(base) = snapshot.head.parse::<ChangeId>() else {
             return Ok(None);
         };
@@ -469,12 +484,12 @@ fn resume<H: HistorySource + ?Sized>(
                 added.push(c);
                 std::ops::ControlFlow::Continue(())
             })
-            .map_err(history_error)?;
+            .map_err(|e| history_error(to, e))?;
         if !extends {
             return Ok(None);
         }
     }
-    let mut fresh = Vec::with_capacity(added.len());
+    let mut fresh = Vec::with_capacity(added.len() + snapshot.recent.len());
     for change in added.iter().rev() {
         let m = snapshot
             .tracker
@@ -487,24 +502,25 @@ fn resume<H: HistorySource + ?Sized>(
         fresh.append(&mut snapshot.recent);
         fresh.truncate(KEPT_METRICS);
         snapshot.recent = fresh;
-        snapshot.head = head.into_string();
     }
+    let mut left: HashMap<&str, &ChangeId> = wanted.iter().map(|id| (id.as_str(), id)).collect();
     let mut found = HashMap::with_capacity(wanted.len());
-    let mut left: HashSet<&str> = wanted.iter().map(ChangeId::as_str).collect();
     for (id, values) in &snapshot.recent {
-        if left.remove(id.as_str())
-            && let Ok(id) = id.parse::<ChangeId>()
-        {
-            found.insert(id, ChangeMetrics::from_array(*values));
-        }
         if left.is_empty() {
             break;
         }
+        if let Some(id) = left.remove(id.as_str()) {
+            found.insert(id.clone(), ChangeMetrics::from_array(*values));
+        }
     }
-    if !added.is_empty() {
+    if !left.is_empty() {
+        return Ok(None);
+    }
+    if moved {
+        snapshot.head = head.as_str().to_owned();
         snapshot.store(cache);
     }
-    Ok(left.is_empty().then_some(found))
+    Ok(Some(found))
 }
 
 /// Returned by [`history_metrics`].

@@ -49,7 +49,7 @@ pub(crate) fn set_no_index(no_index: bool) {
 }
 
 /// Applies `--no-index` and one reader thread per core (up to four) to a repository's walks.
-pub(crate) fn apply_index_flag(git: &mut relman_git::GitRepository) {
+pub(crate) fn configure_walks(git: &mut relman_git::GitRepository) {
     let mut options = git.walk_options().clone();
     if NO_INDEX.load(std::sync::atomic::Ordering::Relaxed) {
         options.index(false);
@@ -68,7 +68,7 @@ pub(crate) fn open_repository(
     path: &std::path::Path,
 ) -> Result<relman_plan::repo::Repository, relman_plan::repo::OpenError> {
     let mut repo = relman_plan::repo::Repository::open(path)?;
-    apply_index_flag(repo.git_mut());
+    configure_walks(repo.git_mut());
     Ok(repo)
 }
 

@@ -393,7 +393,7 @@ fn open_repository(
 ) -> anyhow::Result<(GitRepository, RevisionRange)> {
     let mut repo = GitRepository::open(path)
         .with_context(|| format!("cannot open repository {}", path.display()))?;
-    super::apply_index_flag(&mut repo);
+    super::configure_walks(&mut repo);
     let range: RevisionRange = match range {
         Some(r) => r.parse().context("invalid --range")?,
         None => RevisionRange::default(),
